@@ -1,0 +1,1 @@
+"""The mental-health services registry."""

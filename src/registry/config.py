@@ -1,0 +1,35 @@
+"""Settings, read from the environment with the prefix REGISTRY_."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/registry.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    environment: str = Field(default="development", pattern="^(development|test|production)$")
+    database_url: str = DEFAULT_DATABASE_URL
+    # Browsers may call the API from these origins; "*" is refused in production.
+    cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
+    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    seeds_path: str = "seeds"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production":
+            if "*" in self.cors_origins:
+                raise ValueError("REGISTRY_CORS_ORIGINS may not contain '*' in production")
+            if self.database_url == DEFAULT_DATABASE_URL:
+                raise ValueError("set REGISTRY_DATABASE_URL explicitly in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

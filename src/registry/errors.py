@@ -1,0 +1,131 @@
+"""Typed errors and their RFC 9457 problem+json rendering."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+logger = logging.getLogger("registry")
+
+
+class InvalidParam(BaseModel):
+    name: str = Field(description="Query parameter, or JSON pointer into the body.")
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    invalid_params: list[InvalidParam] | None = Field(default=None, alias="invalid-params")
+
+    model_config = {"populate_by_name": True}
+
+
+class RegistryError(Exception):
+    status: int = 500
+    title: str = "Internal Server Error"
+
+    def __init__(self, detail: str, *, invalid_params: list[InvalidParam] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.invalid_params = invalid_params
+
+
+class NotFound(RegistryError):
+    status = 404
+    title = "Not Found"
+
+
+class Conflict(RegistryError):
+    status = 409
+    title = "Conflict"
+
+
+class InvalidInput(RegistryError):
+    status = 422
+    title = "Unprocessable Content"
+
+
+def problem_response(
+    status: int,
+    detail: str | None,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    invalid_params: list[InvalidParam] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        title=title or HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+        invalid_params=invalid_params,
+    )
+    return JSONResponse(
+        problem.model_dump(mode="json", by_alias=True, exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _loc_to_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in ("query", "path", "header"):
+        return ".".join(str(p) for p in parts[1:]) or str(parts[0])
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return "/" + "/".join(str(p) for p in parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RegistryError)
+    async def _registry_error(request: Request, exc: RegistryError) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.detail,
+            title=exc.title,
+            instance=request.url.path,
+            invalid_params=exc.invalid_params,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        params = [
+            InvalidParam(name=_loc_to_name(err.get("loc", ())), reason=str(err.get("msg")))
+            for err in exc.errors()
+        ]
+        names = ", ".join(p.name for p in params)
+        return problem_response(
+            422, f"Invalid input: {names}", instance=request.url.path, invalid_params=params
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(
+            exc.status_code,
+            str(exc.detail) if exc.detail else None,
+            instance=request.url.path,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s", request.url.path)
+        return problem_response(
+            500, "The server failed to handle this request.", instance=request.url.path
+        )

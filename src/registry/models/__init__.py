@@ -1,0 +1,28 @@
+"""All mapped models; importing this package registers every table on Base.metadata."""
+
+from registry.models.base import Base
+from registry.models.figure import Figure
+from registry.models.hotline import Hotline, HotlineMetric
+from registry.models.organization import Organization
+from registry.models.policy import Policy, policy_terms
+from registry.models.program import Program, ProgramPartner, program_terms
+from registry.models.service_station import ServiceStation
+from registry.models.source import Source
+from registry.models.vocabulary import Vocabulary, VocabularyTerm
+
+__all__ = [
+    "Base",
+    "Figure",
+    "Hotline",
+    "HotlineMetric",
+    "Organization",
+    "Policy",
+    "Program",
+    "ProgramPartner",
+    "ServiceStation",
+    "Source",
+    "Vocabulary",
+    "VocabularyTerm",
+    "policy_terms",
+    "program_terms",
+]

@@ -1,0 +1,212 @@
+"""ORM rows to read schemas. Relationships must be loaded by the caller (no lazy loads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
+
+from registry.models import (
+    Figure,
+    Hotline,
+    HotlineMetric,
+    Organization,
+    Policy,
+    Program,
+    ProgramPartner,
+    ServiceStation,
+    Source,
+)
+from registry.schemas.common import OrganizationSummary, Provenance, QualityNote, SourceRef
+from registry.schemas.figure import FigureRead
+from registry.schemas.hotline import HotlineMetricRead, HotlineRead, HotlineSummary, ProgramSummary
+from registry.schemas.organization import OrganizationRead
+from registry.schemas.policy import PolicyRead
+from registry.schemas.program import PartnerRead, ProgramRead
+from registry.schemas.service_station import ServiceStationRead
+from registry.vocab import VocabIndex
+
+
+def _record(obj: Any) -> dict[str, Any]:
+    return {
+        "id": obj.id,
+        "version": obj.version,
+        "created_at": obj.created_at,
+        "updated_at": obj.updated_at,
+    }
+
+
+def _provenance(obj: Any, sources: dict[Any, Source]) -> Provenance:
+    source = sources.get(obj.source_id)
+    return Provenance(
+        source=SourceRef(key=source.key, title_en=source.title_en) if source else None,
+        locator=obj.source_locator,
+        data_quality=[QualityNote.model_validate(n) for n in obj.data_quality or []],
+    )
+
+
+def _org(org: Organization | None) -> OrganizationSummary | None:
+    return None if org is None else OrganizationSummary.model_validate(org)
+
+
+def organization(obj: Organization, v: VocabIndex, sources: dict[Any, Source]) -> OrganizationRead:
+    return OrganizationRead(
+        **_record(obj),
+        slug=obj.slug,
+        name_zh=obj.name_zh,
+        name_en=obj.name_en,
+        aliases=obj.aliases,
+        kind=v.by_id[obj.kind_id].ref(),
+        province=v.ref(obj.province_id),
+        city=obj.city,
+        founded_year=obj.founded_year,
+        website=obj.website,
+        description=obj.description,
+        provenance=_provenance(obj, sources),
+    )
+
+
+def program(obj: Program, v: VocabIndex, sources: dict[Any, Source]) -> ProgramRead:
+    term_ids = [t.id for t in obj.terms]
+    return ProgramRead(
+        **_record(obj),
+        slug=obj.slug,
+        name_zh=obj.name_zh,
+        name_en=obj.name_en,
+        aliases=obj.aliases,
+        components=obj.components,
+        organization=OrganizationSummary.model_validate(obj.organization),
+        partners=[
+            PartnerRead(
+                organization=OrganizationSummary.model_validate(p.organization),
+                role=v.by_id[p.role_id].ref(),
+            )
+            for p in sorted(
+                obj.partners, key=lambda p: (v.by_id[p.role_id].position, p.organization.slug)
+            )
+        ],
+        intervention_type=v.ref(obj.intervention_type_id),
+        course_based=obj.course_based,
+        established_year=obj.established_year,
+        interviewed=obj.interviewed,
+        target_groups=v.refs(term_ids, "target_group"),
+        settings=v.refs(term_ids, "setting"),
+        ecological_levels=v.refs(term_ids, "ecological_level"),
+        elements=v.refs(term_ids, "element"),
+        provinces=v.refs(term_ids, "province"),
+        description=obj.description,
+        provenance=_provenance(obj, sources),
+    )
+
+
+def policy(obj: Policy, v: VocabIndex, sources: dict[Any, Source]) -> PolicyRead:
+    term_ids = [t.id for t in obj.terms]
+    return PolicyRead(
+        **_record(obj),
+        slug=obj.slug,
+        title_zh=obj.title_zh,
+        title_en=obj.title_en,
+        year=obj.year,
+        date=obj.date,
+        level=v.by_id[obj.level_id].ref(),
+        province=v.ref(obj.province_id),
+        issuer_zh=obj.issuer_zh,
+        issuing_bodies=v.refs(term_ids, "issuing_body"),
+        topics=v.refs(term_ids, "policy_topic"),
+        summary=obj.summary,
+        provenance=_provenance(obj, sources),
+    )
+
+
+def service_station(
+    obj: ServiceStation, v: VocabIndex, sources: dict[Any, Source]
+) -> ServiceStationRead:
+    return ServiceStationRead(
+        **_record(obj),
+        slug=obj.slug,
+        name_en=obj.name_en,
+        name_zh=obj.name_zh,
+        network=v.by_id[obj.network_id].ref(),
+        kind=v.by_id[obj.kind_id].ref(),
+        province=v.ref(obj.province_id),
+        city=obj.city,
+        operator=_org(obj.operator),
+        established_date=obj.established_date,
+        established_year=obj.established_year,
+        description=obj.description,
+        provenance=_provenance(obj, sources),
+    )
+
+
+def hotline(obj: Hotline, v: VocabIndex, sources: dict[Any, Source]) -> HotlineRead:
+    return HotlineRead(
+        **_record(obj),
+        slug=obj.slug,
+        name_zh=obj.name_zh,
+        name_en=obj.name_en,
+        operator=OrganizationSummary.model_validate(obj.operator),
+        program=None if obj.program is None else ProgramSummary.model_validate(obj.program),
+        audience=obj.audience,
+        launch_date=obj.launch_date,
+        launch_year=obj.launch_year,
+        hours=obj.hours,
+        description=obj.description,
+        provenance=_provenance(obj, sources),
+    )
+
+
+def hotline_metric(
+    obj: HotlineMetric, v: VocabIndex, sources: dict[Any, Source]
+) -> HotlineMetricRead:
+    return HotlineMetricRead(
+        **_record(obj),
+        slug=obj.slug,
+        hotline=HotlineSummary.model_validate(obj.hotline),
+        metric=v.by_id[obj.metric_id].ref(),
+        value=obj.value,
+        unit=v.by_id[obj.unit_id].ref(),
+        qualifier=v.by_id[obj.qualifier_id].ref(),
+        as_of_date=obj.as_of_date,
+        period_start=obj.period_start,
+        period_end=obj.period_end,
+        period_label=obj.period_label,
+        note=obj.note,
+        provenance=_provenance(obj, sources),
+    )
+
+
+def figure(obj: Figure, v: VocabIndex, sources: dict[Any, Source]) -> FigureRead:
+    return FigureRead(
+        **_record(obj),
+        slug=obj.slug,
+        subject=obj.subject,
+        population=obj.population,
+        label_en=obj.label_en,
+        value=obj.value,
+        unit=v.by_id[obj.unit_id].ref(),
+        qualifier=v.by_id[obj.qualifier_id].ref(),
+        year=obj.year,
+        period_label=obj.period_label,
+        organization=_org(obj.organization),
+        program=None if obj.program is None else ProgramSummary.model_validate(obj.program),
+        cited_source=obj.cited_source,
+        note=obj.note,
+        provenance=_provenance(obj, sources),
+    )
+
+
+# What each reader touches, loaded in one query per relationship rather than one per row.
+LOAD_OPTIONS: dict[type[Any], list[LoaderOption]] = {
+    Organization: [],
+    Program: [
+        selectinload(Program.organization),
+        selectinload(Program.terms),
+        selectinload(Program.partners).selectinload(ProgramPartner.organization),
+    ],
+    Policy: [selectinload(Policy.terms)],
+    ServiceStation: [selectinload(ServiceStation.operator)],
+    Hotline: [selectinload(Hotline.operator), selectinload(Hotline.program)],
+    HotlineMetric: [selectinload(HotlineMetric.hotline)],
+    Figure: [selectinload(Figure.organization), selectinload(Figure.program)],
+}

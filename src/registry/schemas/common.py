@@ -1,0 +1,127 @@
+"""Types and fields shared by every create and read schema.
+
+Create schemas are the one validator for API bodies, seed rows and bulk imports. Fields
+that point at a vocabulary or another record say so in their type (`VocabRef`,
+`RecordRef`), and the writer resolves them from that declaration.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
+
+
+@dataclass(frozen=True)
+class VocabRef:
+    """Marks a field whose value is a code of the named vocabulary."""
+
+    vocabulary: str
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """Marks a field that names another record by slug or UUID."""
+
+    entity: str
+
+
+def _not_future_year(value: int) -> int:
+    if value > datetime.now(UTC).year:
+        raise ValueError("year is in the future")
+    return value
+
+
+def _not_future_date(value: date) -> date:
+    if value > datetime.now(UTC).date():
+        raise ValueError("date is in the future")
+    return value
+
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=120),
+    Field(examples=["lianai-huxin"]),
+]
+Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, min_length=1, max_length=64)]
+Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Year = Annotated[int, Field(ge=1800, le=2200), AfterValidator(_not_future_year)]
+PastDate = Annotated[date, AfterValidator(_not_future_date)]
+NameZh = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+NameEn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+def vocab(name: str) -> Any:
+    return Annotated[Code, VocabRef(name)]
+
+
+def record(entity: str) -> Any:
+    return Annotated[Ref, RecordRef(entity)]
+
+
+class CreateModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class QualityNote(CreateModel):
+    """A data-quality note: what a source printed, what we recorded, and why."""
+
+    issue: Annotated[Code, VocabRef("quality_issue")]
+    field: Annotated[str, StringConstraints(max_length=64)] | None = None
+    source_value: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    resolved_value: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class ProvenanceIn(CreateModel):
+    source: Annotated[Code, RecordRef("source")] | None = Field(
+        default=None, description="Key of the source document.", examples=["rici-mapping-2024"]
+    )
+    locator: Annotated[str, StringConstraints(max_length=300)] | None = Field(
+        default=None, description="Where in the source: table, section or timeline row."
+    )
+    data_quality: list[QualityNote] = Field(default_factory=list, max_length=30)
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class TermRef(ReadModel):
+    code: str
+    label_en: str
+    label_zh: str
+    parent: str | None = None
+
+
+class SourceRef(ReadModel):
+    key: str
+    title_en: str
+
+
+class Provenance(ReadModel):
+    source: SourceRef | None
+    locator: str | None
+    data_quality: list[QualityNote]
+
+
+class RecordRead(ReadModel):
+    id: uuid.UUID
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganizationSummary(ReadModel):
+    id: uuid.UUID
+    slug: str
+    name_zh: str | None
+    name_en: str

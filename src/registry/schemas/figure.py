@@ -1,0 +1,57 @@
+"""Field figures."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from registry.schemas.common import (
+    LongText,
+    OrganizationSummary,
+    Provenance,
+    ProvenanceIn,
+    RecordRead,
+    ShortText,
+    Slug,
+    TermRef,
+    Year,
+    record,
+    vocab,
+)
+from registry.schemas.hotline import ProgramSummary
+
+Subject = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=120)]
+
+
+class FigureCreate(ProvenanceIn):
+    slug: Slug
+    subject: Subject = Field(examples=["prevalence.anxiety"])
+    population: Annotated[str, StringConstraints(max_length=120)] | None = None
+    label_en: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    value: float = Field(allow_inf_nan=False)
+    unit: vocab("unit")  # type: ignore[valid-type]
+    qualifier: vocab("qualifier") = "exact"  # type: ignore[valid-type]
+    year: Year | None = None
+    period_label: ShortText | None = None
+    organization: record("organization") | None = None  # type: ignore[valid-type]
+    program: record("program") | None = None  # type: ignore[valid-type]
+    cited_source: Annotated[str, StringConstraints(max_length=300)] | None = None
+    note: LongText | None = None
+
+
+class FigureRead(RecordRead):
+    slug: str
+    subject: str
+    population: str | None
+    label_en: str
+    value: float
+    unit: TermRef
+    qualifier: TermRef
+    year: int | None
+    period_label: str | None
+    organization: OrganizationSummary | None
+    program: ProgramSummary | None
+    cited_source: str | None
+    note: str | None
+    provenance: Provenance

@@ -1,0 +1,50 @@
+"""Organizations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, HttpUrl, StringConstraints
+
+from registry.schemas.common import (
+    LongText,
+    NameEn,
+    NameZh,
+    Provenance,
+    ProvenanceIn,
+    RecordRead,
+    Slug,
+    TermRef,
+    Year,
+    vocab,
+)
+
+Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class OrganizationCreate(ProvenanceIn):
+    slug: Slug
+    name_zh: NameZh | None = Field(default=None, description="Chinese name as printed.")
+    name_en: NameEn
+    aliases: list[Alias] = Field(default_factory=list, max_length=20)
+    kind: vocab("organization_kind")  # type: ignore[valid-type]
+    province: vocab("province") | None = None  # type: ignore[valid-type]
+    city: City | None = None
+    founded_year: Year | None = None
+    website: HttpUrl | None = None
+    description: LongText | None = None
+
+
+class OrganizationRead(RecordRead):
+    slug: str
+    name_zh: str | None
+    name_en: str
+    aliases: list[str]
+    kind: TermRef
+    province: TermRef | None
+    city: str | None
+    founded_year: int | None
+    website: str | None
+    description: str | None
+    provenance: Provenance

@@ -1,0 +1,65 @@
+"""Policies."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
+
+from registry.schemas.common import (
+    LongText,
+    PastDate,
+    Provenance,
+    ProvenanceIn,
+    RecordRead,
+    Slug,
+    TermRef,
+    Year,
+    vocab,
+)
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class PolicyCreate(ProvenanceIn):
+    slug: Slug
+    title_zh: Title = Field(description="Chinese title exactly as printed.")
+    title_en: Title
+    year: Year
+    date: PastDate | None = None
+    level: vocab("policy_level")  # type: ignore[valid-type]
+    province: vocab("province") | None = None  # type: ignore[valid-type]
+    issuer_zh: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="Issuing bodies as printed."
+    )
+    issuing_bodies: list[vocab("issuing_body")] = Field(  # type: ignore[valid-type]
+        default_factory=list, max_length=30
+    )
+    topics: list[vocab("policy_topic")] = Field(  # type: ignore[valid-type]
+        default_factory=list, max_length=30
+    )
+    summary: LongText | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PolicyCreate:
+        if self.date is not None and self.date.year != self.year:
+            raise ValueError("date and year disagree")
+        if (self.level == "provincial") != (self.province is not None):
+            raise ValueError("a provincial policy needs a province; a national one has none")
+        return self
+
+
+class PolicyRead(RecordRead):
+    slug: str
+    title_zh: str
+    title_en: str
+    year: int
+    date: date | None
+    level: TermRef
+    province: TermRef | None
+    issuer_zh: str | None
+    issuing_bodies: list[TermRef]
+    topics: list[TermRef]
+    summary: str | None
+    provenance: Provenance

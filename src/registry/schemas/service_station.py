@@ -1,0 +1,55 @@
+"""Service stations."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+from registry.schemas.common import (
+    LongText,
+    NameEn,
+    NameZh,
+    OrganizationSummary,
+    PastDate,
+    Provenance,
+    ProvenanceIn,
+    RecordRead,
+    Slug,
+    TermRef,
+    Year,
+    record,
+    vocab,
+)
+
+City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class ServiceStationCreate(ProvenanceIn):
+    slug: Slug
+    name_en: NameEn
+    name_zh: NameZh | None = None
+    network: vocab("station_network")  # type: ignore[valid-type]
+    kind: vocab("station_kind")  # type: ignore[valid-type]
+    province: vocab("province") | None = None  # type: ignore[valid-type]
+    city: City | None = None
+    operator: record("organization") | None = None  # type: ignore[valid-type]
+    established_date: PastDate | None = None
+    established_year: Year | None = None
+    description: LongText | None = None
+
+
+class ServiceStationRead(RecordRead):
+    slug: str
+    name_en: str
+    name_zh: str | None
+    network: TermRef
+    kind: TermRef
+    province: TermRef | None
+    city: str | None
+    operator: OrganizationSummary | None
+    established_date: date | None
+    established_year: int | None
+    description: str | None
+    provenance: Provenance

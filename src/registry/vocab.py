@@ -1,0 +1,75 @@
+"""An in-memory index of every vocabulary term, loaded once per request or seed run.
+
+Vocabularies are small (hundreds of rows), so one query replaces a join per code in every
+read and every write.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import Vocabulary, VocabularyTerm
+from registry.schemas.common import TermRef
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    id: uuid.UUID
+    vocabulary: str
+    code: str
+    label_en: str
+    label_zh: str
+    parent: str | None
+    position: int
+
+    def ref(self) -> TermRef:
+        return TermRef(
+            code=self.code, label_en=self.label_en, label_zh=self.label_zh, parent=self.parent
+        )
+
+
+class VocabIndex:
+    def __init__(self, terms: list[Term]) -> None:
+        self.by_id: dict[uuid.UUID, Term] = {t.id: t for t in terms}
+        self.by_code: dict[tuple[str, str], Term] = {(t.vocabulary, t.code): t for t in terms}
+        self.vocabularies: set[str] = {t.vocabulary for t in terms}
+
+    @classmethod
+    def load(cls, session: Session) -> VocabIndex:
+        parent = VocabularyTerm.__table__.alias("parent")
+        rows = session.execute(
+            select(
+                VocabularyTerm.id,
+                Vocabulary.name,
+                VocabularyTerm.code,
+                VocabularyTerm.label_en,
+                VocabularyTerm.label_zh,
+                parent.c.code,
+                VocabularyTerm.position,
+            )
+            .join(Vocabulary, Vocabulary.id == VocabularyTerm.vocabulary_id)
+            .outerjoin(parent, parent.c.id == VocabularyTerm.parent_id)
+        ).all()
+        return cls([Term(*row) for row in rows])
+
+    def get(self, vocabulary: str, code: str) -> Term | None:
+        return self.by_code.get((vocabulary, code))
+
+    def ref(self, term_id: uuid.UUID | None) -> TermRef | None:
+        return None if term_id is None else self.by_id[term_id].ref()
+
+    def refs(self, term_ids: list[uuid.UUID], vocabulary: str) -> list[TermRef]:
+        terms = [self.by_id[t] for t in term_ids if self.by_id[t].vocabulary == vocabulary]
+        terms.sort(key=lambda t: (t.position, t.code))
+        return [t.ref() for t in terms]
+
+    def codes(self, vocabulary: str) -> list[str]:
+        terms = sorted(
+            (t for t in self.by_id.values() if t.vocabulary == vocabulary),
+            key=lambda t: (t.position, t.code),
+        )
+        return [t.code for t in terms]

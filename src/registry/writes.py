@@ -1,0 +1,265 @@
+"""Turning validated create schemas into rows: reference resolution and upsert.
+
+The API, the seed loader and bulk import all write through here, so a code or a reference
+is checked the same way whichever door it came in by.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, HttpUrl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.entities import ENTITIES, Entity
+from registry.errors import InvalidInput, InvalidParam
+from registry.models import ProgramPartner, Vocabulary, VocabularyTerm
+from registry.schemas.common import RecordRef, VocabRef
+from registry.schemas.vocabulary import VocabularyCreate
+from registry.vocab import VocabIndex
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+# Create-schema fields stored under another column name.
+_RENAMED = {"source": "source_id", "locator": "source_locator"}
+# Models whose vocabulary lists all live in one `terms` link table.
+_TERM_LISTS = {"program", "policy"}
+
+
+def _markers(annotation: Any, metadata: list[Any]) -> Iterator[tuple[bool, Any]]:
+    """Yield (is_list, marker) for VocabRef/RecordRef markers anywhere in a field's type."""
+    for item in metadata:
+        if isinstance(item, VocabRef | RecordRef):
+            yield False, item
+    stack: list[tuple[bool, Any]] = [(False, annotation)]
+    while stack:
+        in_list, tp = stack.pop()
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            for item in tp.__metadata__:
+                if isinstance(item, VocabRef | RecordRef):
+                    yield in_list, item
+            stack.append((in_list, typing.get_args(tp)[0]))
+        elif origin is list:
+            stack.extend((True, a) for a in typing.get_args(tp))
+        elif origin in (typing.Union, types.UnionType):
+            stack.extend((in_list, a) for a in typing.get_args(tp))
+
+
+@dataclass
+class Resolver:
+    """Resolves vocabulary codes and record references, collecting every failure."""
+
+    session: Session
+    vocab: VocabIndex
+    errors: list[InvalidParam] = field(default_factory=list)
+    _records: dict[tuple[str, str], uuid.UUID | None] = field(default_factory=dict)
+
+    def term(self, pointer: str, vocabulary: str, code: str) -> uuid.UUID | None:
+        term = self.vocab.get(vocabulary, code)
+        if term is None:
+            self.errors.append(
+                InvalidParam(
+                    name=pointer, reason=f"unknown code {code!r} in vocabulary {vocabulary}"
+                )
+            )
+            return None
+        return term.id
+
+    def record(self, pointer: str, entity_name: str, ref: str) -> uuid.UUID | None:
+        cache_key = (entity_name, ref)
+        if cache_key not in self._records:
+            entity = ENTITIES[entity_name]
+            try:
+                condition = entity.model.id == uuid.UUID(ref)  # type: ignore[attr-defined]
+            except ValueError:
+                condition = entity.key_column == ref
+            self._records[cache_key] = self.session.scalar(
+                select(entity.model.id).where(condition)  # type: ignore[attr-defined]
+            )
+        found = self._records[cache_key]
+        if found is None:
+            self.errors.append(InvalidParam(name=pointer, reason=f"no {entity_name} {ref!r}"))
+        return found
+
+    def check(self, model: BaseModel, pointer: str = "") -> None:
+        """Check every code and reference inside `model`, nested models included."""
+        for name, info in type(model).model_fields.items():
+            value = getattr(model, name)
+            path = f"{pointer}/{name}"
+            for in_list, marker in _markers(info.annotation, list(info.metadata)):
+                items = list(enumerate(value)) if in_list else [(None, value)]
+                for index, item in items:
+                    if item is None:
+                        continue
+                    at = path if index is None else f"{path}/{index}"
+                    if isinstance(marker, VocabRef):
+                        self.term(at, marker.vocabulary, item)
+                    else:
+                        self.record(at, marker.entity, item)
+            nested = value if isinstance(value, list) else [value]
+            for index, item in enumerate(nested):
+                if isinstance(item, BaseModel):
+                    self.check(item, f"{path}/{index}" if isinstance(value, list) else path)
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            errors, self.errors = self.errors, []
+            raise InvalidInput(
+                "; ".join(f"{e.name}: {e.reason}" for e in errors), invalid_params=errors
+            )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, HttpUrl):
+        return str(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def row_values(entity: Entity, data: BaseModel, resolver: Resolver) -> dict[str, Any]:
+    """Column values (and `terms`/`partners` link sets) for a checked create schema."""
+    values: dict[str, Any] = {}
+    terms: set[uuid.UUID] = set()
+    for name, info in type(data).model_fields.items():
+        value = getattr(data, name)
+        markers = list(_markers(info.annotation, list(info.metadata)))
+        if name == "partners":
+            values["partners"] = {
+                (
+                    resolver.record("", "organization", p.organization),
+                    resolver.term("", "partner_role", p.role),
+                )
+                for p in value
+            }
+        elif markers and markers[0][0]:  # a list of codes: goes to the link table
+            vocabulary = markers[0][1].vocabulary
+            terms.update(t for c in value if (t := resolver.term("", vocabulary, c)))
+        elif markers:
+            marker = markers[0][1]
+            column = _RENAMED.get(name, f"{name}_id")
+            if value is None:
+                values[column] = None
+            elif isinstance(marker, VocabRef):
+                values[column] = resolver.term("", marker.vocabulary, value)
+            else:
+                values[column] = resolver.record("", marker.entity, value)
+        else:
+            values[_RENAMED.get(name, name)] = _plain(value)
+    if entity.name in _TERM_LISTS:
+        values["terms"] = terms
+    return values
+
+
+def _current(obj: Any, column: str) -> Any:
+    if column == "terms":
+        return {t.id for t in obj.terms}
+    if column == "partners":
+        return {(p.organization_id, p.role_id) for p in obj.partners}
+    return getattr(obj, column)
+
+
+def _assign(session: Session, obj: Any, column: str, value: Any) -> None:
+    if column == "terms":
+        obj.terms = [session.get_one(VocabularyTerm, t) for t in sorted(value)]
+    elif column == "partners":
+        obj.partners = [
+            ProgramPartner(organization_id=org, role_id=role) for org, role in sorted(value)
+        ]
+    else:
+        setattr(obj, column, value)
+
+
+def upsert(
+    session: Session, entity: Entity, data: BaseModel, vocab: VocabIndex
+) -> tuple[Any, Outcome]:
+    """Insert or update one record by its natural key; report what happened."""
+    resolver = Resolver(session, vocab)
+    resolver.check(data)
+    resolver.raise_if_errors()
+    values = row_values(entity, data, resolver)
+    key = values[entity.key]
+    obj = session.scalar(select(entity.model).where(entity.key_column == key))
+    if obj is None:
+        obj = entity.model()
+        for column, value in values.items():
+            _assign(session, obj, column, value)
+        session.add(obj)
+        session.flush()
+        return obj, "created"
+    changed = [c for c, v in values.items() if _current(obj, c) != v]
+    for column in changed:
+        _assign(session, obj, column, values[column])
+    if changed:
+        session.flush()
+        return obj, "updated"
+    return obj, "unchanged"
+
+
+def upsert_vocabulary(session: Session, data: VocabularyCreate) -> dict[Outcome, int]:
+    """Insert or update a vocabulary and its terms; terms absent from `data` are kept."""
+    counts: dict[Outcome, int] = {"created": 0, "updated": 0, "unchanged": 0}
+    vocabulary = session.scalar(select(Vocabulary).where(Vocabulary.name == data.vocabulary))
+    header = {"label_en": data.label_en, "label_zh": data.label_zh, "description": data.description}
+    if vocabulary is None:
+        vocabulary = Vocabulary(name=data.vocabulary, **header)
+        session.add(vocabulary)
+        session.flush()
+    elif any(getattr(vocabulary, k) != v for k, v in header.items()):
+        for k, v in header.items():
+            setattr(vocabulary, k, v)
+    existing = {
+        t.code: t
+        for t in session.scalars(
+            select(VocabularyTerm).where(VocabularyTerm.vocabulary_id == vocabulary.id)
+        )
+    }
+    codes = {t.code for t in data.terms} | set(existing)
+    errors = [
+        InvalidParam(name=f"/terms/{i}/parent", reason=f"unknown parent code {t.parent!r}")
+        for i, t in enumerate(data.terms)
+        if t.parent is not None and (t.parent not in codes or t.parent == t.code)
+    ]
+    if errors:
+        raise InvalidInput("; ".join(e.reason for e in errors), invalid_params=errors)
+    outcomes: dict[str, Outcome] = {}
+    for position, term_in in enumerate(data.terms):
+        values: dict[str, Any] = {
+            "label_en": term_in.label_en,
+            "label_zh": term_in.label_zh,
+            "description": term_in.description,
+            "position": position,
+        }
+        term = existing.get(term_in.code)
+        if term is None:
+            term = VocabularyTerm(vocabulary_id=vocabulary.id, code=term_in.code, **values)
+            session.add(term)
+            existing[term_in.code] = term
+            outcomes[term_in.code] = "created"
+        elif any(getattr(term, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(term, k, v)
+            outcomes[term_in.code] = "updated"
+        else:
+            outcomes[term_in.code] = "unchanged"
+    session.flush()
+    for term_in in data.terms:
+        term = existing[term_in.code]
+        parent_id = existing[term_in.parent].id if term_in.parent else None
+        if term.parent_id != parent_id:
+            term.parent_id = parent_id
+            if outcomes[term_in.code] == "unchanged":
+                outcomes[term_in.code] = "updated"
+    session.flush()
+    for outcome in outcomes.values():
+        counts[outcome] += 1
+    return counts
