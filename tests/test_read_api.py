@@ -254,3 +254,10 @@ def test_openapi_and_docs(client: TestClient) -> None:
 def test_sources_are_listed(client: TestClient) -> None:
     keys = {s["key"] for s in client.get("/api/v1/sources").json()}
     assert keys == {"cps-psych-services", "rici-mapping-2024"}
+
+
+def test_timestamps_are_utc_on_every_backend(client: TestClient) -> None:
+    detail = client.get("/api/v1/organizations/guangdong-rici-foundation").json()
+    assert detail["created_at"].endswith("Z")
+    assert detail["updated_at"].endswith("Z")
+    assert detail["version"] == 1
