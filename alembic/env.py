@@ -8,9 +8,17 @@ from sqlalchemy import Connection
 from registry.config import get_settings
 from registry.db import is_sqlite, make_engine
 from registry.models import Base
+from registry.models.search import FTS_TABLE, GIN_INDEX
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def include_name(name: str | None, type_: str, _parent: object) -> bool:
+    # The full-text structures are backend-specific and live only in the migrations.
+    if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
+        return False
+    return not (type_ == "index" and name == GIN_INDEX)
 
 
 def _configure(connection: Connection) -> None:
@@ -20,6 +28,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        include_name=include_name,
     )
 
 

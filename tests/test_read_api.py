@@ -37,8 +37,11 @@ def test_program_list_envelope_and_paging(client: TestClient) -> None:
     assert body["offset"] == 0
     assert len(body["items"]) == 10
     assert body["total"] >= 44
+    assert "cursor=" in body["next"]
     second = client.get(body["next"]).json()
-    assert second["offset"] == 10
+    assert second["offset"] is None  # the next link pages by keyset cursor
+    by_offset = client.get("/api/v1/programs", params={"limit": 10, "offset": 10}).json()
+    assert [p["id"] for p in by_offset["items"]] == [p["id"] for p in second["items"]]
     first_ids = {p["id"] for p in body["items"]}
     assert not first_ids & {p["id"] for p in second["items"]}
     last = client.get("/api/v1/programs", params={"limit": 10, "offset": body["total"] - 1})
@@ -91,6 +94,7 @@ def test_counseling_subtype_carries_its_parent(client: TestClient) -> None:
     assert detail["organization"]["name_zh"] == "北京新阳光慈善基金会"
     assert detail["intervention_type"] == {
         "code": "counseling",
+        "label": "Counselling",
         "label_en": "Counselling",
         "label_zh": "心理咨询",
         "parent": "prevention_promotion",

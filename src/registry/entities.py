@@ -33,26 +33,80 @@ class Entity:
     create: type[CreateModel]
     key: str  # natural-key column, also the seed file's key field
     seed_file: str
+    search_fields: tuple[str, ...] = ()  # create-schema fields whose text `q` searches
+    zh_sort: str | None = None  # Chinese field that gets a pinyin `<field>_sort` column
 
     @property
     def key_column(self) -> Any:
         return getattr(self.model, self.key)
 
 
+_NAMES = ("name_zh", "name_en")
+
 ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in [
         Entity("source", Source, SourceCreate, "key", "sources.yaml"),
-        Entity("organization", Organization, OrganizationCreate, "slug", "organizations.yaml"),
-        Entity("program", Program, ProgramCreate, "slug", "programs.yaml"),
-        Entity("policy", Policy, PolicyCreate, "slug", "policies.yaml"),
         Entity(
-            "service_station", ServiceStation, ServiceStationCreate, "slug", "service_stations.yaml"
+            "organization",
+            Organization,
+            OrganizationCreate,
+            "slug",
+            "organizations.yaml",
+            search_fields=(*_NAMES, "aliases", "city", "description"),
+            zh_sort="name_zh",
         ),
-        Entity("hotline", Hotline, HotlineCreate, "slug", "hotlines.yaml"),
         Entity(
-            "hotline_metric", HotlineMetric, HotlineMetricCreate, "slug", "hotline_metrics.yaml"
+            "program",
+            Program,
+            ProgramCreate,
+            "slug",
+            "programs.yaml",
+            search_fields=(*_NAMES, "aliases", "components", "description"),
+            zh_sort="name_zh",
         ),
-        Entity("figure", Figure, FigureCreate, "slug", "figures.yaml"),
+        Entity(
+            "policy",
+            Policy,
+            PolicyCreate,
+            "slug",
+            "policies.yaml",
+            search_fields=("title_zh", "title_en", "issuer_zh", "summary"),
+            zh_sort="title_zh",
+        ),
+        Entity(
+            "service_station",
+            ServiceStation,
+            ServiceStationCreate,
+            "slug",
+            "service_stations.yaml",
+            search_fields=(*_NAMES, "city", "description"),
+            zh_sort="name_zh",
+        ),
+        Entity(
+            "hotline",
+            Hotline,
+            HotlineCreate,
+            "slug",
+            "hotlines.yaml",
+            search_fields=(*_NAMES, "audience", "hours", "description"),
+            zh_sort="name_zh",
+        ),
+        Entity(
+            "hotline_metric",
+            HotlineMetric,
+            HotlineMetricCreate,
+            "slug",
+            "hotline_metrics.yaml",
+            search_fields=("period_label", "note"),
+        ),
+        Entity(
+            "figure",
+            Figure,
+            FigureCreate,
+            "slug",
+            "figures.yaml",
+            search_fields=("subject", "label_en", "population", "period_label", "note"),
+        ),
     ]
 }

@@ -26,20 +26,25 @@ class Term:
     parent: str | None
     position: int
 
-    def ref(self) -> TermRef:
+    def ref(self, lang: str = "en") -> TermRef:
         return TermRef(
-            code=self.code, label_en=self.label_en, label_zh=self.label_zh, parent=self.parent
+            code=self.code,
+            label=self.label_zh if lang == "zh" else self.label_en,
+            label_en=self.label_en,
+            label_zh=self.label_zh,
+            parent=self.parent,
         )
 
 
 class VocabIndex:
-    def __init__(self, terms: list[Term]) -> None:
+    def __init__(self, terms: list[Term], lang: str = "en") -> None:
+        self.lang = lang
         self.by_id: dict[uuid.UUID, Term] = {t.id: t for t in terms}
         self.by_code: dict[tuple[str, str], Term] = {(t.vocabulary, t.code): t for t in terms}
         self.vocabularies: set[str] = {t.vocabulary for t in terms}
 
     @classmethod
-    def load(cls, session: Session) -> VocabIndex:
+    def load(cls, session: Session, lang: str = "en") -> VocabIndex:
         parent = VocabularyTerm.__table__.alias("parent")
         rows = session.execute(
             select(
@@ -54,18 +59,41 @@ class VocabIndex:
             .join(Vocabulary, Vocabulary.id == VocabularyTerm.vocabulary_id)
             .outerjoin(parent, parent.c.id == VocabularyTerm.parent_id)
         ).all()
-        return cls([Term(*row) for row in rows])
+        return cls([Term(*row) for row in rows], lang)
 
     def get(self, vocabulary: str, code: str) -> Term | None:
         return self.by_code.get((vocabulary, code))
 
+    def descendants(self, term: Term) -> list[Term]:
+        found: list[Term] = []
+        frontier = [term.code]
+        while frontier:
+            children = [
+                t
+                for t in self.by_id.values()
+                if t.vocabulary == term.vocabulary and t.parent in frontier
+            ]
+            found += children
+            frontier = [t.code for t in children]
+        return found
+
+    def term(self, term_id: uuid.UUID) -> TermRef:
+        return self.by_id[term_id].ref(self.lang)
+
     def ref(self, term_id: uuid.UUID | None) -> TermRef | None:
-        return None if term_id is None else self.by_id[term_id].ref()
+        return None if term_id is None else self.by_id[term_id].ref(self.lang)
 
     def refs(self, term_ids: list[uuid.UUID], vocabulary: str) -> list[TermRef]:
         terms = [self.by_id[t] for t in term_ids if self.by_id[t].vocabulary == vocabulary]
         terms.sort(key=lambda t: (t.position, t.code))
-        return [t.ref() for t in terms]
+        return [t.ref(self.lang) for t in terms]
+
+    def ids(self, vocabulary: str) -> list[uuid.UUID]:
+        terms = sorted(
+            (t for t in self.by_id.values() if t.vocabulary == vocabulary),
+            key=lambda t: (t.position, t.code),
+        )
+        return [t.id for t in terms]
 
     def codes(self, vocabulary: str) -> list[str]:
         terms = sorted(

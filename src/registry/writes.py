@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from registry.entities import ENTITIES, Entity
 from registry.errors import InvalidInput, InvalidParam
-from registry.models import ProgramPartner, Vocabulary, VocabularyTerm
+from registry.models import ProgramPartner, SearchDocument, Vocabulary, VocabularyTerm
 from registry.schemas.common import RecordRef, VocabRef
 from registry.schemas.vocabulary import VocabularyCreate
+from registry.search import tokens, zh_sort_key
 from registry.vocab import VocabIndex
 
 Outcome = Literal["created", "updated", "unchanged"]
@@ -157,7 +158,32 @@ def row_values(entity: Entity, data: BaseModel, resolver: Resolver) -> dict[str,
             values[_RENAMED.get(name, name)] = _plain(value)
     if entity.name in _TERM_LISTS:
         values["terms"] = terms
+    if entity.zh_sort:
+        values[f"{entity.zh_sort}_sort"] = zh_sort_key(values[entity.zh_sort])
     return values
+
+
+def search_text(entity: Entity, data: BaseModel) -> str:
+    texts: list[str | None] = []
+    for name in entity.search_fields:
+        value = getattr(data, name)
+        texts.extend(value if isinstance(value, list) else [value])
+    return tokens(texts)
+
+
+def sync_search_document(session: Session, entity: Entity, record_id: uuid.UUID, text: str) -> None:
+    """Keep the record's search tokens current, in the caller's transaction."""
+    if not entity.search_fields:
+        return
+    document = session.scalar(
+        select(SearchDocument).where(
+            SearchDocument.entity == entity.name, SearchDocument.record_id == record_id
+        )
+    )
+    if document is None:
+        session.add(SearchDocument(entity=entity.name, record_id=record_id, tokens=text))
+    elif document.tokens != text:
+        document.tokens = text
 
 
 def _current(obj: Any, column: str) -> Any:
@@ -187,18 +213,21 @@ def upsert(
     resolver.check(data)
     resolver.raise_if_errors()
     values = row_values(entity, data, resolver)
+    text = search_text(entity, data)
     key = values[entity.key]
-    obj = session.scalar(select(entity.model).where(entity.key_column == key))
+    obj: Any = session.scalar(select(entity.model).where(entity.key_column == key))
     if obj is None:
         obj = entity.model()
         for column, value in values.items():
             _assign(session, obj, column, value)
         session.add(obj)
         session.flush()
+        sync_search_document(session, entity, obj.id, text)
         return obj, "created"
     changed = [c for c, v in values.items() if _current(obj, c) != v]
     for column in changed:
         _assign(session, obj, column, values[column])
+    sync_search_document(session, entity, obj.id, text)
     if changed:
         session.flush()
         return obj, "updated"

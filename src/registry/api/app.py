@@ -18,8 +18,11 @@ from registry.api import (
     programs,
     service_stations,
     sources,
+    stats,
     vocabularies,
 )
+from registry.api.caching import ETagMiddleware
+from registry.api.openapi import install_openapi
 from registry.config import Settings, get_settings
 from registry.db import make_engine, make_sessionmaker
 from registry.errors import install_error_handlers
@@ -51,13 +54,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.add_middleware(ETagMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["*"],
+        allow_headers=["Accept", "Accept-Language", "Content-Type", "If-None-Match"],
+        expose_headers=["ETag", "Content-Disposition"],
+        max_age=600,
     )
     install_error_handlers(app)
+    list_modules = (organizations, programs, policies, service_stations, hotlines)
+    install_openapi(
+        app,
+        {
+            **{f"list_{m.__name__.rsplit('.', 1)[1]}": (m.FILTERS, m.ITEM) for m in list_modules},
+            "list_hotline_metrics": (hotline_metrics.FILTERS, hotline_metrics.ITEM),
+            "list_figures": (figures.FILTERS, figures.ITEM),
+        },
+    )
     for module in (
         health,
         organizations,
@@ -69,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         figures,
         vocabularies,
         sources,
+        stats,
     ):
         app.include_router(module.router)
     return app

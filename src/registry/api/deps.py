@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,11 +37,32 @@ class ReadContext:
     session: Session
     vocab: VocabIndex
     sources: dict[uuid.UUID, Source]
+    lang: str
 
 
-def get_read_context(session: SessionDep) -> ReadContext:
+def negotiate_lang(lang: str | None, accept_language: str | None) -> str:
+    if lang:
+        return lang
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+def get_read_context(
+    session: SessionDep,
+    lang: Annotated[
+        Literal["zh", "en"] | None,
+        Query(description="Language of `label` fields; defaults to Accept-Language, then en."),
+    ] = None,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> ReadContext:
+    chosen = negotiate_lang(lang, accept_language)
     sources = {s.id: s for s in session.scalars(select(Source))}
-    return ReadContext(session, VocabIndex.load(session), sources)
+    return ReadContext(session, VocabIndex.load(session, chosen), sources, chosen)
 
 
 ReadDep = Annotated[ReadContext, Depends(get_read_context)]

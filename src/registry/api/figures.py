@@ -1,37 +1,94 @@
-"""/api/v1/figures: field figures."""
+"""/api/v1/figures: figures that describe the field rather than one record."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from sqlalchemy import select
+from fastapi.responses import Response
+from pydantic import ConfigDict
 
 from registry import readers
 from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.filters import (
+    FilterSet,
+    FilterValues,
+    PrefixFilter,
+    RangeFilter,
+    TermFilter,
+    ValueFilter,
+)
+from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
-from registry.api.pagination import Page, PageParams, page_params
-from registry.api.resources import get_one, list_page
+from registry.api.resources import get_one
+from registry.entities import ENTITIES
 from registry.models import Figure
 from registry.schemas.figure import FigureRead
+from registry.schemas.listing import SNIPPET, Page, only_id_required
+
+FILTERS = FilterSet(
+    entity=ENTITIES["figure"],
+    filters=[
+        PrefixFilter(
+            "subject",
+            Figure.subject,
+            "Subject, or a dotted prefix of it: `prevalence` matches `prevalence.anxiety`.",
+            "prevalence",
+        ),
+        TermFilter("unit", "unit", "Unit.", "percent", Figure.id, column=Figure.unit_id),
+        RangeFilter("year", Figure.year, "Year the figure refers to", 2023),
+        ValueFilter(
+            "organization_id",
+            Figure.organization_id,
+            "Organization the figure is about.",
+            "6b3aac07-8936-464e-b292-91b051c5c68e",
+        ),
+        ValueFilter(
+            "program_id",
+            Figure.program_id,
+            "Program the figure is about.",
+            "6b3aac07-8936-464e-b292-91b051c5c68e",
+        ),
+    ],
+    sorts={
+        "subject": Figure.subject,
+        "year": Figure.year,
+        "value": Figure.value,
+        "created_at": Figure.created_at,
+        "updated_at": Figure.updated_at,
+    },
+    default_sort=["subject"],
+)
+
+
+class FigureItem(FigureRead):
+    """A figure in a list."""
+
+    model_config = ConfigDict(json_schema_extra=only_id_required)
+    snippet: str | None = SNIPPET
+
 
 router = APIRouter(
     prefix="/api/v1/figures", tags=["figures"], dependencies=[Depends(reject_unknown_params)]
 )
-
 Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
 
 
-@router.get("", operation_id="list_figures", response_model=Page[FigureRead], responses=LIST_ERRORS)
+@router.get("", operation_id="list_figures", response_model=Page[FigureItem], responses=LIST_ERRORS)
 def list_figures(
-    ctx: ReadDep, request: Request, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[FigureRead]:
-    """List field figures."""
-    stmt = select(Figure)
-    return list_page(ctx, request, stmt, [Figure.subject, Figure.slug], page, readers.figure)
+    ctx: ReadDep,
+    request: Request,
+    filters: Annotated[FilterValues, Depends(FILTERS.dependency())],
+    params: Annotated[ListParams, Depends(list_params)],
+) -> Response:
+    """Field figures matching every filter."""
+    return list_response(ctx, request, FILTERS, filters, params, readers.figure, FigureItem)
 
 
 @router.get("/{ref}", operation_id="get_figure", response_model=FigureRead, responses=DETAIL_ERRORS)
 def get_figure(ctx: ReadDep, ref: Ref) -> FigureRead:
-    """One figure by UUID or slug."""
+    """One field figure by UUID or slug."""
     return get_one(ctx, Figure, ref, readers.figure)
+
+
+ITEM = FigureItem

@@ -1,36 +1,76 @@
-"""/api/v1/hotlines: hotlines."""
+"""/api/v1/hotlines: hotlines and who runs them."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from sqlalchemy import select
+from fastapi.responses import Response
+from pydantic import ConfigDict
 
 from registry import readers
 from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.filters import FilterSet, FilterValues, RangeFilter, ValueFilter
+from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
-from registry.api.pagination import Page, PageParams, page_params
-from registry.api.resources import get_one, list_page
+from registry.api.resources import get_one
+from registry.entities import ENTITIES
 from registry.models import Hotline
 from registry.schemas.hotline import HotlineRead
+from registry.schemas.listing import SNIPPET, Page, only_id_required
+
+FILTERS = FilterSet(
+    entity=ENTITIES["hotline"],
+    filters=[
+        ValueFilter(
+            "operator_id",
+            Hotline.operator_id,
+            "Operating organization's id.",
+            "6b3aac07-8936-464e-b292-91b051c5c68e",
+        ),
+        ValueFilter(
+            "program_id",
+            Hotline.program_id,
+            "Program the hotline belongs to.",
+            "6b3aac07-8936-464e-b292-91b051c5c68e",
+        ),
+        RangeFilter("launch_year", Hotline.launch_year, "Year launched", 2021),
+    ],
+    sorts={
+        "name_en": Hotline.name_en,
+        "name_zh": Hotline.name_zh_sort,
+        "launch_year": Hotline.launch_year,
+        "created_at": Hotline.created_at,
+        "updated_at": Hotline.updated_at,
+    },
+    default_sort=["name_en"],
+)
+
+
+class HotlineItem(HotlineRead):
+    """A hotline in a list."""
+
+    model_config = ConfigDict(json_schema_extra=only_id_required)
+    snippet: str | None = SNIPPET
+
 
 router = APIRouter(
     prefix="/api/v1/hotlines", tags=["hotlines"], dependencies=[Depends(reject_unknown_params)]
 )
-
 Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
 
 
 @router.get(
-    "", operation_id="list_hotlines", response_model=Page[HotlineRead], responses=LIST_ERRORS
+    "", operation_id="list_hotlines", response_model=Page[HotlineItem], responses=LIST_ERRORS
 )
 def list_hotlines(
-    ctx: ReadDep, request: Request, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[HotlineRead]:
-    """List hotlines."""
-    stmt = select(Hotline)
-    return list_page(ctx, request, stmt, [Hotline.slug], page, readers.hotline)
+    ctx: ReadDep,
+    request: Request,
+    filters: Annotated[FilterValues, Depends(FILTERS.dependency())],
+    params: Annotated[ListParams, Depends(list_params)],
+) -> Response:
+    """Hotlines matching every filter."""
+    return list_response(ctx, request, FILTERS, filters, params, readers.hotline, HotlineItem)
 
 
 @router.get(
@@ -39,3 +79,6 @@ def list_hotlines(
 def get_hotline(ctx: ReadDep, ref: Ref) -> HotlineRead:
     """One hotline by UUID or slug."""
     return get_one(ctx, Hotline, ref, readers.hotline)
+
+
+ITEM = HotlineItem

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+from sqlalchemy import func, select
 
 from registry.errors import PROBLEM_JSON, Problem
+from registry.models import VocabularyTerm
+from registry.vocab import VocabIndex
+
+if TYPE_CHECKING:
+    from registry.api.filters import FilterSet
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -25,3 +35,68 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 LIST_ERRORS = problems(422)
 DETAIL_ERRORS = problems(404, 422)
+
+
+def install_openapi(app: FastAPI, lists: dict[str, tuple[FilterSet, type[BaseModel]]]) -> None:
+    """Serve an OpenAPI document whose vocabulary parameters list the codes in the database.
+
+    Codes live in tables that admins can extend, so the enums are read when the document is
+    requested, and the document is cached until the vocabularies change.
+    """
+    cache: dict[str, Any] = {}
+
+    def openapi() -> dict[str, Any]:
+        with app.state.sessionmaker() as session:
+            state = session.execute(
+                select(func.count(VocabularyTerm.id), func.max(VocabularyTerm.updated_at))
+            ).one()
+            if cache.get("state") == tuple(state):
+                return cache["schema"]  # type: ignore[no-any-return]
+            vocab = VocabIndex.load(session)
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        for path in schema["paths"].values():
+            for operation in path.values():
+                _annotate(operation, vocab, lists.get(operation.get("operationId", "")))
+        cache.update(state=tuple(state), schema=schema)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _annotate(
+    operation: dict[str, Any],
+    vocab: VocabIndex,
+    listing: tuple[FilterSet, type[BaseModel]] | None,
+) -> None:
+    for param in operation.get("parameters", []):
+        schema = param.get("schema", {})
+        vocabulary = _find(schema, "x-vocabulary")
+        if vocabulary:
+            codes = vocab.codes(vocabulary)
+            target = schema
+            for option in schema.get("anyOf", [schema]):
+                if option.get("type") == "array":
+                    target = option["items"]
+            target["enum"] = codes
+        if listing and param["name"] == "sort":
+            keys = ", ".join(sorted(listing[0].sorts))
+            param["description"] += f" Keys: {keys}, and `relevance` with `q`."
+        if listing and param["name"] == "fields":
+            names = ", ".join(listing[1].model_fields)
+            param["description"] += f" Fields: {names}."
+
+
+def _find(schema: dict[str, Any], key: str) -> Any:
+    if key in schema:
+        return schema[key]
+    for option in schema.get("anyOf", []):
+        if key in option:
+            return option[key]
+    return None

@@ -2,42 +2,151 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections import defaultdict
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 
 from registry import readers
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.facets import Facets, compute_facets, facet_names
+from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, term_link
+from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
-from registry.api.pagination import Page, PageParams, page_params
-from registry.api.resources import get_one, list_page
-from registry.models import Organization
+from registry.api.resources import get_one
+from registry.entities import ENTITIES
+from registry.models import Organization, Program, program_terms
+from registry.schemas.listing import SNIPPET, Page, only_id_required
 from registry.schemas.organization import OrganizationRead
+from registry.schemas.program import ProgramRead
+
+
+def _programs_for() -> Any:
+    link = term_link(program_terms, "program_id", "target_group")().subquery()
+    return select(Program.organization_id.label("owner_id"), link.c.key).join(
+        link, link.c.owner_id == Program.id
+    )
+
+
+FILTERS = FilterSet(
+    entity=ENTITIES["organization"],
+    filters=[
+        TermFilter(
+            "kind",
+            "organization_kind",
+            "Kind of organization.",
+            "foundation",
+            Organization.id,
+            column=Organization.kind_id,
+        ),
+        TermFilter(
+            "province",
+            "province",
+            "Province where it is based.",
+            "CN-GD",
+            Organization.id,
+            column=Organization.province_id,
+        ),
+        RangeFilter("founded_year", Organization.founded_year, "Year founded", 2015),
+        TermFilter(
+            "has_program_for",
+            "target_group",
+            "Runs a program for this target group.",
+            "left_behind",
+            Organization.id,
+            link=_programs_for,
+            facet=False,
+        ),
+    ],
+    sorts={
+        "name_zh": Organization.name_zh_sort,
+        "name_en": Organization.name_en,
+        "founded_year": Organization.founded_year,
+        "created_at": Organization.created_at,
+        "updated_at": Organization.updated_at,
+    },
+    default_sort=["name_zh"],
+)
+
+
+class OrganizationItem(OrganizationRead):
+    """An organization in a list."""
+
+    model_config = ConfigDict(json_schema_extra=only_id_required)
+    programs: list[ProgramRead] | None = Field(
+        default=None, description="The programs it runs, with `include=programs`."
+    )
+    snippet: str | None = SNIPPET
+
 
 router = APIRouter(
     prefix="/api/v1/organizations",
     tags=["organizations"],
     dependencies=[Depends(reject_unknown_params)],
 )
-
 Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
+Params = Annotated[ListParams, Depends(list_params)]
+
+
+def _include_programs(ctx: ReadContext, items: list[dict[str, Any]], objects: list[Any]) -> None:
+    ids = [o.id for o in objects]
+    programs = ctx.session.scalars(
+        select(Program)
+        .where(Program.organization_id.in_(ids))
+        .options(*readers.LOAD_OPTIONS[Program])
+        .order_by(Program.name_zh_sort.asc().nulls_last(), Program.id)
+    )
+    by_org: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for program in programs:
+        read = readers.program(program, ctx.vocab, ctx.sources)
+        by_org[program.organization_id].append(read.model_dump(mode="json"))
+    for item, obj in zip(items, objects, strict=True):
+        item["programs"] = by_org.get(obj.id, [])
 
 
 @router.get(
     "",
     operation_id="list_organizations",
-    response_model=Page[OrganizationRead],
+    response_model=Page[OrganizationItem],
     responses=LIST_ERRORS,
 )
 def list_organizations(
-    ctx: ReadDep, request: Request, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[OrganizationRead]:
-    """List organizations working in the field."""
-    stmt = select(Organization)
-    return list_page(
-        ctx, request, stmt, [Organization.name_en, Organization.id], page, readers.organization
+    ctx: ReadDep,
+    request: Request,
+    filters: Filters,
+    params: Params,
+    include: Annotated[
+        list[Literal["programs"]] | None, Query(description="Embed the programs each one runs.")
+    ] = None,
+) -> Response:
+    """Organizations matching every filter."""
+    return list_response(
+        ctx,
+        request,
+        FILTERS,
+        filters,
+        params,
+        readers.organization,
+        OrganizationItem,
+        enrich=_include_programs if include else None,
     )
+
+
+@router.get(
+    "/facets", operation_id="organization_facets", response_model=Facets, responses=LIST_ERRORS
+)
+def organization_facets(
+    ctx: ReadDep,
+    filters: Filters,
+    facet: Annotated[list[str], Depends(facet_names(FILTERS))],
+    q: Annotated[str | None, Query(max_length=200, description="Search, as on the list.")] = None,
+) -> Facets:
+    """Counts by kind and by province, disjunctive per facet."""
+    return compute_facets(ctx, FILTERS, filters, facet, q)
 
 
 @router.get(
@@ -49,3 +158,6 @@ def list_organizations(
 def get_organization(ctx: ReadDep, ref: Ref) -> OrganizationRead:
     """One organization by UUID or slug."""
     return get_one(ctx, Organization, ref, readers.organization)
+
+
+ITEM = OrganizationItem

@@ -2,40 +2,194 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import ConfigDict
 from sqlalchemy import select
 
 from registry import readers
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.facets import Facets, compute_facets, facet_names
+from registry.api.filters import (
+    BoolFilter,
+    FilterSet,
+    FilterValues,
+    RangeFilter,
+    TermFilter,
+    ValueFilter,
+    term_link,
+    union_pairs,
+)
+from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
-from registry.api.pagination import Page, PageParams, page_params
-from registry.api.resources import get_one, list_page
-from registry.models import Program
+from registry.api.resources import get_one
+from registry.entities import ENTITIES
+from registry.models import Organization, Program, program_terms
+from registry.schemas.common import OrganizationSummary
+from registry.schemas.listing import SNIPPET, Page, only_id_required
+from registry.schemas.organization import OrganizationRead
 from registry.schemas.program import ProgramRead
+
+
+def _org_province() -> Any:
+    return (
+        select(Program.id.label("owner_id"), Organization.province_id.label("key"))
+        .join(Organization, Organization.id == Program.organization_id)
+        .where(Organization.province_id.is_not(None))
+    )
+
+
+def _link(vocabulary: str) -> Any:
+    return term_link(program_terms, "program_id", vocabulary)
+
+
+FILTERS = FilterSet(
+    entity=ENTITIES["program"],
+    filters=[
+        TermFilter(
+            "target_group",
+            "target_group",
+            "Target group.",
+            "left_behind",
+            Program.id,
+            link=_link("target_group"),
+        ),
+        TermFilter(
+            "intervention_type",
+            "intervention_type",
+            "Intervention type.",
+            "prevention_promotion",
+            Program.id,
+            column=Program.intervention_type_id,
+            hierarchical=True,
+        ),
+        TermFilter(
+            "setting", "setting", "Service setting.", "school", Program.id, link=_link("setting")
+        ),
+        TermFilter(
+            "ecological_level",
+            "ecological_level",
+            "Ecological level.",
+            "family",
+            Program.id,
+            link=_link("ecological_level"),
+        ),
+        TermFilter(
+            "element",
+            "element",
+            "Intervention element.",
+            "case_counselling",
+            Program.id,
+            link=_link("element"),
+        ),
+        TermFilter(
+            "province",
+            "province",
+            "Province served, or where the running organization is based.",
+            "CN-GD",
+            Program.id,
+            link=union_pairs(_link("province"), _org_province),
+        ),
+        ValueFilter(
+            "organization_id",
+            Program.organization_id,
+            "Running organization's id.",
+            "6b3aac07-8936-464e-b292-91b051c5c68e",
+        ),
+        BoolFilter(
+            "course_based", Program.course_based, "Prevention programs delivered mainly as courses."
+        ),
+        BoolFilter("interviewed", Program.interviewed, "Interviewed for the 2024 mapping report."),
+        RangeFilter(
+            "established_year", Program.established_year, "Year established", 2020, facet=True
+        ),
+    ],
+    sorts={
+        "name_zh": Program.name_zh_sort,
+        "name_en": Program.name_en,
+        "established_year": Program.established_year,
+        "created_at": Program.created_at,
+        "updated_at": Program.updated_at,
+    },
+    default_sort=["name_zh"],
+)
+
+
+class ProgramItem(ProgramRead):
+    """A program in a list."""
+
+    model_config = ConfigDict(json_schema_extra=only_id_required)
+    organization: OrganizationRead | OrganizationSummary  # type: ignore[assignment]
+    snippet: str | None = SNIPPET
+
 
 router = APIRouter(
     prefix="/api/v1/programs", tags=["programs"], dependencies=[Depends(reject_unknown_params)]
 )
-
 Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
+Params = Annotated[ListParams, Depends(list_params)]
+
+
+def _include_organizations(
+    ctx: ReadContext, items: list[dict[str, Any]], objects: list[Any]
+) -> None:
+    ids = {o.organization_id for o in objects}
+    orgs = {
+        o.id: o for o in ctx.session.scalars(select(Organization).where(Organization.id.in_(ids)))
+    }
+    for item, obj in zip(items, objects, strict=True):
+        item["organization"] = readers.organization(
+            orgs[obj.organization_id], ctx.vocab, ctx.sources
+        ).model_dump(mode="json")
 
 
 @router.get(
-    "", operation_id="list_programs", response_model=Page[ProgramRead], responses=LIST_ERRORS
+    "", operation_id="list_programs", response_model=Page[ProgramItem], responses=LIST_ERRORS
 )
 def list_programs(
-    ctx: ReadDep, request: Request, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[ProgramRead]:
-    """List programs run by organizations."""
-    stmt = select(Program)
-    return list_page(ctx, request, stmt, [Program.name_en, Program.id], page, readers.program)
+    ctx: ReadDep,
+    request: Request,
+    filters: Filters,
+    params: Params,
+    include: Annotated[
+        list[Literal["organization"]] | None,
+        Query(description="Embed the full running organization."),
+    ] = None,
+) -> Response:
+    """Programs matching every filter, one page at a time or exported whole."""
+    return list_response(
+        ctx,
+        request,
+        FILTERS,
+        filters,
+        params,
+        readers.program,
+        ProgramItem,
+        enrich=_include_organizations if include else None,
+    )
+
+
+@router.get("/facets", operation_id="program_facets", response_model=Facets, responses=LIST_ERRORS)
+def program_facets(
+    ctx: ReadDep,
+    filters: Filters,
+    facet: Annotated[list[str], Depends(facet_names(FILTERS))],
+    q: Annotated[str | None, Query(max_length=200, description="Search, as on the list.")] = None,
+) -> Facets:
+    """Counts per code for each facet, under the same filters as the list. A facet's own
+    filter is left out of its counts, so a UI can offer the alternatives."""
+    return compute_facets(ctx, FILTERS, filters, facet, q)
 
 
 @router.get(
     "/{ref}", operation_id="get_program", response_model=ProgramRead, responses=DETAIL_ERRORS
 )
 def get_program(ctx: ReadDep, ref: Ref) -> ProgramRead:
-    """One program by UUID or slug."""
+    """One program with its organization, partners and every linked code."""
     return get_one(ctx, Program, ref, readers.program)
+
+
+ITEM = ProgramItem

@@ -1,41 +1,116 @@
-"""/api/v1/service-stations: service-network detachments, stations and outlets."""
+"""/api/v1/service-stations: detachments, stations and outlets of service networks."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import ConfigDict
 
 from registry import readers
 from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.facets import Facets, compute_facets, facet_names
+from registry.api.filters import FilterSet, FilterValues, TermFilter, ValueFilter
+from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
-from registry.api.pagination import Page, PageParams, page_params
-from registry.api.resources import get_one, list_page
+from registry.api.resources import get_one
+from registry.entities import ENTITIES
 from registry.models import ServiceStation
+from registry.schemas.listing import SNIPPET, Page, only_id_required
 from registry.schemas.service_station import ServiceStationRead
+
+FILTERS = FilterSet(
+    entity=ENTITIES["service_station"],
+    filters=[
+        TermFilter(
+            "network",
+            "station_network",
+            "Service network.",
+            "emergency_volunteer_team",
+            ServiceStation.id,
+            column=ServiceStation.network_id,
+        ),
+        TermFilter(
+            "kind",
+            "station_kind",
+            "Kind of station.",
+            "provincial_detachment",
+            ServiceStation.id,
+            column=ServiceStation.kind_id,
+        ),
+        TermFilter(
+            "province",
+            "province",
+            "Province.",
+            "CN-HE",
+            ServiceStation.id,
+            column=ServiceStation.province_id,
+        ),
+        ValueFilter(
+            "operator_id",
+            ServiceStation.operator_id,
+            "Operating organization's id.",
+            "6b3aac07-8936-464e-b292-91b051c5c68e",
+        ),
+    ],
+    sorts={
+        "name_en": ServiceStation.name_en,
+        "name_zh": ServiceStation.name_zh_sort,
+        "city": ServiceStation.city,
+        "established_year": ServiceStation.established_year,
+        "created_at": ServiceStation.created_at,
+        "updated_at": ServiceStation.updated_at,
+    },
+    default_sort=["name_en"],
+)
+
+
+class ServiceStationItem(ServiceStationRead):
+    """A service station in a list."""
+
+    model_config = ConfigDict(json_schema_extra=only_id_required)
+    snippet: str | None = SNIPPET
+
 
 router = APIRouter(
     prefix="/api/v1/service-stations",
     tags=["service-stations"],
     dependencies=[Depends(reject_unknown_params)],
 )
-
 Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
 
 
 @router.get(
     "",
     operation_id="list_service_stations",
-    response_model=Page[ServiceStationRead],
+    response_model=Page[ServiceStationItem],
     responses=LIST_ERRORS,
 )
 def list_service_stations(
-    ctx: ReadDep, request: Request, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[ServiceStationRead]:
-    """List service-network detachments, stations and outlets."""
-    stmt = select(ServiceStation)
-    return list_page(ctx, request, stmt, [ServiceStation.slug], page, readers.service_station)
+    ctx: ReadDep,
+    request: Request,
+    filters: Filters,
+    params: Annotated[ListParams, Depends(list_params)],
+) -> Response:
+    """Service stations matching every filter."""
+    return list_response(
+        ctx, request, FILTERS, filters, params, readers.service_station, ServiceStationItem
+    )
+
+
+@router.get(
+    "/facets", operation_id="service_station_facets", response_model=Facets, responses=LIST_ERRORS
+)
+def service_station_facets(
+    ctx: ReadDep,
+    filters: Filters,
+    facet: Annotated[list[str], Depends(facet_names(FILTERS))],
+    q: Annotated[str | None, Query(max_length=200, description="Search, as on the list.")] = None,
+) -> Facets:
+    """Counts by network, kind and province, disjunctive per facet."""
+    return compute_facets(ctx, FILTERS, filters, facet, q)
 
 
 @router.get(
@@ -45,5 +120,8 @@ def list_service_stations(
     responses=DETAIL_ERRORS,
 )
 def get_service_station(ctx: ReadDep, ref: Ref) -> ServiceStationRead:
-    """One service_station by UUID or slug."""
+    """One service station by UUID or slug."""
     return get_one(ctx, ServiceStation, ref, readers.service_station)
+
+
+ITEM = ServiceStationItem

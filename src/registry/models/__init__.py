@@ -6,6 +6,7 @@ from registry.models.hotline import Hotline, HotlineMetric
 from registry.models.organization import Organization
 from registry.models.policy import Policy, policy_terms
 from registry.models.program import Program, ProgramPartner, program_terms
+from registry.models.search import SearchDocument
 from registry.models.service_station import ServiceStation
 from registry.models.source import Source
 from registry.models.vocabulary import Vocabulary, VocabularyTerm
@@ -19,6 +20,7 @@ __all__ = [
     "Policy",
     "Program",
     "ProgramPartner",
+    "SearchDocument",
     "ServiceStation",
     "Source",
     "Vocabulary",

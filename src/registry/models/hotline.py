@@ -21,6 +21,8 @@ class Hotline(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     )
 
     name_zh: Mapped[str | None] = mapped_column(String(300))
+    # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
+    name_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
     name_en: Mapped[str] = mapped_column(String(300))
     operator_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
@@ -40,6 +42,9 @@ class Hotline(RecordMixin, SlugMixin, ProvenanceMixin, Base):
 
 class HotlineMetric(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     __tablename__ = "hotline_metrics"
+    __table_args__ = (
+        CheckConstraint("date_precision IN ('day', 'month', 'year')", name="date_precision"),
+    )
 
     hotline_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("hotlines.id", ondelete="RESTRICT"), index=True
@@ -51,6 +56,7 @@ class HotlineMetric(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     as_of_date: Mapped[date | None] = mapped_column(index=True)
     period_start: Mapped[date | None]
     period_end: Mapped[date | None]
+    date_precision: Mapped[str] = mapped_column(String(8), default="day")
     period_label: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
 

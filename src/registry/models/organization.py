@@ -18,7 +18,9 @@ class Organization(RecordMixin, SlugMixin, ProvenanceMixin, Base):
         CheckConstraint("founded_year BETWEEN 1800 AND 2200", name="founded_year_range"),
     )
 
-    name_zh: Mapped[str | None] = mapped_column(String(200), index=True)
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+    # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
+    name_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
     name_en: Mapped[str] = mapped_column(String(300))
     aliases: Mapped[list[Any]] = mapped_column(default=list)
     kind_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vocabulary_terms.id"), index=True)

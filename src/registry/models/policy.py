@@ -28,7 +28,9 @@ class Policy(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     __tablename__ = "policies"
     __table_args__ = (CheckConstraint("year BETWEEN 1949 AND 2200", name="year_range"),)
 
-    title_zh: Mapped[str] = mapped_column(String(500), index=True)
+    title_zh: Mapped[str] = mapped_column(String(500))
+    # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
+    title_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
     title_en: Mapped[str] = mapped_column(String(500))
     year: Mapped[int] = mapped_column(Integer, index=True)
     date: Mapped[date | None]

@@ -33,7 +33,9 @@ class Program(RecordMixin, SlugMixin, ProvenanceMixin, Base):
         CheckConstraint("established_year BETWEEN 1800 AND 2200", name="established_year_range"),
     )
 
-    name_zh: Mapped[str | None] = mapped_column(String(300), index=True)
+    name_zh: Mapped[str | None] = mapped_column(String(300))
+    # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
+    name_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
     name_en: Mapped[str] = mapped_column(String(300))
     aliases: Mapped[list[Any]] = mapped_column(default=list)
     components: Mapped[list[Any]] = mapped_column(default=list)

@@ -21,6 +21,8 @@ class ServiceStation(RecordMixin, SlugMixin, ProvenanceMixin, Base):
 
     name_en: Mapped[str] = mapped_column(String(300))
     name_zh: Mapped[str | None] = mapped_column(String(300))
+    # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
+    name_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
     network_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vocabulary_terms.id"), index=True)
     kind_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vocabulary_terms.id"), index=True)
     province_id: Mapped[uuid.UUID | None] = mapped_column(

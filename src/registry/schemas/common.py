@@ -97,6 +97,7 @@ class ReadModel(BaseModel):
 
 class TermRef(ReadModel):
     code: str
+    label: str = Field(description="The label in the requested language (`lang`).")
     label_en: str
     label_zh: str
     parent: str | None = None

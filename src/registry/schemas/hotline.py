@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -71,6 +71,9 @@ class HotlineMetricCreate(ProvenanceIn):
     as_of_date: PastDate | None = None
     period_start: PastDate | None = None
     period_end: PastDate | None = None
+    date_precision: Literal["day", "month", "year"] = Field(
+        default="day", description="How precisely the source dates the figure."
+    )
     period_label: ShortText | None = None
     note: LongText | None = None
 
@@ -97,6 +100,7 @@ class HotlineMetricRead(RecordRead):
     as_of_date: date | None
     period_start: date | None
     period_end: date | None
+    date_precision: str
     period_label: str | None
     note: str | None
     provenance: Provenance

@@ -1,0 +1,98 @@
+"""Facet counts for a resource's filters, disjunctive per facet."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from registry.api.deps import ReadContext
+from registry.api.filters import FilterSet, FilterValues, TermFilter, facet_counts
+from registry.api.listing import search_subquery
+
+
+class FacetValue(BaseModel):
+    value: str | int | bool = Field(description="The vocabulary code, year or flag.")
+    label: str
+    label_en: str
+    label_zh: str
+    count: int = Field(description="Records that would match if this value were chosen.")
+
+
+class Facets(BaseModel):
+    total: int = Field(description="Records matching every filter.")
+    facets: dict[str, list[FacetValue]]
+
+
+def compute_facets(
+    ctx: ReadContext, fs: FilterSet, filters: FilterValues, names: list[str], q: str | None
+) -> Facets:
+    extra = []
+    if q:
+        search = search_subquery(ctx.session, fs.entity.name, q)
+        extra.append(fs.model.id.in_(select(search.c.record_id)))
+    counted = select(func.count(fs.model.id)).where(*fs.conditions(filters), *extra)
+    total = ctx.session.scalar(counted) or 0
+    result: dict[str, list[FacetValue]] = {}
+    for name in names:
+        counts = facet_counts(ctx.session, fs, name, filters, extra)
+        facet = fs.facets[name]
+        if isinstance(facet, TermFilter):
+            result[name] = _term_values(ctx, facet, counts)
+        else:
+            result[name] = [
+                FacetValue(value=k, label=str(k), label_en=str(k), label_zh=str(k), count=c)
+                for k, c in sorted(counts.items(), key=lambda kv: kv[0])
+            ]
+    return Facets(total=total, facets=result)
+
+
+def _term_values(ctx: ReadContext, facet: TermFilter, counts: dict[Any, int]) -> list[FacetValue]:
+    vocab = ctx.vocab
+    terms = [vocab.by_id[i] for i in vocab.ids(facet.vocabulary)]
+    by_code = {t.code: counts.get(t.id, 0) for t in terms}
+    if facet.hierarchical:
+        # Scalar hierarchy: each record has one code, so a parent's count is its own plus
+        # its descendants', which is what filtering on the parent returns.
+        by_code = {
+            t.code: counts.get(t.id, 0) + sum(counts.get(d.id, 0) for d in vocab.descendants(t))
+            for t in terms
+        }
+    return [
+        FacetValue(
+            value=t.code,
+            label=t.label_zh if vocab.lang == "zh" else t.label_en,
+            label_en=t.label_en,
+            label_zh=t.label_zh,
+            count=by_code[t.code],
+        )
+        for t in terms
+    ]
+
+
+def facet_names(fs: FilterSet) -> Callable[..., list[str]]:
+    """A dependency for the `facet` parameter, its choices taken from the filter set."""
+    choices = Literal[tuple(fs.facets)]  # type: ignore[valid-type]
+
+    def parse(facet: list[str] | None = None) -> list[str]:
+        return list(facet or fs.facets)
+
+    # Built by hand because the choices exist only at run time (as in FilterSet.dependency).
+    parse.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                "facet",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[
+                    list[choices] | None,  # type: ignore[valid-type]
+                    Query(description="Facets to count; all of them when omitted."),
+                ],
+            )
+        ]
+    )
+    return parse

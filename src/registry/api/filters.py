@@ -1,0 +1,330 @@
+"""Declarative filters: one declaration per resource drives its SQL, its OpenAPI query
+parameters and its facet counts.
+
+A `FilterSet` lists a resource's filters, sort keys and facets. `FilterSet.dependency()`
+turns the filters into a FastAPI dependency whose signature FastAPI documents like any
+other; `conditions()` turns parsed values into SQL; `facet_counts()` counts records per
+value with every filter applied except the facet's own.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Query
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true, union
+from sqlalchemy.orm import Session
+
+from registry.api.deps import ReadDep
+from registry.entities import Entity
+from registry.errors import InvalidInput, InvalidParam
+from registry.vocab import VocabIndex
+
+Pairs = Callable[[], Select[Any]]  # (owner_id, key) rows: one per record and value
+
+
+def _invalid(name: str, reason: str) -> InvalidInput:
+    return InvalidInput(
+        f"{name}: {reason}", invalid_params=[InvalidParam(name=name, reason=reason)]
+    )
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    annotation: Any
+    description: str
+    examples: list[Any]
+    vocabulary: str | None = None
+
+    def parameter(self) -> inspect.Parameter:
+        extra = {"x-vocabulary": self.vocabulary} if self.vocabulary else None
+        query = Query(
+            description=self.description,
+            examples=self.examples,
+            json_schema_extra=extra,
+        )
+        return inspect.Parameter(
+            self.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[self.annotation | None, query],
+        )
+
+
+class Filter:
+    name: str
+    facet: bool = False
+
+    def params(self) -> list[Param]:
+        raise NotImplementedError
+
+    def parse(self, raw: dict[str, Any], vocab: VocabIndex) -> Any:
+        """The filter's value from the request, or None when it is absent."""
+        raise NotImplementedError
+
+    def condition(self, value: Any) -> ColumnElement[bool]:
+        raise NotImplementedError
+
+    def pairs(self) -> Select[Any] | None:
+        return None
+
+
+@dataclass
+class TermFilter(Filter):
+    """Any-of over vocabulary codes, on a term-id column or through a link (`pairs`)."""
+
+    name: str
+    vocabulary: str
+    description: str
+    example: str
+    owner: Any  # the model's id column
+    column: Any | None = None
+    link: Pairs | None = None
+    hierarchical: bool = False
+    facet: bool = True
+
+    def params(self) -> list[Param]:
+        note = " Includes sub-types." if self.hierarchical else ""
+        return [
+            Param(
+                self.name,
+                list[str],
+                f"{self.description} Codes of vocabulary `{self.vocabulary}`; "
+                f"repeat for any-of.{note}",
+                [self.example],
+                self.vocabulary,
+            )
+        ]
+
+    def parse(self, raw: dict[str, Any], vocab: VocabIndex) -> list[uuid.UUID] | None:
+        codes = raw.get(self.name)
+        if not codes:
+            return None
+        ids: list[uuid.UUID] = []
+        for code in codes:
+            term = vocab.get(self.vocabulary, code)
+            if term is None:
+                raise _invalid(self.name, f"unknown code {code!r} in vocabulary {self.vocabulary}")
+            ids.append(term.id)
+            if self.hierarchical:
+                ids += [t.id for t in vocab.descendants(term)]
+        return ids
+
+    def pairs(self) -> Select[Any]:
+        if self.link is not None:
+            return self.link()
+        assert self.column is not None
+        return select(self.owner.label("owner_id"), self.column.label("key"))
+
+    def condition(self, value: list[uuid.UUID]) -> ColumnElement[bool]:
+        if self.column is not None:
+            return self.column.in_(value)  # type: ignore[no-any-return]
+        sub = self.pairs().subquery()
+        return self.owner.in_(select(sub.c.owner_id).where(sub.c.key.in_(value)))  # type: ignore[no-any-return]
+
+
+@dataclass
+class ValueFilter(Filter):
+    """Any-of over plain values, for example ids of related records."""
+
+    name: str
+    column: Any
+    description: str
+    example: Any
+    kind: type = uuid.UUID
+
+    def params(self) -> list[Param]:
+        annotation = list[self.kind]  # type: ignore[name-defined]
+        return [
+            Param(self.name, annotation, f"{self.description} Repeat for any-of.", [self.example])
+        ]
+
+    def parse(self, raw: dict[str, Any], vocab: VocabIndex) -> list[Any] | None:
+        return raw.get(self.name) or None
+
+    def condition(self, value: list[Any]) -> ColumnElement[bool]:
+        return self.column.in_(value)  # type: ignore[no-any-return]
+
+
+@dataclass
+class PrefixFilter(Filter):
+    """A dotted code and everything under it: `prevalence` matches `prevalence.anxiety`."""
+
+    name: str
+    column: Any
+    description: str
+    example: str
+
+    def params(self) -> list[Param]:
+        return [Param(self.name, list[str], self.description, [self.example])]
+
+    def parse(self, raw: dict[str, Any], vocab: VocabIndex) -> list[str] | None:
+        return raw.get(self.name) or None
+
+    def condition(self, value: list[str]) -> ColumnElement[bool]:
+        return or_(
+            *(self.column == v for v in value),
+            *(self.column.startswith(v + ".", autoescape=True) for v in value),
+        )
+
+
+@dataclass
+class BoolFilter(Filter):
+    name: str
+    column: Any
+    description: str
+    facet: bool = True
+
+    def params(self) -> list[Param]:
+        return [Param(self.name, bool, self.description, [True])]
+
+    def parse(self, raw: dict[str, Any], vocab: VocabIndex) -> bool | None:
+        value = raw.get(self.name)
+        return None if value is None else bool(value)
+
+    def condition(self, value: bool) -> ColumnElement[bool]:
+        return self.column.is_(value)  # type: ignore[no-any-return]
+
+    def pairs(self) -> Select[Any]:
+        owner = self.column.class_.id
+        return select(owner.label("owner_id"), self.column.label("key"))
+
+
+@dataclass
+class RangeFilter(Filter):
+    """`<name>_min` and `<name>_max`, inclusive."""
+
+    name: str
+    column: Any
+    description: str
+    example: Any
+    kind: type = int
+    facet: bool = False
+
+    def params(self) -> list[Param]:
+        return [
+            Param(f"{self.name}_min", self.kind, f"{self.description}: at least.", [self.example]),
+            Param(f"{self.name}_max", self.kind, f"{self.description}: at most.", [self.example]),
+        ]
+
+    def parse(self, raw: dict[str, Any], vocab: VocabIndex) -> tuple[Any, Any] | None:
+        low, high = raw.get(f"{self.name}_min"), raw.get(f"{self.name}_max")
+        if low is None and high is None:
+            return None
+        if low is not None and high is not None and low > high:
+            raise _invalid(f"{self.name}_min", f"greater than {self.name}_max")
+        return low, high
+
+    def condition(self, value: tuple[Any, Any]) -> ColumnElement[bool]:
+        low, high = value
+        parts = []
+        if low is not None:
+            parts.append(self.column >= low)
+        if high is not None:
+            parts.append(self.column <= high)
+        return and_(true(), *parts)
+
+    def pairs(self) -> Select[Any]:
+        owner = self.column.class_.id  # facets need a mapped column
+        return select(owner.label("owner_id"), self.column.label("key")).where(
+            self.column.is_not(None)
+        )
+
+
+@dataclass
+class FilterValues:
+    values: dict[str, Any]
+    raw: dict[str, Any]
+
+
+@dataclass
+class FilterSet:
+    entity: Entity
+    filters: list[Filter]
+    sorts: dict[str, Any]
+    default_sort: list[str]
+    facets: dict[str, Filter] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.facets = {f.name: f for f in self.filters if f.facet}
+
+    @property
+    def model(self) -> Any:
+        return self.entity.model
+
+    def all_params(self) -> list[Param]:
+        return [p for f in self.filters for p in f.params()]
+
+    def dependency(self) -> Callable[..., FilterValues]:
+        """A FastAPI dependency that parses and checks this resource's filters."""
+        filters = self.filters
+
+        def parse_filters(ctx: ReadDep, **raw: Any) -> FilterValues:
+            values = {}
+            for f in filters:
+                value = f.parse(raw, ctx.vocab)
+                if value is not None:
+                    values[f.name] = value
+            return FilterValues(values, {k: v for k, v in raw.items() if v is not None})
+
+        parameters = [
+            inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ReadDep),
+            *(p.parameter() for p in self.all_params()),
+        ]
+        parse_filters.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        return parse_filters
+
+    def conditions(
+        self, values: FilterValues, *, skip: str | None = None
+    ) -> list[ColumnElement[bool]]:
+        by_name = {f.name: f for f in self.filters}
+        return [by_name[n].condition(v) for n, v in values.values.items() if n != skip]
+
+
+def facet_counts(
+    session: Session,
+    fs: FilterSet,
+    name: str,
+    values: FilterValues,
+    extra: Sequence[ColumnElement[bool]] = (),
+) -> dict[Any, int]:
+    """Records per value of facet `name`, ignoring that facet's own filter (disjunctive)."""
+    facet = fs.facets[name]
+    pairs = facet.pairs()
+    assert pairs is not None
+    sub = pairs.subquery()
+    matching = select(fs.model.id).where(*fs.conditions(values, skip=name), *extra)
+    rows = session.execute(
+        select(sub.c.key, func.count(func.distinct(sub.c.owner_id)))
+        .where(sub.c.owner_id.in_(matching))
+        .group_by(sub.c.key)
+    ).all()
+    return {key: count for key, count in rows}
+
+
+def term_link(table: Any, owner: str, vocabulary: str) -> Pairs:
+    """(owner_id, term_id) rows of a link table, for the terms of one vocabulary."""
+    from registry.models import Vocabulary, VocabularyTerm
+
+    def build() -> Select[Any]:
+        return (
+            select(table.c[owner].label("owner_id"), table.c.term_id.label("key"))
+            .join(VocabularyTerm, VocabularyTerm.id == table.c.term_id)
+            .join(Vocabulary, Vocabulary.id == VocabularyTerm.vocabulary_id)
+            .where(Vocabulary.name == vocabulary)
+        )
+
+    return build
+
+
+def union_pairs(*selects: Callable[[], Select[Any]]) -> Pairs:
+    def build() -> Select[Any]:
+        sub = union(*(s() for s in selects)).subquery()
+        return select(sub.c.owner_id, sub.c.key)
+
+    return build

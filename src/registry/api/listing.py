@@ -1,0 +1,479 @@
+"""The list machinery every resource shares: search, sort, keyset and offset paging,
+counting, sparse fields and streamed CSV/NDJSON exports."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import Query, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
+
+from registry import readers
+from registry.api.deps import ReadContext
+from registry.api.filters import FilterSet, FilterValues
+from registry.errors import InvalidInput, InvalidParam
+from registry.models import SearchDocument, Source
+from registry.models.search import FTS_TABLE
+from registry.search import MAX_QUERY_LENGTH, fts5_query, query_terms, snippet, tsquery
+from registry.vocab import VocabIndex
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+EXPORT_BATCH = 1000
+CSV_TYPE = "text/csv; charset=utf-8"
+NDJSON_TYPE = "application/x-ndjson"
+
+Reader = Callable[[Any, VocabIndex, dict[uuid.UUID, Source]], BaseModel]
+
+
+def _invalid(name: str, reason: str) -> InvalidInput:
+    return InvalidInput(
+        f"{name}: {reason}", invalid_params=[InvalidParam(name=name, reason=reason)]
+    )
+
+
+@dataclass
+class ListParams:
+    q: str | None
+    sort: str | None
+    limit: int
+    offset: int | None
+    cursor: str | None
+    count: str
+    fields: str | None
+    format: str | None
+
+
+def list_params(
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_QUERY_LENGTH,
+            description="Search names and descriptions, Chinese or English. Chinese matches "
+            "one- and two-character words and folds traditional to simplified; English "
+            "matches words by prefix. Sorts by relevance unless `sort` is given.",
+            examples=["留守"],
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=r"^-?[a-z_]+(,-?[a-z_]+)*$",
+            description="Comma-separated sort keys; `-` sorts descending. Nulls sort last. "
+            "`name_zh` and `title_zh` sort by pinyin.",
+            examples=["-established_year,name_zh"],
+        ),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")
+    ] = DEFAULT_LIMIT,
+    offset: Annotated[
+        int | None, Query(ge=0, description="Records to skip (page numbers); see `cursor`.")
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            description="Opaque keyset cursor from a previous page's `next`; cheap at any depth.",
+        ),
+    ] = None,
+    count: Annotated[
+        Literal["exact", "none"],
+        Query(description="`exact` counts the matches into `total`; `none` skips counting."),
+    ] = "exact",
+    fields: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            pattern=r"^[a-z_]+(,[a-z_]+)*$",
+            description="Comma-separated fields to return for each item.",
+            examples=["id,name_zh,intervention_type"],
+        ),
+    ] = None,
+    format: Annotated[
+        Literal["json", "csv", "ndjson"] | None,
+        Query(
+            description="`csv` (UTF-8 with BOM, lists joined with `;`) or `ndjson` stream every "
+            "matching row; `Accept: text/csv` works too."
+        ),
+    ] = None,
+) -> ListParams:
+    if offset is not None and cursor is not None:
+        raise _invalid("cursor", "use either offset or cursor, not both")
+    return ListParams(q, sort, limit, offset, cursor, count, fields, format)
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def search_subquery(session: Session, entity: str, q: str) -> Subquery:
+    """(record_id, rank) of the records matching `q`; lower rank is more relevant."""
+    terms = query_terms(q)
+    if not terms:
+        raise _invalid("q", "nothing searchable: give letters, digits or Chinese characters")
+    doc = SearchDocument
+    if session.get_bind().dialect.name == "sqlite":
+        fts = table(FTS_TABLE, column("rowid"))
+        whole: ColumnElement[Any] = literal_column(
+            FTS_TABLE
+        )  # FTS5 matches and ranks on the table itself
+        match = f'entity : "{entity}" AND tokens : ({fts5_query(terms)})'
+        return (
+            select(doc.record_id, func.bm25(whole, 0.0, 1.0).label("rank"))
+            .select_from(fts)
+            .join(doc, doc.id == fts.c.rowid)
+            .where(whole.op("MATCH")(match), doc.entity == entity)
+            .subquery("search")
+        )
+    config: ColumnElement[Any] = literal_column("'simple'::regconfig")
+    vector = func.to_tsvector(config, doc.tokens)
+    query = func.to_tsquery(config, tsquery(terms))
+    return (
+        select(doc.record_id, (-func.ts_rank(vector, query)).label("rank"))
+        .where(vector.op("@@")(query), doc.entity == entity)
+        .subquery("search")
+    )
+
+
+# --- sorting and keyset cursors ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    expr: Any
+    desc: bool
+
+
+def parse_sort(fs: FilterSet, sort: str | None, search: Subquery | None) -> list[SortKey]:
+    names = sort.split(",") if sort else None
+    if names is None:
+        names = ["relevance"] if search is not None else fs.default_sort
+    keys = []
+    for raw in names:
+        name = raw.lstrip("-")
+        if name == "relevance":
+            if search is None:
+                raise _invalid("sort", "relevance needs q")
+            expr = search.c.rank
+        elif name in fs.sorts:
+            expr = fs.sorts[name]
+        else:
+            allowed = ", ".join(sorted([*fs.sorts, "relevance"]))
+            raise _invalid("sort", f"unknown sort key {name!r}; use one of {allowed}")
+        keys.append(SortKey(name, expr, raw.startswith("-")))
+    keys.append(SortKey("id", fs.model.id, False))
+    return keys
+
+
+def order_by(keys: list[SortKey]) -> list[Any]:
+    return [(k.expr.desc() if k.desc else k.expr.asc()).nulls_last() for k in keys]
+
+
+def after(keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order of `keys` (nulls last either way)."""
+    condition: ColumnElement[bool] | None = None
+    for key, value in reversed(list(zip(keys, values, strict=True))):
+        if value is None:
+            beyond: ColumnElement[bool] = false()
+            equal = key.expr.is_(None)
+        else:
+            beyond = or_(key.expr < value if key.desc else key.expr > value, key.expr.is_(None))
+            equal = key.expr == value
+        condition = beyond if condition is None else or_(beyond, and_(equal, condition))
+    assert condition is not None
+    return condition
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return {"u": str(value)}
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "u" in value:
+            return uuid.UUID(value["u"])
+        if "dt" in value:
+            return datetime.fromisoformat(value["dt"])
+        if "d" in value:
+            return date.fromisoformat(value["d"])
+        raise ValueError("bad value")
+    return value
+
+
+def encode_cursor(keys: list[SortKey], values: list[Any]) -> str:
+    payload = {
+        "s": [("-" if k.desc else "") + k.name for k in keys],
+        "v": [_encode(v) for v in values],
+    }
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+
+
+def decode_cursor(keys: list[SortKey], cursor: str) -> list[Any]:
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = [_decode(v) for v in payload["v"]]
+        signature = payload["s"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _invalid("cursor", "not a cursor this API issued") from exc
+    if signature != [("-" if k.desc else "") + k.name for k in keys] or len(values) != len(keys):
+        raise _invalid("cursor", "the cursor belongs to a different sort order")
+    return values
+
+
+# --- the query ---------------------------------------------------------------------------
+
+
+@dataclass
+class ListQuery:
+    stmt: Select[Any]
+    keys: list[SortKey]
+    search: Subquery | None
+
+
+def build_query(
+    ctx: ReadContext, fs: FilterSet, filters: FilterValues, params: ListParams
+) -> ListQuery:
+    model = fs.model
+    stmt = select(model).where(*fs.conditions(filters))
+    search = None
+    if params.q:
+        search = search_subquery(ctx.session, fs.entity.name, params.q)
+        stmt = stmt.join(search, search.c.record_id == model.id)
+    keys = parse_sort(fs, params.sort, search)
+    return ListQuery(stmt, keys, search)
+
+
+def _item_fields(item_model: type[BaseModel], extra: tuple[str, ...]) -> list[str]:
+    return [*item_model.model_fields, *extra]
+
+
+def parse_fields(params: ListParams, allowed: list[str]) -> list[str] | None:
+    if not params.fields:
+        return None
+    fields = params.fields.split(",")
+    unknown = [f for f in fields if f not in allowed]
+    if unknown:
+        raise _invalid("fields", f"unknown field(s) {', '.join(unknown)}; use {', '.join(allowed)}")
+    return fields
+
+
+def _rows(
+    session: Session,
+    q: ListQuery,
+    fs: FilterSet,
+    limit: int,
+    offset: int,
+    cursor_values: list[Any] | None,
+) -> list[Any]:
+    stmt = q.stmt.add_columns(*(k.expr.label(f"k{i}") for i, k in enumerate(q.keys)))
+    if cursor_values is not None:
+        stmt = stmt.where(after(q.keys, cursor_values))
+    stmt = stmt.options(*readers.LOAD_OPTIONS[fs.model]).order_by(*order_by(q.keys))
+    return list(session.execute(stmt.limit(limit).offset(offset)).all())
+
+
+def wants_export(request: Request, params: ListParams) -> str | None:
+    if params.format in ("csv", "ndjson"):
+        return params.format
+    if params.format is None:
+        accept = request.headers.get("accept", "")
+        if "text/csv" in accept:
+            return "csv"
+        if NDJSON_TYPE in accept:
+            return "ndjson"
+    return None
+
+
+Enricher = Callable[[ReadContext, list[dict[str, Any]], list[Any]], None]
+
+
+def list_response(
+    ctx: ReadContext,
+    request: Request,
+    fs: FilterSet,
+    filters: FilterValues,
+    params: ListParams,
+    reader: Reader,
+    item_model: type[BaseModel],
+    *,
+    enrich: Enricher | None = None,
+    extra_fields: tuple[str, ...] = (),
+) -> Response:
+    """One page as JSON, or the whole result as a CSV or NDJSON stream."""
+    query = build_query(ctx, fs, filters, params)
+    fields = parse_fields(params, _item_fields(item_model, extra_fields))
+    export = wants_export(request, params)
+    if export:
+        return export_response(
+            request, fs, query, params, reader, item_model, fields, export, ctx.lang
+        )
+    cursor_values = decode_cursor(query.keys, params.cursor) if params.cursor else None
+    rows = _rows(ctx.session, query, fs, params.limit + 1, params.offset or 0, cursor_values)
+    page, more = rows[: params.limit], len(rows) > params.limit
+    objects = [row[0] for row in page]
+    items = [reader(obj, ctx.vocab, ctx.sources).model_dump(mode="json") for obj in objects]
+    if params.q:
+        for item in items:
+            item["snippet"] = snippet(params.q, _texts(item, fs.entity.search_fields))
+    if enrich:
+        enrich(ctx, items, objects)
+    if fields:
+        items = [{f: item.get(f) for f in fields} for item in items]
+    total = None
+    if params.count == "exact":
+        counted = select(func.count()).select_from(query.stmt.order_by(None).subquery())
+        total = ctx.session.scalar(counted) or 0
+    next_url = None
+    if more:
+        last = page[-1]
+        token = encode_cursor(query.keys, [last[i + 1] for i in range(len(query.keys))])
+        next_url = str(
+            request.url.remove_query_params(["offset", "cursor"]).include_query_params(cursor=token)
+        )
+    body = {
+        "items": items,
+        "total": total,
+        "limit": params.limit,
+        "offset": None if params.cursor else (params.offset or 0),
+        "next": next_url,
+    }
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+def _texts(item: dict[str, Any], names: tuple[str, ...]) -> list[str | None]:
+    texts: list[str | None] = []
+    for name in names:
+        value = item.get(name)
+        texts.extend(value if isinstance(value, list) else [value])
+    return texts
+
+
+# --- exports -----------------------------------------------------------------------------
+
+
+def _flat(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        for key in ("code", "slug", "key"):
+            if key in value:
+                return str(value[key])
+        return orjson.dumps(value).decode()
+    if isinstance(value, list):
+        return ";".join(_flat(v) for v in value)
+    return str(value)
+
+
+def csv_row(item: dict[str, Any], columns: list[str]) -> list[str]:
+    row = []
+    for name in columns:
+        if name == "provenance":
+            prov = item.get("provenance") or {}
+            row += [
+                _flat(prov.get("source")),
+                prov.get("locator") or "",
+                ";".join(n["issue"] for n in prov.get("data_quality", [])),
+            ]
+        else:
+            row.append(_flat(item.get(name)))
+    return row
+
+
+def csv_header(columns: list[str]) -> list[str]:
+    header = []
+    for name in columns:
+        header += ["source", "source_locator", "data_quality"] if name == "provenance" else [name]
+    return header
+
+
+def export_response(
+    request: Request,
+    fs: FilterSet,
+    query: ListQuery,
+    params: ListParams,
+    reader: Reader,
+    item_model: type[BaseModel],
+    fields: list[str] | None,
+    kind: str,
+    lang: str,
+) -> StreamingResponse:
+    columns = fields or [f for f in item_model.model_fields if f != "snippet"]
+    factory = request.app.state.sessionmaker
+
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        # Keyset batches in a session of its own: memory stays flat however many rows match.
+        session: Session = factory()
+        try:
+            vocab = VocabIndex.load(session, lang)
+            sources = {s.id: s for s in session.scalars(select(Source))}
+            values: list[Any] | None = None
+            while True:
+                rows = _rows(session, query, fs, EXPORT_BATCH, 0, values)
+                if not rows:
+                    return
+                yield [reader(r[0], vocab, sources).model_dump(mode="json") for r in rows]
+                values = [rows[-1][i + 1] for i in range(len(query.keys))]
+                session.expunge_all()
+                if len(rows) < EXPORT_BATCH:
+                    return
+        finally:
+            session.close()
+
+    def csv_stream() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(csv_header(columns))
+        yield ("\ufeff" + buffer.getvalue()).encode()
+        for batch in batches():
+            buffer.seek(0)
+            buffer.truncate()
+            for item in batch:
+                writer.writerow(csv_row(item, columns))
+            yield buffer.getvalue().encode()
+
+    def ndjson_stream() -> Iterator[bytes]:
+        for batch in batches():
+            lines = [orjson.dumps({c: i.get(c) for c in columns} if fields else i) for i in batch]
+            yield b"\n".join(lines) + b"\n"
+
+    name = fs.entity.name.replace("_", "-")
+    if kind == "csv":
+        return StreamingResponse(
+            csv_stream(),
+            media_type=CSV_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{name}s.csv"'},
+        )
+    return StreamingResponse(ndjson_stream(), media_type=NDJSON_TYPE)

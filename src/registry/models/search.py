@@ -1,0 +1,27 @@
+"""The search index: one row of pre-computed tokens per searchable record.
+
+The backend-specific full-text index over `tokens` (an FTS5 table on SQLite, a GIN
+expression index on PostgreSQL) is created by the migration, not by the model.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.models.base import Base
+
+FTS_TABLE = "search_fts"
+GIN_INDEX = "ix_search_documents_tsv"
+
+
+class SearchDocument(Base):
+    __tablename__ = "search_documents"
+    __table_args__ = (UniqueConstraint("entity", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    tokens: Mapped[str] = mapped_column(Text)

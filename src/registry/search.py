@@ -1,0 +1,128 @@
+"""Text normalisation and search tokens, shared by SQLite (FTS5) and PostgreSQL (GIN).
+
+Both backends index the same pre-tokenised text, so a query matches the same records on
+either. Chinese is indexed as single characters plus overlapping character pairs: a query
+of one character matches a unigram, a longer one must match all of its pairs, which is
+how two-character words such as 留守 or 欺凌 are found without a dictionary. Traditional
+characters are folded to simplified first (OpenCC), so 青睞 and 青睐 meet. Chinese tokens
+are written in ASCII (`u7559u5b88`), so neither backend's parser or locale can split them.
+Latin words are case-folded and match by prefix.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_RUN = re.compile(rf"([{_CJK}]+)|([^\W_]+)")
+_CONVERTER = opencc.OpenCC("t2s")
+
+MAX_QUERY_LENGTH = 200
+
+
+def normalize(text: str) -> str:
+    """NFKC, traditional to simplified, case-folded."""
+    return str(_CONVERTER.convert(unicodedata.normalize("NFKC", text))).casefold()
+
+
+@lru_cache(maxsize=65536)
+def _cjk_token(chars: str) -> str:
+    return "".join(f"u{ord(c):x}" for c in chars)
+
+
+def tokens(texts: Iterable[str | None]) -> str:
+    """The space-separated search tokens of some texts, as stored in the index."""
+    out: list[str] = []
+    for text in texts:
+        if not text:
+            continue
+        for cjk, word in _RUN.findall(normalize(text)):
+            if cjk:
+                out.extend(_cjk_token(c) for c in cjk)
+                out.extend(_cjk_token(cjk[i : i + 2]) for i in range(len(cjk) - 1))
+            else:
+                out.append(word)
+    return " ".join(out)
+
+
+@dataclass(frozen=True)
+class Term:
+    token: str
+    prefix: bool
+
+
+def query_terms(q: str) -> list[Term]:
+    """Terms that must all match; empty when the query has nothing searchable."""
+    terms: list[Term] = []
+    for cjk, word in _RUN.findall(normalize(q[:MAX_QUERY_LENGTH])):
+        if cjk and len(cjk) == 1:
+            terms.append(Term(_cjk_token(cjk), prefix=False))
+        elif cjk:
+            terms.extend(
+                Term(_cjk_token(cjk[i : i + 2]), prefix=False) for i in range(len(cjk) - 1)
+            )
+        else:
+            terms.append(Term(word, prefix=True))
+    return list(dict.fromkeys(terms))
+
+
+def fts5_query(terms: list[Term]) -> str:
+    return " AND ".join(f'"{t.token}"' + ("*" if t.prefix else "") for t in terms)
+
+
+def tsquery(terms: list[Term]) -> str:
+    return " & ".join(t.token + (":*" if t.prefix else "") for t in terms)
+
+
+def _needles(q: str) -> list[str]:
+    parts = [cjk or word for cjk, word in _RUN.findall(normalize(q[:MAX_QUERY_LENGTH]))]
+    return sorted({p for p in parts if p}, key=len, reverse=True)
+
+
+def snippet(q: str, texts: Iterable[str | None], width: int = 60) -> str | None:
+    """A short excerpt around the first match, HTML-escaped, matches in <mark>."""
+    needles = _needles(q)
+    if not needles:
+        return None
+    for text in texts:
+        if not text:
+            continue
+        # Normalisation keeps length for CJK and almost all Latin text; fall back if not.
+        folded = normalize(text)
+        if len(folded) != len(text):
+            folded = text.casefold()
+        hits = [(m.start(), m.end()) for n in needles for m in re.finditer(re.escape(n), folded)]
+        if not hits:
+            continue
+        first = min(s for s, _ in hits)
+        start = max(0, first - width // 3)
+        end = min(len(text), start + width)
+        marks = sorted((s, e) for s, e in hits if s >= start and e <= end)
+        pieces: list[str] = ["…" if start else ""]
+        cursor = start
+        for s, e in marks:
+            if s < cursor:
+                continue
+            pieces += [html.escape(text[cursor:s]), "<mark>", html.escape(text[s:e]), "</mark>"]
+            cursor = e
+        pieces += [html.escape(text[cursor:end]), "…" if end < len(text) else ""]
+        return "".join(pieces)
+    return None
+
+
+def zh_sort_key(text: str | None) -> str | None:
+    """Pinyin with tone numbers, then the name itself: 北京… sorts before 上海…"""
+    if not text:
+        return None
+    from pypinyin import Style, lazy_pinyin
+
+    letters = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum())
+    syllables = lazy_pinyin(letters, style=Style.TONE3, neutral_tone_with_five=True)
+    return " ".join(s.casefold() for s in syllables)[:900] + " |" + letters[:90]
