@@ -37,6 +37,11 @@ class Entity:
     zh_sort: str | None = None  # Chinese field that gets a pinyin `<field>_sort` column
 
     @property
+    def search_key(self) -> str:
+        """The entity as one search token (FTS5 would split `hotline_metric` in two)."""
+        return self.name.replace("_", "")
+
+    @property
     def key_column(self) -> Any:
         return getattr(self.model, self.key)
 

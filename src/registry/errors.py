@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+TITLES = {422: "Unprocessable Content"}  # RFC 9110's name; Python still says "Entity"
 logger = logging.getLogger("registry")
 
 
@@ -69,7 +70,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     problem = Problem(
-        title=title or HTTPStatus(status).phrase,
+        title=title or TITLES.get(status) or HTTPStatus(status).phrase,
         status=status,
         detail=detail,
         instance=instance,
@@ -86,7 +87,8 @@ def problem_response(
 def _loc_to_name(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = list(loc)
     if parts and parts[0] in ("query", "path", "header"):
-        return ".".join(str(p) for p in parts[1:]) or str(parts[0])
+        # The parameter's name, also for the n-th value of a repeated parameter.
+        return str(parts[1]) if len(parts) > 1 else str(parts[0])
     if parts and parts[0] == "body":
         parts = parts[1:]
     return "/" + "/".join(str(p) for p in parts)
@@ -105,10 +107,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        params = [
-            InvalidParam(name=_loc_to_name(err.get("loc", ())), reason=str(err.get("msg")))
-            for err in exc.errors()
-        ]
+        # A value checked against a union (e.g. a choice or null) fails each branch.
+        unique = {
+            (_loc_to_name(err.get("loc", ())), str(err.get("msg"))): None for err in exc.errors()
+        }
+        params = [InvalidParam(name=name, reason=reason) for name, reason in unique]
         names = ", ".join(p.name for p in params)
         return problem_response(
             422, f"Invalid input: {names}", instance=request.url.path, invalid_params=params

@@ -177,11 +177,11 @@ def sync_search_document(session: Session, entity: Entity, record_id: uuid.UUID,
         return
     document = session.scalar(
         select(SearchDocument).where(
-            SearchDocument.entity == entity.name, SearchDocument.record_id == record_id
+            SearchDocument.entity == entity.search_key, SearchDocument.record_id == record_id
         )
     )
     if document is None:
-        session.add(SearchDocument(entity=entity.name, record_id=record_id, tokens=text))
+        session.add(SearchDocument(entity=entity.search_key, record_id=record_id, tokens=text))
     elif document.tokens != text:
         document.tokens = text
 

@@ -27,6 +27,9 @@ class ETagMiddleware:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
+        head = scope["method"] == "HEAD"
+        if head:  # routes are declared for GET; HEAD gets the same headers and no body
+            scope = {**scope, "method": "GET"}
         if_none_match = Headers(scope=scope).get("if-none-match")
         start: Message | None = None
         chunks: list[bytes] = []
@@ -44,7 +47,7 @@ class ETagMiddleware:
                 start = message
                 return
             if start is None:
-                await send(message)
+                await send({**message, "body": b""} if head else message)
                 return
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
@@ -62,6 +65,6 @@ class ETagMiddleware:
                 await send({"type": "http.response.body", "body": b""})
                 return
             await send({**start, "headers": headers.raw})
-            await send({"type": "http.response.body", "body": body})
+            await send({"type": "http.response.body", "body": b"" if head else body})
 
         await self.app(scope, receive, wrapped)

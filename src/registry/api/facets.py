@@ -33,7 +33,7 @@ def compute_facets(
 ) -> Facets:
     extra = []
     if q:
-        search = search_subquery(ctx.session, fs.entity.name, q)
+        search = search_subquery(ctx.session, fs.entity.search_key, q)
         extra.append(fs.model.id.in_(select(search.c.record_id)))
     counted = select(func.count(fs.model.id)).where(*fs.conditions(filters), *extra)
     total = ctx.session.scalar(counted) or 0
@@ -45,10 +45,20 @@ def compute_facets(
             result[name] = _term_values(ctx, facet, counts)
         else:
             result[name] = [
-                FacetValue(value=k, label=str(k), label_en=str(k), label_zh=str(k), count=c)
+                _plain_value(k, c, ctx.vocab.lang)
                 for k, c in sorted(counts.items(), key=lambda kv: kv[0])
             ]
     return Facets(total=total, facets=result)
+
+
+def _plain_value(value: Any, count: int, lang: str) -> FacetValue:
+    if isinstance(value, bool):
+        en, zh = ("Yes", "是") if value else ("No", "否")
+    else:
+        en = zh = str(value)
+    return FacetValue(
+        value=value, label=zh if lang == "zh" else en, label_en=en, label_zh=zh, count=count
+    )
 
 
 def _term_values(ctx: ReadContext, facet: TermFilter, counts: dict[Any, int]) -> list[FacetValue]:

@@ -68,13 +68,17 @@ class FigureItem(FigureRead):
     snippet: str | None = SNIPPET
 
 
+class FigurePage(Page[FigureItem]):
+    """A page of figures."""
+
+
 router = APIRouter(
     prefix="/api/v1/figures", tags=["figures"], dependencies=[Depends(reject_unknown_params)]
 )
 Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
 
 
-@router.get("", operation_id="list_figures", response_model=Page[FigureItem], responses=LIST_ERRORS)
+@router.get("", operation_id="list_figures", response_model=FigurePage, responses=LIST_ERRORS)
 def list_figures(
     ctx: ReadDep,
     request: Request,

@@ -265,6 +265,9 @@ class FilterSet:
         filters = self.filters
 
         def parse_filters(ctx: ReadDep, **raw: Any) -> FilterValues:
+            for name, given in raw.items():
+                if isinstance(given, list) and any(v == "" for v in given):
+                    raise _invalid(name, "empty value")
             values = {}
             for f in filters:
                 value = f.parse(raw, ctx.vocab)

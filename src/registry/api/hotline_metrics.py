@@ -63,6 +63,10 @@ class HotlineMetricItem(HotlineMetricRead):
     snippet: str | None = SNIPPET
 
 
+class HotlineMetricPage(Page[HotlineMetricItem]):
+    """A page of hotline metrics."""
+
+
 class SeriesPoint(BaseModel):
     slug: str
     date: date | None
@@ -91,7 +95,7 @@ Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
 @router.get(
     "",
     operation_id="list_hotline_metrics",
-    response_model=Page[HotlineMetricItem],
+    response_model=HotlineMetricPage,
     responses=LIST_ERRORS,
 )
 def list_hotline_metrics(

@@ -54,15 +54,17 @@ class HotlineItem(HotlineRead):
     snippet: str | None = SNIPPET
 
 
+class HotlinePage(Page[HotlineItem]):
+    """A page of hotlines."""
+
+
 router = APIRouter(
     prefix="/api/v1/hotlines", tags=["hotlines"], dependencies=[Depends(reject_unknown_params)]
 )
 Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
 
 
-@router.get(
-    "", operation_id="list_hotlines", response_model=Page[HotlineItem], responses=LIST_ERRORS
-)
+@router.get("", operation_id="list_hotlines", response_model=HotlinePage, responses=LIST_ERRORS)
 def list_hotlines(
     ctx: ReadDep,
     request: Request,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import typing
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -131,7 +132,11 @@ def list_params(
 
 
 def search_subquery(session: Session, entity: str, q: str) -> Subquery:
-    """(record_id, rank) of the records matching `q`; lower rank is more relevant."""
+    """(record_id, rank) of the records matching `q`; lower rank is more relevant.
+
+    `entity` is an Entity.search_key. On SQLite the entity is matched inside the FTS query
+    only, so the planner drives the join from the full-text index outwards.
+    """
     terms = query_terms(q)
     if not terms:
         raise _invalid("q", "nothing searchable: give letters, digits or Chinese characters")
@@ -146,7 +151,7 @@ def search_subquery(session: Session, entity: str, q: str) -> Subquery:
             select(doc.record_id, func.bm25(whole, 0.0, 1.0).label("rank"))
             .select_from(fts)
             .join(doc, doc.id == fts.c.rowid)
-            .where(whole.op("MATCH")(match), doc.entity == entity)
+            .where(whole.op("MATCH")(match))
             .subquery("search")
         )
     config: ColumnElement[Any] = literal_column("'simple'::regconfig")
@@ -268,14 +273,10 @@ def build_query(
     stmt = select(model).where(*fs.conditions(filters))
     search = None
     if params.q:
-        search = search_subquery(ctx.session, fs.entity.name, params.q)
+        search = search_subquery(ctx.session, fs.entity.search_key, params.q)
         stmt = stmt.join(search, search.c.record_id == model.id)
     keys = parse_sort(fs, params.sort, search)
     return ListQuery(stmt, keys, search)
-
-
-def _item_fields(item_model: type[BaseModel], extra: tuple[str, ...]) -> list[str]:
-    return [*item_model.model_fields, *extra]
 
 
 def parse_fields(params: ListParams, allowed: list[str]) -> list[str] | None:
@@ -328,26 +329,21 @@ def list_response(
     item_model: type[BaseModel],
     *,
     enrich: Enricher | None = None,
-    extra_fields: tuple[str, ...] = (),
 ) -> Response:
     """One page as JSON, or the whole result as a CSV or NDJSON stream."""
     query = build_query(ctx, fs, filters, params)
-    fields = parse_fields(params, _item_fields(item_model, extra_fields))
+    fields = parse_fields(params, list(item_model.model_fields))
     export = wants_export(request, params)
     if export:
-        return export_response(
-            request, fs, query, params, reader, item_model, fields, export, ctx.lang
-        )
+        paging = [p for p in ("limit", "offset", "cursor") if p in request.query_params]
+        if paging:
+            raise _invalid(paging[0], "exports stream every matching row; drop paging parameters")
+        columns = fields or _export_columns(item_model, params, enrich)
+        return export_response(request, fs, query, params, reader, columns, export, ctx, enrich)
     cursor_values = decode_cursor(query.keys, params.cursor) if params.cursor else None
     rows = _rows(ctx.session, query, fs, params.limit + 1, params.offset or 0, cursor_values)
     page, more = rows[: params.limit], len(rows) > params.limit
-    objects = [row[0] for row in page]
-    items = [reader(obj, ctx.vocab, ctx.sources).model_dump(mode="json") for obj in objects]
-    if params.q:
-        for item in items:
-            item["snippet"] = snippet(params.q, _texts(item, fs.entity.search_fields))
-    if enrich:
-        enrich(ctx, items, objects)
+    items = _items(ctx, fs, [row[0] for row in page], params, reader, enrich)
     if fields:
         items = [{f: item.get(f) for f in fields} for item in items]
     total = None
@@ -369,6 +365,38 @@ def list_response(
         "next": next_url,
     }
     return Response(orjson.dumps(body), media_type="application/json")
+
+
+def _items(
+    ctx: ReadContext,
+    fs: FilterSet,
+    objects: list[Any],
+    params: ListParams,
+    reader: Reader,
+    enrich: Enricher | None,
+) -> list[dict[str, Any]]:
+    items = [reader(obj, ctx.vocab, ctx.sources).model_dump(mode="json") for obj in objects]
+    if params.q:
+        for item in items:
+            item["snippet"] = snippet(params.q, _texts(item, fs.entity.search_fields))
+    if enrich:
+        enrich(ctx, items, objects)
+    return items
+
+
+def _export_columns(
+    item_model: type[BaseModel], params: ListParams, enrich: Enricher | None
+) -> list[str]:
+    """The record's fields, plus the list-only ones that `q` or `include` fill in."""
+    record_model = typing.cast(type[BaseModel], item_model.__mro__[1])  # the read schema
+    record_fields = record_model.model_fields
+    columns = list(record_fields)
+    for name in item_model.model_fields:
+        if name in record_fields:
+            continue
+        if (name == "snippet" and params.q) or (name != "snippet" and enrich is not None):
+            columns.append(name)
+    return columns
 
 
 def _texts(item: dict[str, Any], names: tuple[str, ...]) -> list[str | None]:
@@ -425,26 +453,26 @@ def export_response(
     query: ListQuery,
     params: ListParams,
     reader: Reader,
-    item_model: type[BaseModel],
-    fields: list[str] | None,
+    columns: list[str],
     kind: str,
-    lang: str,
+    ctx: ReadContext,
+    enrich: Enricher | None,
 ) -> StreamingResponse:
-    columns = fields or [f for f in item_model.model_fields if f != "snippet"]
     factory = request.app.state.sessionmaker
 
     def batches() -> Iterator[list[dict[str, Any]]]:
         # Keyset batches in a session of its own: memory stays flat however many rows match.
         session: Session = factory()
         try:
-            vocab = VocabIndex.load(session, lang)
+            vocab = VocabIndex.load(session, ctx.lang)
             sources = {s.id: s for s in session.scalars(select(Source))}
+            own = ReadContext(session, vocab, sources, ctx.lang)
             values: list[Any] | None = None
             while True:
                 rows = _rows(session, query, fs, EXPORT_BATCH, 0, values)
                 if not rows:
                     return
-                yield [reader(r[0], vocab, sources).model_dump(mode="json") for r in rows]
+                yield _items(own, fs, [r[0] for r in rows], params, reader, enrich)
                 values = [rows[-1][i + 1] for i in range(len(query.keys))]
                 session.expunge_all()
                 if len(rows) < EXPORT_BATCH:
@@ -466,7 +494,7 @@ def export_response(
 
     def ndjson_stream() -> Iterator[bytes]:
         for batch in batches():
-            lines = [orjson.dumps({c: i.get(c) for c in columns} if fields else i) for i in batch]
+            lines = [orjson.dumps({c: i.get(c) for c in columns}) for i in batch]
             yield b"\n".join(lines) + b"\n"
 
     name = fs.entity.name.replace("_", "-")

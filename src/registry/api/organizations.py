@@ -82,6 +82,10 @@ class OrganizationItem(OrganizationRead):
     snippet: str | None = SNIPPET
 
 
+class OrganizationPage(Page[OrganizationItem]):
+    """A page of organizations."""
+
+
 router = APIRouter(
     prefix="/api/v1/organizations",
     tags=["organizations"],
@@ -111,7 +115,7 @@ def _include_programs(ctx: ReadContext, items: list[dict[str, Any]], objects: li
 @router.get(
     "",
     operation_id="list_organizations",
-    response_model=Page[OrganizationItem],
+    response_model=OrganizationPage,
     responses=LIST_ERRORS,
 )
 def list_organizations(

@@ -76,6 +76,10 @@ class PolicyItem(PolicyRead):
     snippet: str | None = SNIPPET
 
 
+class PolicyPage(Page[PolicyItem]):
+    """A page of policies."""
+
+
 router = APIRouter(
     prefix="/api/v1/policies", tags=["policies"], dependencies=[Depends(reject_unknown_params)]
 )
@@ -83,9 +87,7 @@ Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
 Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
 
 
-@router.get(
-    "", operation_id="list_policies", response_model=Page[PolicyItem], responses=LIST_ERRORS
-)
+@router.get("", operation_id="list_policies", response_model=PolicyPage, responses=LIST_ERRORS)
 def list_policies(
     ctx: ReadDep,
     request: Request,

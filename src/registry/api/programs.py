@@ -125,6 +125,10 @@ class ProgramItem(ProgramRead):
     snippet: str | None = SNIPPET
 
 
+class ProgramPage(Page[ProgramItem]):
+    """A page of programs."""
+
+
 router = APIRouter(
     prefix="/api/v1/programs", tags=["programs"], dependencies=[Depends(reject_unknown_params)]
 )
@@ -146,9 +150,7 @@ def _include_organizations(
         ).model_dump(mode="json")
 
 
-@router.get(
-    "", operation_id="list_programs", response_model=Page[ProgramItem], responses=LIST_ERRORS
-)
+@router.get("", operation_id="list_programs", response_model=ProgramPage, responses=LIST_ERRORS)
 def list_programs(
     ctx: ReadDep,
     request: Request,

@@ -73,6 +73,10 @@ class ServiceStationItem(ServiceStationRead):
     snippet: str | None = SNIPPET
 
 
+class ServiceStationPage(Page[ServiceStationItem]):
+    """A page of service stations."""
+
+
 router = APIRouter(
     prefix="/api/v1/service-stations",
     tags=["service-stations"],
@@ -85,7 +89,7 @@ Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
 @router.get(
     "",
     operation_id="list_service_stations",
-    response_model=Page[ServiceStationItem],
+    response_model=ServiceStationPage,
     responses=LIST_ERRORS,
 )
 def list_service_stations(

@@ -38,6 +38,7 @@ def _read(vocabulary: Vocabulary, ctx: ReadContext) -> VocabularyRead:
                 created_at=t.created_at,
                 updated_at=t.updated_at,
                 code=t.code,
+                label=t.label_zh if ctx.lang == "zh" else t.label_en,
                 label_en=t.label_en,
                 label_zh=t.label_zh,
                 parent=ctx.vocab.by_id[t.id].parent,

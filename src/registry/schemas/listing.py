@@ -21,9 +21,5 @@ class Page(BaseModel, Generic[T]):
     offset: int | None = Field(description="Records skipped; null when paging by cursor.")
     next: str | None = Field(description="URL of the next page (keyset cursor), or null.")
 
-    @classmethod
-    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
-        return str(params[0].__name__).removesuffix("Item") + "Page"
-
 
 SNIPPET = Field(default=None, description="Excerpt with <mark> around matches, when `q` is given.")

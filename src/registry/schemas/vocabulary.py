@@ -30,6 +30,7 @@ class VocabularyCreate(CreateModel):
 
 class TermRead(RecordRead):
     code: str
+    label: str
     label_en: str
     label_zh: str
     parent: str | None
