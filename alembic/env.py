@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from registry.config import get_settings
 from registry.db import is_sqlite, make_engine
 from registry.models import Base
+from registry.models.base import UTCDateTime
 from registry.models.search import FTS_TABLE, GIN_INDEX
 
 config = context.config
@@ -21,6 +22,13 @@ def include_name(name: str | None, type_: str, _parent: object) -> bool:
     return not (type_ == "index" and name == GIN_INDEX)
 
 
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    # Migrations must not import the app: UTCDateTime is stored as a plain aware DateTime.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -29,6 +37,7 @@ def _configure(connection: Connection) -> None:
         compare_type=True,
         compare_server_default=True,
         include_name=include_name,
+        render_item=render_item,
     )
 
 

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     seeds_path: str = "seeds"
+    # Bodies above this get 413: a record is a few kilobytes; imports have their own limit.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_import_bytes: int = Field(default=50 * 1_048_576, ge=1024)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

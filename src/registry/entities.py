@@ -15,7 +15,6 @@ from registry.models import (
     ServiceStation,
     Source,
 )
-from registry.models.base import Base
 from registry.schemas.common import CreateModel
 from registry.schemas.figure import FigureCreate
 from registry.schemas.hotline import HotlineCreate, HotlineMetricCreate
@@ -29,7 +28,7 @@ from registry.schemas.source import SourceCreate
 @dataclass(frozen=True)
 class Entity:
     name: str  # singular, as used by RecordRef
-    model: type[Base]
+    model: type[Any]  # a mapped class with RecordMixin columns
     create: type[CreateModel]
     key: str  # natural-key column, also the seed file's key field
     seed_file: str

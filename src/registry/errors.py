@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
-TITLES = {422: "Unprocessable Content"}  # RFC 9110's name; Python still says "Entity"
+# RFC 9110's names; Python's HTTPStatus still has the older ones.
+TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 logger = logging.getLogger("registry")
 
 
@@ -38,6 +39,7 @@ class Problem(BaseModel):
 class RegistryError(Exception):
     status: int = 500
     title: str = "Internal Server Error"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str, *, invalid_params: list[InvalidParam] | None = None) -> None:
         super().__init__(detail)
@@ -58,6 +60,32 @@ class Conflict(RegistryError):
 class InvalidInput(RegistryError):
     status = 422
     title = "Unprocessable Content"
+
+
+class Unauthorized(RegistryError):
+    status = 401
+    title = "Unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="registry"'}  # noqa: RUF012
+
+
+class Forbidden(RegistryError):
+    status = 403
+    title = "Forbidden"
+
+
+class Gone(RegistryError):
+    status = 410
+    title = "Gone"
+
+
+class PreconditionFailed(RegistryError):
+    status = 412
+    title = "Precondition Failed"
+
+
+class PreconditionRequired(RegistryError):
+    status = 428
+    title = "Precondition Required"
 
 
 def problem_response(
@@ -103,6 +131,7 @@ def install_error_handlers(app: FastAPI) -> None:
             title=exc.title,
             instance=request.url.path,
             invalid_params=exc.invalid_params,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -11,6 +11,7 @@ import typing
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, HttpUrl
@@ -18,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.entities import ENTITIES, Entity
-from registry.errors import InvalidInput, InvalidParam
-from registry.models import ProgramPartner, SearchDocument, Vocabulary, VocabularyTerm
+from registry.errors import Conflict, InvalidInput, InvalidParam
+from registry.models import Change, ProgramPartner, SearchDocument, Vocabulary, VocabularyTerm
+from registry.models.base import utcnow
 from registry.schemas.common import RecordRef, VocabRef
 from registry.schemas.vocabulary import VocabularyCreate
 from registry.search import tokens, zh_sort_key
@@ -78,12 +80,10 @@ class Resolver:
         if cache_key not in self._records:
             entity = ENTITIES[entity_name]
             try:
-                condition = entity.model.id == uuid.UUID(ref)  # type: ignore[attr-defined]
+                condition = entity.model.id == uuid.UUID(ref)
             except ValueError:
                 condition = entity.key_column == ref
-            self._records[cache_key] = self.session.scalar(
-                select(entity.model.id).where(condition)  # type: ignore[attr-defined]
-            )
+            self._records[cache_key] = self.session.scalar(select(entity.model.id).where(condition))
         found = self._records[cache_key]
         if found is None:
             self.errors.append(InvalidParam(name=pointer, reason=f"no {entity_name} {ref!r}"))
@@ -205,33 +205,145 @@ def _assign(session: Session, obj: Any, column: str, value: Any) -> None:
         setattr(obj, column, value)
 
 
-def upsert(
-    session: Session, entity: Entity, data: BaseModel, vocab: VocabIndex
+def to_create_dict(session: Session, entity: Entity, obj: Any, vocab: VocabIndex) -> dict[str, Any]:
+    """A stored record in its create schema's terms (codes and slugs), JSON-ready.
+
+    The inverse of `row_values`: PATCH merges into it, history records it, export writes it.
+    """
+    out: dict[str, Any] = {}
+    for name, info in entity.create.model_fields.items():
+        markers = list(_markers(info.annotation, list(info.metadata)))
+        if name == "partners":
+            out[name] = sorted(
+                (
+                    {
+                        "organization": _key_of(session, "organization", p.organization_id),
+                        "role": vocab.by_id[p.role_id].code,
+                    }
+                    for p in obj.partners
+                ),
+                key=lambda p: (p["organization"], p["role"]),
+            )
+        elif markers and markers[0][0]:
+            vocabulary = markers[0][1].vocabulary
+            terms = [
+                vocab.by_id[t.id] for t in obj.terms if vocab.by_id[t.id].vocabulary == vocabulary
+            ]
+            out[name] = [t.code for t in sorted(terms, key=lambda t: (t.position, t.code))]
+        elif markers:
+            marker = markers[0][1]
+            value = getattr(obj, _RENAMED.get(name, f"{name}_id"))
+            if value is None:
+                out[name] = None
+            elif isinstance(marker, VocabRef):
+                out[name] = vocab.by_id[value].code
+            else:
+                out[name] = _key_of(session, marker.entity, value)
+        else:
+            out[name] = _plain(getattr(obj, _RENAMED.get(name, name)))
+    return typing.cast(dict[str, Any], _json(out))
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _key_of(session: Session, entity_name: str, record_id: uuid.UUID) -> str:
+    entity = ENTITIES[entity_name]
+    record = session.get(entity.model, record_id)
+    assert record is not None
+    return str(getattr(record, entity.key))
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[Any]]:
+    before = before or {}
+    return {
+        k: [before.get(k), v]
+        for k, v in after.items()
+        if before.get(k) != v and not (k not in before and v in (None, [], ""))
+    }
+
+
+def record_change(
+    session: Session,
+    entity: Entity,
+    obj: Any,
+    action: str,
+    actor: str,
+    changes: dict[str, list[Any]],
+) -> Change:
+    change = Change(
+        entity=entity.name,
+        record_id=obj.id,
+        action=action,
+        version=obj.version,
+        actor=actor,
+        changes=changes,
+    )
+    session.add(change)
+    return change
+
+
+def apply(
+    session: Session,
+    entity: Entity,
+    data: BaseModel,
+    vocab: VocabIndex,
+    actor: str,
+    obj: Any | None = None,
 ) -> tuple[Any, Outcome]:
-    """Insert or update one record by its natural key; report what happened."""
+    """Write `data` into a new record, or into `obj`; log the change in the same transaction."""
     resolver = Resolver(session, vocab)
     resolver.check(data)
     resolver.raise_if_errors()
     values = row_values(entity, data, resolver)
     text = search_text(entity, data)
-    key = values[entity.key]
-    obj: Any = session.scalar(select(entity.model).where(entity.key_column == key))
     if obj is None:
-        obj = entity.model()
+        obj = typing.cast(Any, entity.model())
         for column, value in values.items():
             _assign(session, obj, column, value)
         session.add(obj)
         session.flush()
         sync_search_document(session, entity, obj.id, text)
+        after = to_create_dict(session, entity, obj, vocab)
+        record_change(session, entity, obj, "create", actor, diff(None, after))
         return obj, "created"
+    before = to_create_dict(session, entity, obj, vocab)
     changed = [c for c, v in values.items() if _current(obj, c) != v]
     for column in changed:
         _assign(session, obj, column, values[column])
     sync_search_document(session, entity, obj.id, text)
-    if changed:
-        session.flush()
-        return obj, "updated"
-    return obj, "unchanged"
+    if not changed:
+        return obj, "unchanged"
+    obj.updated_at = utcnow()  # also bumps the version when only links changed
+    session.flush()
+    after = to_create_dict(session, entity, obj, vocab)
+    record_change(session, entity, obj, "update", actor, diff(before, after))
+    return obj, "updated"
+
+
+def find(session: Session, entity: Entity, key: str) -> Any:
+    return session.scalar(select(entity.model).where(entity.key_column == key))
+
+
+def upsert(
+    session: Session, entity: Entity, data: BaseModel, vocab: VocabIndex, actor: str = "seed"
+) -> tuple[Any, Outcome]:
+    """Insert or update one record by its natural key; report what happened."""
+    obj = find(session, entity, getattr(data, entity.key))
+    if obj is not None and obj.deleted_at is not None:
+        raise Conflict(
+            f"{entity.name} {getattr(data, entity.key)!r} is deleted; restore or purge it first"
+        )
+    return apply(session, entity, data, vocab, actor, obj)
 
 
 def upsert_vocabulary(session: Session, data: VocabularyCreate) -> dict[Outcome, int]:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from registry.api import (
+    changes,
     figures,
     health,
     hotline_metrics,
@@ -21,6 +22,7 @@ from registry.api import (
     stats,
     vocabularies,
 )
+from registry.api.bodylimit import BodyLimitMiddleware
 from registry.api.caching import ETagMiddleware
 from registry.api.openapi import install_openapi
 from registry.config import Settings, get_settings
@@ -56,11 +58,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.add_middleware(ETagMiddleware)
     app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        limits={"/api/v1/import": settings.max_import_bytes},
+    )
+    app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["Accept", "Accept-Language", "Content-Type", "If-None-Match"],
-        expose_headers=["ETag", "Content-Disposition"],
+        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PATCH", "DELETE"],
+        allow_headers=[
+            "Accept",
+            "Accept-Language",
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "Idempotency-Key",
+        ],
+        expose_headers=["ETag", "Location", "Content-Disposition", "Idempotent-Replayed"],
         max_age=600,
     )
     install_error_handlers(app)
@@ -85,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         vocabularies,
         sources,
         stats,
+        changes,
     ):
         app.include_router(module.router)
     return app

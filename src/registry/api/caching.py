@@ -53,8 +53,9 @@ class ETagMiddleware:
             if message.get("more_body", False):
                 return
             body = b"".join(chunks)
-            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
             headers = MutableHeaders(raw=list(start["headers"]))
+            # Records bring their own ETag (version and body hash, for If-Match too).
+            etag = headers.get("etag") or '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
             headers["ETag"] = etag
             headers.setdefault("Cache-Control", CACHE_CONTROL)
             headers.append("Vary", "Accept, Accept-Language")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
-from registry import readers
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry import readers, services
+from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
 from registry.api.filters import (
     FilterSet,
     FilterValues,
@@ -18,12 +18,27 @@ from registry.api.filters import (
     TermFilter,
     ValueFilter,
 )
+from registry.api.history import history
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
-from registry.api.resources import get_one
+from registry.api.resources import get_one, record_response
+from registry.api.writing import (
+    CREATE_ERRORS,
+    WRITE_ERRORS,
+    AdminDep,
+    EditorDep,
+    IdempotencyKeyHeader,
+    IfMatch,
+    commit,
+    create_response,
+    expected_version,
+    load,
+    patch_fields,
+)
 from registry.entities import ENTITIES
 from registry.models import Figure
-from registry.schemas.figure import FigureRead
+from registry.schemas.common import ChangeRead
+from registry.schemas.figure import FigureCreate, FigureRead, FigureUpdate
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 
 FILTERS = FilterSet(
@@ -90,9 +105,106 @@ def list_figures(
 
 
 @router.get("/{ref}", operation_id="get_figure", response_model=FigureRead, responses=DETAIL_ERRORS)
-def get_figure(ctx: ReadDep, ref: Ref) -> FigureRead:
+def get_figure(ctx: ReadDep, ref: Ref) -> Response:
     """One field figure by UUID or slug."""
     return get_one(ctx, Figure, ref, readers.figure)
 
 
 ITEM = FigureItem
+
+
+# --- writes ------------------------------------------------------------------------------
+
+ENTITY = ENTITIES["figure"]
+
+
+def _read(ctx: ReadContext, obj: Any) -> FigureRead:
+    return readers.figure(obj, ctx.vocab, ctx.sources)
+
+
+@router.post(
+    "",
+    operation_id="create_figure",
+    status_code=201,
+    response_model=FigureRead,
+    responses=CREATE_ERRORS,
+)
+def create_figure(
+    ctx: EditorDep,
+    request: Request,
+    body: FigureCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Create a field figure."""
+    return create_response(
+        ctx,
+        request,
+        ENTITY,
+        body,
+        idempotency_key,
+        lambda: services.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
+        lambda obj: _read(ctx, obj),
+    )
+
+
+@router.patch(
+    "/{ref}", operation_id="update_figure", response_model=FigureRead, responses=WRITE_ERRORS
+)
+def update_figure(
+    ctx: EditorDep,
+    ref: Ref,
+    body: FigureUpdate,  # type: ignore[valid-type]
+    if_match: IfMatch = None,
+) -> Response:
+    """Change some fields of a field figure; needs its current ETag in If-Match."""
+    version = expected_version(if_match)
+    obj = load(ctx.session, ENTITY, ref)
+    services.update(
+        ctx.session, ENTITY, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
+    )
+    commit(ctx)
+    return record_response(_read(ctx, obj), obj.version)
+
+
+@router.delete("/{ref}", operation_id="delete_figure", status_code=204, responses=WRITE_ERRORS)
+def delete_figure(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
+    """Soft-delete a field figure: it leaves lists and details (410) until restored or purged."""
+    version = expected_version(if_match)
+    obj = load(ctx.session, ENTITY, ref)
+    services.soft_delete(ctx.session, ENTITY, obj, ctx.actor.name, version)
+    commit(ctx)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{ref}/restore",
+    operation_id="restore_figure",
+    response_model=FigureRead,
+    responses=WRITE_ERRORS,
+)
+def restore_figure(ctx: AdminDep, ref: Ref) -> Response:
+    """Bring a soft-deleted field figure back."""
+    obj = load(ctx.session, ENTITY, ref, deleted=True)
+    services.restore(ctx.session, ENTITY, obj, ctx.actor.name)
+    commit(ctx)
+    return record_response(_read(ctx, obj), obj.version)
+
+
+@router.post("/{ref}/purge", operation_id="purge_figure", status_code=204, responses=WRITE_ERRORS)
+def purge_figure(ctx: AdminDep, ref: Ref) -> Response:
+    """Remove a soft-deleted field figure for good. Its history stays."""
+    obj = load(ctx.session, ENTITY, ref, deleted=True)
+    services.purge(ctx.session, ENTITY, obj, ctx.vocab, ctx.actor.name)
+    commit(ctx)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{ref}/history",
+    operation_id="figure_history",
+    response_model=list[ChangeRead],
+    responses=DETAIL_ERRORS,
+)
+def figure_history(ctx: ReadDep, ref: Ref) -> list[ChangeRead]:
+    """Every version of the field figure: who changed what, and when. Deleted records too."""
+    return history(ctx.session, ENTITY, ref)

@@ -283,10 +283,15 @@ class FilterSet:
         return parse_filters
 
     def conditions(
-        self, values: FilterValues, *, skip: str | None = None
+        self, values: FilterValues, *, skip: str | None = None, deleted: str = "exclude"
     ) -> list[ColumnElement[bool]]:
         by_name = {f.name: f for f in self.filters}
-        return [by_name[n].condition(v) for n, v in values.values.items() if n != skip]
+        found = [by_name[n].condition(v) for n, v in values.values.items() if n != skip]
+        if deleted == "exclude":
+            found.append(self.model.deleted_at.is_(None))
+        elif deleted == "only":
+            found.append(self.model.deleted_at.is_not(None))
+        return found
 
 
 def facet_counts(

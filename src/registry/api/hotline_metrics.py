@@ -3,23 +3,42 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from registry import readers
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry import readers, services
+from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, ValueFilter
+from registry.api.history import history
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
-from registry.api.resources import get_one
+from registry.api.resources import get_one, record_response
+from registry.api.writing import (
+    CREATE_ERRORS,
+    WRITE_ERRORS,
+    AdminDep,
+    EditorDep,
+    IdempotencyKeyHeader,
+    IfMatch,
+    commit,
+    create_response,
+    expected_version,
+    load,
+    patch_fields,
+)
 from registry.entities import ENTITIES
 from registry.models import HotlineMetric
-from registry.schemas.common import TermRef
-from registry.schemas.hotline import HotlineMetricRead, HotlineSummary
+from registry.schemas.common import ChangeRead, TermRef
+from registry.schemas.hotline import (
+    HotlineMetricCreate,
+    HotlineMetricRead,
+    HotlineMetricUpdate,
+    HotlineSummary,
+)
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 
 # A metric is dated by its as-of date, or by the end of the period it covers.
@@ -153,9 +172,113 @@ def hotline_metric_series(ctx: ReadDep, filters: Filters) -> list[Series]:
     response_model=HotlineMetricRead,
     responses=DETAIL_ERRORS,
 )
-def get_hotline_metric(ctx: ReadDep, ref: Ref) -> HotlineMetricRead:
+def get_hotline_metric(ctx: ReadDep, ref: Ref) -> Response:
     """One hotline metric by UUID or slug."""
     return get_one(ctx, HotlineMetric, ref, readers.hotline_metric)
 
 
 ITEM = HotlineMetricItem
+
+
+# --- writes ------------------------------------------------------------------------------
+
+ENTITY = ENTITIES["hotline_metric"]
+
+
+def _read(ctx: ReadContext, obj: Any) -> HotlineMetricRead:
+    return readers.hotline_metric(obj, ctx.vocab, ctx.sources)
+
+
+@router.post(
+    "",
+    operation_id="create_hotline_metric",
+    status_code=201,
+    response_model=HotlineMetricRead,
+    responses=CREATE_ERRORS,
+)
+def create_hotline_metric(
+    ctx: EditorDep,
+    request: Request,
+    body: HotlineMetricCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Create a hotline metric."""
+    return create_response(
+        ctx,
+        request,
+        ENTITY,
+        body,
+        idempotency_key,
+        lambda: services.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
+        lambda obj: _read(ctx, obj),
+    )
+
+
+@router.patch(
+    "/{ref}",
+    operation_id="update_hotline_metric",
+    response_model=HotlineMetricRead,
+    responses=WRITE_ERRORS,
+)
+def update_hotline_metric(
+    ctx: EditorDep,
+    ref: Ref,
+    body: HotlineMetricUpdate,  # type: ignore[valid-type]
+    if_match: IfMatch = None,
+) -> Response:
+    """Change some fields of a hotline metric; needs its current ETag in If-Match."""
+    version = expected_version(if_match)
+    obj = load(ctx.session, ENTITY, ref)
+    services.update(
+        ctx.session, ENTITY, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
+    )
+    commit(ctx)
+    return record_response(_read(ctx, obj), obj.version)
+
+
+@router.delete(
+    "/{ref}", operation_id="delete_hotline_metric", status_code=204, responses=WRITE_ERRORS
+)
+def delete_hotline_metric(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
+    """Soft-delete a hotline metric: it leaves lists and details (410) until restored or purged."""
+    version = expected_version(if_match)
+    obj = load(ctx.session, ENTITY, ref)
+    services.soft_delete(ctx.session, ENTITY, obj, ctx.actor.name, version)
+    commit(ctx)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{ref}/restore",
+    operation_id="restore_hotline_metric",
+    response_model=HotlineMetricRead,
+    responses=WRITE_ERRORS,
+)
+def restore_hotline_metric(ctx: AdminDep, ref: Ref) -> Response:
+    """Bring a soft-deleted hotline metric back."""
+    obj = load(ctx.session, ENTITY, ref, deleted=True)
+    services.restore(ctx.session, ENTITY, obj, ctx.actor.name)
+    commit(ctx)
+    return record_response(_read(ctx, obj), obj.version)
+
+
+@router.post(
+    "/{ref}/purge", operation_id="purge_hotline_metric", status_code=204, responses=WRITE_ERRORS
+)
+def purge_hotline_metric(ctx: AdminDep, ref: Ref) -> Response:
+    """Remove a soft-deleted hotline metric for good. Its history stays."""
+    obj = load(ctx.session, ENTITY, ref, deleted=True)
+    services.purge(ctx.session, ENTITY, obj, ctx.vocab, ctx.actor.name)
+    commit(ctx)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{ref}/history",
+    operation_id="hotline_metric_history",
+    response_model=list[ChangeRead],
+    responses=DETAIL_ERRORS,
+)
+def hotline_metric_history(ctx: ReadDep, ref: Ref) -> list[ChangeRead]:
+    """Every version of the hotline metric: who changed what, and when. Deleted records too."""
+    return history(ctx.session, ENTITY, ref)

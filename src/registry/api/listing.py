@@ -35,6 +35,7 @@ from sqlalchemy.sql import Subquery
 from registry import readers
 from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet, FilterValues
+from registry.auth import authenticate
 from registry.errors import InvalidInput, InvalidParam
 from registry.models import SearchDocument, Source
 from registry.models.search import FTS_TABLE
@@ -66,6 +67,7 @@ class ListParams:
     count: str
     fields: str | None
     format: str | None
+    deleted: str = "exclude"
 
 
 def list_params(
@@ -122,10 +124,14 @@ def list_params(
             "matching row; `Accept: text/csv` works too."
         ),
     ] = None,
+    deleted: Annotated[
+        Literal["exclude", "include", "only"],
+        Query(description="Soft-deleted records: `only` or `include` them (admin token needed)."),
+    ] = "exclude",
 ) -> ListParams:
     if offset is not None and cursor is not None:
         raise _invalid("cursor", "use either offset or cursor, not both")
-    return ListParams(q, sort, limit, offset, cursor, count, fields, format)
+    return ListParams(q, sort, limit, offset, cursor, count, fields, format, deleted)
 
 
 # --- search -----------------------------------------------------------------------------
@@ -270,7 +276,7 @@ def build_query(
     ctx: ReadContext, fs: FilterSet, filters: FilterValues, params: ListParams
 ) -> ListQuery:
     model = fs.model
-    stmt = select(model).where(*fs.conditions(filters))
+    stmt = select(model).where(*fs.conditions(filters, deleted=params.deleted))
     search = None
     if params.q:
         search = search_subquery(ctx.session, fs.entity.search_key, params.q)
@@ -331,6 +337,8 @@ def list_response(
     enrich: Enricher | None = None,
 ) -> Response:
     """One page as JSON, or the whole result as a CSV or NDJSON stream."""
+    if params.deleted != "exclude":
+        authenticate(ctx.session, request.headers.get("authorization")).require("admin")
     query = build_query(ctx, fs, filters, params)
     fields = parse_fields(params, list(item_model.model_fields))
     export = wants_export(request, params)

@@ -7,21 +7,43 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
-from registry import readers
+from registry import readers, services
 from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, term_link
+from registry.api.history import history
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
-from registry.api.resources import get_one
+from registry.api.resources import get_one, record_response
+from registry.api.writing import (
+    CREATE_ERRORS,
+    WRITE_ERRORS,
+    AdminDep,
+    EditorDep,
+    IdempotencyKeyHeader,
+    IfMatch,
+    WriteContext,
+    commit,
+    create_response,
+    expected_version,
+    load,
+    patch_fields,
+)
 from registry.entities import ENTITIES
+from registry.errors import RegistryError
 from registry.models import Organization, Program, program_terms
+from registry.schemas.common import ChangeRead
 from registry.schemas.listing import SNIPPET, Page, only_id_required
-from registry.schemas.organization import OrganizationRead
-from registry.schemas.program import ProgramRead
+from registry.schemas.organization import (
+    OrganizationCreate,
+    OrganizationCreateRequest,
+    OrganizationRead,
+    OrganizationUpdate,
+)
+from registry.schemas.program import ProgramCreate, ProgramRead
 
 
 def _programs_for() -> Any:
@@ -159,9 +181,131 @@ def organization_facets(
     response_model=OrganizationRead,
     responses=DETAIL_ERRORS,
 )
-def get_organization(ctx: ReadDep, ref: Ref) -> OrganizationRead:
+def get_organization(ctx: ReadDep, ref: Ref) -> Response:
     """One organization by UUID or slug."""
     return get_one(ctx, Organization, ref, readers.organization)
 
 
 ITEM = OrganizationItem
+
+
+# --- writes ------------------------------------------------------------------------------
+
+ENTITY = ENTITIES["organization"]
+
+
+def _read(ctx: ReadContext, obj: Any) -> OrganizationRead:
+    return readers.organization(obj, ctx.vocab, ctx.sources)
+
+
+def _create_with_programs(ctx: WriteContext, body: OrganizationCreateRequest) -> Any:
+    org_data = OrganizationCreate.model_validate(body.model_dump(exclude={"programs"}))
+    org = services.create(ctx.session, ENTITY, org_data, ctx.vocab, ctx.actor.name)
+    for index, draft in enumerate(body.programs):
+        fields = {**draft.model_dump(exclude_unset=True), "organization": org.slug}  # type: ignore[attr-defined]
+        try:
+            program = ProgramCreate.model_validate(fields)
+        except ValidationError as exc:
+            raise services.validation_error(exc, f"/programs/{index}") from exc
+        try:
+            services.create(ctx.session, ENTITIES["program"], program, ctx.vocab, ctx.actor.name)
+        except RegistryError as exc:
+            for param in exc.invalid_params or []:
+                param.name = f"/programs/{index}{param.name}"
+            raise
+    return org
+
+
+@router.post(
+    "",
+    operation_id="create_organization",
+    status_code=201,
+    response_model=OrganizationRead,
+    responses=CREATE_ERRORS,
+)
+def create_organization(
+    ctx: EditorDep,
+    request: Request,
+    body: OrganizationCreateRequest,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Create an organization, optionally with new programs, in one transaction."""
+    return create_response(
+        ctx,
+        request,
+        ENTITY,
+        body,
+        idempotency_key,
+        lambda: _create_with_programs(ctx, body),
+        lambda obj: _read(ctx, obj),
+    )
+
+
+@router.patch(
+    "/{ref}",
+    operation_id="update_organization",
+    response_model=OrganizationRead,
+    responses=WRITE_ERRORS,
+)
+def update_organization(
+    ctx: EditorDep,
+    ref: Ref,
+    body: OrganizationUpdate,  # type: ignore[valid-type]
+    if_match: IfMatch = None,
+) -> Response:
+    """Change some fields of a organization; needs its current ETag in If-Match."""
+    version = expected_version(if_match)
+    obj = load(ctx.session, ENTITY, ref)
+    services.update(
+        ctx.session, ENTITY, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
+    )
+    commit(ctx)
+    return record_response(_read(ctx, obj), obj.version)
+
+
+@router.delete(
+    "/{ref}", operation_id="delete_organization", status_code=204, responses=WRITE_ERRORS
+)
+def delete_organization(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
+    """Soft-delete a organization: it leaves lists and details (410) until restored or purged."""
+    version = expected_version(if_match)
+    obj = load(ctx.session, ENTITY, ref)
+    services.soft_delete(ctx.session, ENTITY, obj, ctx.actor.name, version)
+    commit(ctx)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{ref}/restore",
+    operation_id="restore_organization",
+    response_model=OrganizationRead,
+    responses=WRITE_ERRORS,
+)
+def restore_organization(ctx: AdminDep, ref: Ref) -> Response:
+    """Bring a soft-deleted organization back."""
+    obj = load(ctx.session, ENTITY, ref, deleted=True)
+    services.restore(ctx.session, ENTITY, obj, ctx.actor.name)
+    commit(ctx)
+    return record_response(_read(ctx, obj), obj.version)
+
+
+@router.post(
+    "/{ref}/purge", operation_id="purge_organization", status_code=204, responses=WRITE_ERRORS
+)
+def purge_organization(ctx: AdminDep, ref: Ref) -> Response:
+    """Remove a soft-deleted organization for good. Its history stays."""
+    obj = load(ctx.session, ENTITY, ref, deleted=True)
+    services.purge(ctx.session, ENTITY, obj, ctx.vocab, ctx.actor.name)
+    commit(ctx)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{ref}/history",
+    operation_id="organization_history",
+    response_model=list[ChangeRead],
+    responses=DETAIL_ERRORS,
+)
+def organization_history(ctx: ReadDep, ref: Ref) -> list[ChangeRead]:
+    """Every version of the organization: who changed what, and when. Deleted records too."""
+    return history(ctx.session, ENTITY, ref)

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
-from registry import readers
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry import readers, services
+from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, TermFilter, ValueFilter
+from registry.api.history import history
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
-from registry.api.resources import get_one
+from registry.api.resources import get_one, record_response
+from registry.api.writing import (
+    CREATE_ERRORS,
+    WRITE_ERRORS,
+    AdminDep,
+    EditorDep,
+    IdempotencyKeyHeader,
+    IfMatch,
+    commit,
+    create_response,
+    expected_version,
+    load,
+    patch_fields,
+)
 from registry.entities import ENTITIES
 from registry.models import ServiceStation
+from registry.schemas.common import ChangeRead
 from registry.schemas.listing import SNIPPET, Page, only_id_required
-from registry.schemas.service_station import ServiceStationRead
+from registry.schemas.service_station import (
+    ServiceStationCreate,
+    ServiceStationRead,
+    ServiceStationUpdate,
+)
 
 FILTERS = FilterSet(
     entity=ENTITIES["service_station"],
@@ -123,9 +142,113 @@ def service_station_facets(
     response_model=ServiceStationRead,
     responses=DETAIL_ERRORS,
 )
-def get_service_station(ctx: ReadDep, ref: Ref) -> ServiceStationRead:
+def get_service_station(ctx: ReadDep, ref: Ref) -> Response:
     """One service station by UUID or slug."""
     return get_one(ctx, ServiceStation, ref, readers.service_station)
 
 
 ITEM = ServiceStationItem
+
+
+# --- writes ------------------------------------------------------------------------------
+
+ENTITY = ENTITIES["service_station"]
+
+
+def _read(ctx: ReadContext, obj: Any) -> ServiceStationRead:
+    return readers.service_station(obj, ctx.vocab, ctx.sources)
+
+
+@router.post(
+    "",
+    operation_id="create_service_station",
+    status_code=201,
+    response_model=ServiceStationRead,
+    responses=CREATE_ERRORS,
+)
+def create_service_station(
+    ctx: EditorDep,
+    request: Request,
+    body: ServiceStationCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Create a service station."""
+    return create_response(
+        ctx,
+        request,
+        ENTITY,
+        body,
+        idempotency_key,
+        lambda: services.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
+        lambda obj: _read(ctx, obj),
+    )
+
+
+@router.patch(
+    "/{ref}",
+    operation_id="update_service_station",
+    response_model=ServiceStationRead,
+    responses=WRITE_ERRORS,
+)
+def update_service_station(
+    ctx: EditorDep,
+    ref: Ref,
+    body: ServiceStationUpdate,  # type: ignore[valid-type]
+    if_match: IfMatch = None,
+) -> Response:
+    """Change some fields of a service station; needs its current ETag in If-Match."""
+    version = expected_version(if_match)
+    obj = load(ctx.session, ENTITY, ref)
+    services.update(
+        ctx.session, ENTITY, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
+    )
+    commit(ctx)
+    return record_response(_read(ctx, obj), obj.version)
+
+
+@router.delete(
+    "/{ref}", operation_id="delete_service_station", status_code=204, responses=WRITE_ERRORS
+)
+def delete_service_station(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
+    """Soft-delete a service station: it leaves lists and details (410) until restored or purged."""
+    version = expected_version(if_match)
+    obj = load(ctx.session, ENTITY, ref)
+    services.soft_delete(ctx.session, ENTITY, obj, ctx.actor.name, version)
+    commit(ctx)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{ref}/restore",
+    operation_id="restore_service_station",
+    response_model=ServiceStationRead,
+    responses=WRITE_ERRORS,
+)
+def restore_service_station(ctx: AdminDep, ref: Ref) -> Response:
+    """Bring a soft-deleted service station back."""
+    obj = load(ctx.session, ENTITY, ref, deleted=True)
+    services.restore(ctx.session, ENTITY, obj, ctx.actor.name)
+    commit(ctx)
+    return record_response(_read(ctx, obj), obj.version)
+
+
+@router.post(
+    "/{ref}/purge", operation_id="purge_service_station", status_code=204, responses=WRITE_ERRORS
+)
+def purge_service_station(ctx: AdminDep, ref: Ref) -> Response:
+    """Remove a soft-deleted service station for good. Its history stays."""
+    obj = load(ctx.session, ENTITY, ref, deleted=True)
+    services.purge(ctx.session, ENTITY, obj, ctx.vocab, ctx.actor.name)
+    commit(ctx)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{ref}/history",
+    operation_id="service_station_history",
+    response_model=list[ChangeRead],
+    responses=DETAIL_ERRORS,
+)
+def service_station_history(ctx: ReadDep, ref: Ref) -> list[ChangeRead]:
+    """Every version of the service station: who changed what, and when. Deleted records too."""
+    return history(ctx.session, ENTITY, ref)

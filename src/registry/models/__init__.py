@@ -1,5 +1,6 @@
 """All mapped models; importing this package registers every table on Base.metadata."""
 
+from registry.models.admin import ApiToken, Change, IdempotencyKey
 from registry.models.base import Base
 from registry.models.figure import Figure
 from registry.models.hotline import Hotline, HotlineMetric
@@ -12,10 +13,13 @@ from registry.models.source import Source
 from registry.models.vocabulary import Vocabulary, VocabularyTerm
 
 __all__ = [
+    "ApiToken",
     "Base",
+    "Change",
     "Figure",
     "Hotline",
     "HotlineMetric",
+    "IdempotencyKey",
     "Organization",
     "Policy",
     "Program",

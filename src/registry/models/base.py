@@ -59,6 +59,8 @@ class RecordMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Soft delete: the record leaves lists and details but stays restorable until purged.
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805

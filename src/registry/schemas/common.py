@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
@@ -126,3 +126,42 @@ class OrganizationSummary(ReadModel):
     slug: str
     name_zh: str | None
     name_en: str
+
+
+def _field_type(info: Any) -> Any:
+    """A field's full type, its constraints and markers included."""
+    return Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+
+
+def partial_model(model: type[CreateModel], name: str, doc: str) -> type[CreateModel]:
+    """The PATCH schema of a create schema: every field optional, nothing else allowed.
+
+    A PATCH is merged into the stored record and the result is validated by the create
+    schema itself, so every rule still has one source.
+    """
+    fields: dict[str, Any] = {
+        n: (_field_type(i) | None, Field(default=None, description=i.description))
+        for n, i in model.model_fields.items()
+    }
+    return create_model(name, __base__=CreateModel, __doc__=doc, **fields)
+
+
+def without(model: type[CreateModel], name: str, drop: str, doc: str) -> type[CreateModel]:
+    """`model` minus one field, for records created inside another (programs in an org)."""
+    fields: dict[str, Any] = {
+        n: (_field_type(i), i) for n, i in model.model_fields.items() if n != drop
+    }
+    return create_model(name, __base__=CreateModel, __doc__=doc, **fields)
+
+
+class ChangeRead(ReadModel):
+    id: int = Field(description="Position in the change feed.")
+    entity: str
+    record_id: uuid.UUID
+    action: str
+    version: int
+    actor: str
+    at: datetime
+    changes: dict[str, list[Any]] = Field(
+        description="Each changed field's previous and new value, in create-schema terms."
+    )

@@ -16,6 +16,7 @@ from registry.schemas.common import (
     Slug,
     TermRef,
     Year,
+    partial_model,
     record,
     vocab,
 )
@@ -55,3 +56,6 @@ class FigureRead(RecordRead):
     cited_source: str | None
     note: str | None
     provenance: Provenance
+
+
+FigureUpdate = partial_model(FigureCreate, "FigureUpdate", "Changes to a field figure.")

@@ -22,6 +22,7 @@ from registry.schemas.common import (
     Slug,
     TermRef,
     Year,
+    partial_model,
     record,
     vocab,
 )
@@ -104,3 +105,11 @@ class HotlineMetricRead(RecordRead):
     period_label: str | None
     note: str | None
     provenance: Provenance
+
+
+HotlineUpdate = partial_model(HotlineCreate, "HotlineUpdate", "Changes to a hotline.")
+
+
+HotlineMetricUpdate = partial_model(
+    HotlineMetricCreate, "HotlineMetricUpdate", "Changes to a hotline metric."
+)

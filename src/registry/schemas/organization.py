@@ -16,8 +16,10 @@ from registry.schemas.common import (
     Slug,
     TermRef,
     Year,
+    partial_model,
     vocab,
 )
+from registry.schemas.program import ProgramDraft
 
 Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -48,3 +50,16 @@ class OrganizationRead(RecordRead):
     website: str | None
     description: str | None
     provenance: Provenance
+
+
+OrganizationUpdate = partial_model(
+    OrganizationCreate,
+    "OrganizationUpdate",
+    "Changes to an organization; lists replace the stored list.",
+)
+
+
+class OrganizationCreateRequest(OrganizationCreate):
+    """An organization, optionally with new programs created in the same transaction."""
+
+    programs: list[ProgramDraft] = Field(default_factory=list, max_length=100)  # type: ignore[valid-type]

@@ -16,6 +16,7 @@ from registry.schemas.common import (
     Slug,
     TermRef,
     Year,
+    partial_model,
     vocab,
 )
 
@@ -63,3 +64,8 @@ class PolicyRead(RecordRead):
     topics: list[TermRef]
     summary: str | None
     provenance: Provenance
+
+
+PolicyUpdate = partial_model(
+    PolicyCreate, "PolicyUpdate", "Changes to a policy; lists replace the stored list."
+)

@@ -19,8 +19,10 @@ from registry.schemas.common import (
     Slug,
     TermRef,
     Year,
+    partial_model,
     record,
     vocab,
+    without,
 )
 
 Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -89,3 +91,17 @@ class ProgramRead(RecordRead):
     provinces: list[TermRef]
     description: str | None
     provenance: Provenance
+
+
+ProgramUpdate = partial_model(
+    ProgramCreate,
+    "ProgramUpdate",
+    "Changes to a program; a list (target groups, partners, …) replaces the stored list.",
+)
+
+ProgramDraft = without(
+    ProgramCreate,
+    "ProgramDraft",
+    "organization",
+    "A program created together with its organization (which it then belongs to).",
+)

@@ -19,6 +19,7 @@ from registry.schemas.common import (
     Slug,
     TermRef,
     Year,
+    partial_model,
     record,
     vocab,
 )
@@ -53,3 +54,8 @@ class ServiceStationRead(RecordRead):
     established_year: int | None
     description: str | None
     provenance: Provenance
+
+
+ServiceStationUpdate = partial_model(
+    ServiceStationCreate, "ServiceStationUpdate", "Changes to a service station."
+)

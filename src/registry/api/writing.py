@@ -1,0 +1,210 @@
+"""HTTP glue for admin writes: bearer auth, the write transaction, preconditions,
+idempotency keys and the responses (Location, ETag)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, Header, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from registry.api.deps import ReadContext, negotiate_lang
+from registry.api.openapi import problems
+from registry.api.resources import etag, record_response
+from registry.auth import Actor, authenticate
+from registry.entities import Entity
+from registry.errors import (
+    Gone,
+    InvalidInput,
+    InvalidParam,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from registry.models import IdempotencyKey, Source
+from registry.vocab import VocabIndex
+
+# Every write on PostgreSQL holds this advisory lock until commit, so change-log ids commit
+# in order and a feed reader polling by id never skips a late commit.
+WRITE_LOCK_KEY = 727_001
+
+WRITE_ERRORS = problems(401, 403, 404, 409, 410, 412, 413, 422, 428)
+CREATE_ERRORS = problems(401, 403, 409, 413, 422)
+
+Authorization = Annotated[
+    str | None, Header(description="`Bearer <token>`; tokens come from `registry token create`.")
+]
+
+
+def _actor(request: Request, authorization: str | None) -> Actor:
+    with request.app.state.sessionmaker() as session:
+        return authenticate(session, authorization)
+
+
+def editor(request: Request, authorization: Authorization = None) -> Actor:
+    """Any valid token: editors and admins."""
+    return _actor(request, authorization)
+
+
+def admin(request: Request, authorization: Authorization = None) -> Actor:
+    actor = _actor(request, authorization)
+    actor.require("admin")
+    return actor
+
+
+@dataclass
+class WriteContext(ReadContext):
+    actor: Actor
+
+
+def _write_context(request: Request, actor: Actor) -> Iterator[WriteContext]:
+    session: Session = request.app.state.sessionmaker()
+    try:
+        session.connection(execution_options={"sqlite_immediate": True})
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+        lang = negotiate_lang(None, request.headers.get("accept-language"))
+        sources = {s.id: s for s in session.scalars(select(Source))}
+        yield WriteContext(session, VocabIndex.load(session, lang), sources, lang, actor)
+    finally:
+        session.rollback()  # a no-op after the handler's commit
+        session.close()
+
+
+def editor_context(
+    request: Request, actor: Annotated[Actor, Depends(editor)]
+) -> Iterator[WriteContext]:
+    yield from _write_context(request, actor)
+
+
+def admin_context(
+    request: Request, actor: Annotated[Actor, Depends(admin)]
+) -> Iterator[WriteContext]:
+    yield from _write_context(request, actor)
+
+
+EditorDep = Annotated[WriteContext, Depends(editor_context)]
+AdminDep = Annotated[WriteContext, Depends(admin_context)]
+IfMatch = Annotated[
+    str | None,
+    Header(description="The record's ETag from a GET; required, so no update is ever lost."),
+]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="Repeat a POST safely: a replay with the same body returns the first response.",
+    ),
+]
+
+
+def expected_version(if_match: str | None) -> int:
+    if not if_match:
+        raise PreconditionRequired("send If-Match with the record's ETag")
+    tag = if_match.strip()
+    if tag.startswith("W/"):
+        raise PreconditionFailed("If-Match needs the strong ETag of the record")
+    try:
+        return int(tag.strip('"').split("-", 1)[0])
+    except ValueError as exc:
+        raise PreconditionFailed("If-Match is not an ETag this API issued") from exc
+
+
+def load(session: Session, entity: Entity, ref: str, *, deleted: bool = False) -> Any:
+    """The record by UUID or natural key; 404 if unknown, 410 if soft-deleted (unless asked)."""
+    try:
+        condition = entity.model.id == uuid.UUID(ref)
+    except ValueError:
+        condition = entity.key_column == ref
+    query = select(entity.model).where(condition)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    obj = session.scalar(query)
+    if obj is None:
+        raise NotFound(f"No {entity.name.replace('_', ' ')} with id or slug {ref!r}.")
+    if obj.deleted_at is not None and not deleted:
+        raise Gone(f"{entity.name.replace('_', ' ')} {ref!r} was deleted; an admin can restore it.")
+    return obj
+
+
+def commit(ctx: WriteContext) -> None:
+    try:
+        ctx.session.commit()
+    except StaleDataError as exc:
+        raise PreconditionFailed("the record changed while this write ran; fetch it again") from exc
+
+
+def create_response(
+    ctx: WriteContext,
+    request: Request,
+    entity: Entity,
+    body: BaseModel,
+    idempotency_key: str | None,
+    make: Callable[[], Any],
+    read: Callable[[Any], BaseModel],
+) -> Response:
+    """Run `make` once per idempotency key; answer 201 with Location and ETag."""
+    request_hash = hashlib.sha256(
+        request.url.path.encode()
+        + orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    ).hexdigest()
+    if idempotency_key:
+        stored = ctx.session.get(IdempotencyKey, (ctx.actor.name, idempotency_key))
+        if stored is not None:
+            return _replay(stored, request_hash)
+    obj = make()
+    ctx.session.flush()
+    location = str(request.url_for(f"get_{entity.name}", ref=str(obj.id)))
+    response = record_response(read(obj), obj.version, status=201, location=location)
+    if idempotency_key:
+        ctx.session.add(
+            IdempotencyKey(
+                actor=ctx.actor.name,
+                key=idempotency_key,
+                request_hash=request_hash,
+                status=201,
+                body=bytes(response.body).decode(),
+                location=location,
+            )
+        )
+    try:
+        commit(ctx)
+    except IntegrityError:
+        # Another worker stored the same key first: answer as it did.
+        ctx.session.rollback()
+        stored = ctx.session.get(IdempotencyKey, (ctx.actor.name, idempotency_key or ""))
+        if stored is None:
+            raise
+        return _replay(stored, request_hash)
+    return response
+
+
+def _replay(stored: IdempotencyKey, request_hash: str) -> Response:
+    if stored.request_hash != request_hash:
+        raise InvalidInput(
+            "this Idempotency-Key was used with a different request",
+            invalid_params=[
+                InvalidParam(name="Idempotency-Key", reason="reused with another body")
+            ],
+        )
+    body = stored.body.encode()
+    version = orjson.loads(body).get("version", 1)
+    headers = {"ETag": etag(version, body), "Idempotent-Replayed": "true"}
+    if stored.location:
+        headers["Location"] = stored.location
+    return Response(body, status_code=stored.status, media_type="application/json", headers=headers)
+
+
+def patch_fields(body: BaseModel) -> dict[str, Any]:
+    """Fields the client sent, in create-schema terms."""
+    return body.model_dump(mode="json", exclude_unset=True)
