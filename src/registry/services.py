@@ -75,12 +75,9 @@ def update(
     return obj
 
 
-def dependents(
-    session: Session, entity: Entity, record_id: uuid.UUID, *, live_only: bool
-) -> list[str]:
-    """Records that point at this one through a foreign key, named `entity:key`."""
+def dependents(session: Session, table: Any, record_id: uuid.UUID, *, live_only: bool) -> list[str]:
+    """Records that point at a row of `table` through a foreign key, named `entity:key`."""
     found: list[str] = []
-    table = entity.model.__table__
     for other in ENTITIES.values():
         other_table = other.model.__table__
         for fk in other_table.foreign_keys:
@@ -118,7 +115,7 @@ def soft_delete(
     session: Session, entity: Entity, obj: Any, actor: str, expected_version: int
 ) -> Any:
     check_version(obj, expected_version)
-    blockers = dependents(session, entity, obj.id, live_only=True)
+    blockers = dependents(session, entity.model.__table__, obj.id, live_only=True)
     if blockers:
         raise Conflict(
             f"{entity.name} {getattr(obj, entity.key)!r} is still used by live records: "
@@ -131,7 +128,7 @@ def soft_delete(
     session.flush()
     record_change(
         session,
-        entity,
+        entity.name,
         obj,
         "delete",
         actor,
@@ -153,7 +150,7 @@ def restore(session: Session, entity: Entity, obj: Any, actor: str) -> Any:
     obj.deleted_at = None
     obj.updated_at = utcnow()
     session.flush()
-    record_change(session, entity, obj, "restore", actor, {"deleted_at": [deleted, None]})
+    record_change(session, entity.name, obj, "restore", actor, {"deleted_at": [deleted, None]})
     return obj
 
 
@@ -161,14 +158,16 @@ def purge(session: Session, entity: Entity, obj: Any, vocab: VocabIndex, actor: 
     """Remove a soft-deleted record for good; its history stays."""
     if obj.deleted_at is None:
         raise Conflict(f"delete {entity.name} {getattr(obj, entity.key)!r} before purging it")
-    blockers = dependents(session, entity, obj.id, live_only=False)
+    blockers = dependents(session, entity.model.__table__, obj.id, live_only=False)
     if blockers:
         raise Conflict(
             "deleted records still refer to it: " + ", ".join(blockers) + ". Purge them first.",
             invalid_params=[InvalidParam(name=b, reason="still refers to it") for b in blockers],
         )
     snapshot = to_create_dict(session, entity, obj, vocab)
-    record_change(session, entity, obj, "purge", actor, {k: [v, None] for k, v in snapshot.items()})
+    record_change(
+        session, entity.name, obj, "purge", actor, {k: [v, None] for k, v in snapshot.items()}
+    )
     session.execute(
         delete(SearchDocument).where(
             SearchDocument.entity == entity.search_key, SearchDocument.record_id == obj.id

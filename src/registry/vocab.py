@@ -25,6 +25,7 @@ class Term:
     label_zh: str
     parent: str | None
     position: int
+    deleted: bool = False
 
     def ref(self, lang: str = "en") -> TermRef:
         return TermRef(
@@ -55,6 +56,7 @@ class VocabIndex:
                 VocabularyTerm.label_zh,
                 parent.c.code,
                 VocabularyTerm.position,
+                VocabularyTerm.deleted_at.is_not(None),
             )
             .join(Vocabulary, Vocabulary.id == VocabularyTerm.vocabulary_id)
             .outerjoin(parent, parent.c.id == VocabularyTerm.parent_id)
@@ -62,7 +64,9 @@ class VocabIndex:
         return cls([Term(*row) for row in rows], lang)
 
     def get(self, vocabulary: str, code: str) -> Term | None:
-        return self.by_code.get((vocabulary, code))
+        """A live term; deleted terms still render on old records but take no new uses."""
+        term = self.by_code.get((vocabulary, code))
+        return None if term is None or term.deleted else term
 
     def descendants(self, term: Term) -> list[Term]:
         found: list[Term] = []
@@ -90,14 +94,14 @@ class VocabIndex:
 
     def ids(self, vocabulary: str) -> list[uuid.UUID]:
         terms = sorted(
-            (t for t in self.by_id.values() if t.vocabulary == vocabulary),
+            (t for t in self.by_id.values() if t.vocabulary == vocabulary and not t.deleted),
             key=lambda t: (t.position, t.code),
         )
         return [t.id for t in terms]
 
     def codes(self, vocabulary: str) -> list[str]:
         terms = sorted(
-            (t for t in self.by_id.values() if t.vocabulary == vocabulary),
+            (t for t in self.by_id.values() if t.vocabulary == vocabulary and not t.deleted),
             key=lambda t: (t.position, t.code),
         )
         return [t.code for t in terms]

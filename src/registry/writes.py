@@ -274,14 +274,14 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list
 
 def record_change(
     session: Session,
-    entity: Entity,
+    entity: str,
     obj: Any,
     action: str,
     actor: str,
     changes: dict[str, list[Any]],
 ) -> Change:
     change = Change(
-        entity=entity.name,
+        entity=entity,
         record_id=obj.id,
         action=action,
         version=obj.version,
@@ -314,7 +314,7 @@ def apply(
         session.flush()
         sync_search_document(session, entity, obj.id, text)
         after = to_create_dict(session, entity, obj, vocab)
-        record_change(session, entity, obj, "create", actor, diff(None, after))
+        record_change(session, entity.name, obj, "create", actor, diff(None, after))
         return obj, "created"
     before = to_create_dict(session, entity, obj, vocab)
     changed = [c for c, v in values.items() if _current(obj, c) != v]
@@ -326,7 +326,7 @@ def apply(
     obj.updated_at = utcnow()  # also bumps the version when only links changed
     session.flush()
     after = to_create_dict(session, entity, obj, vocab)
-    record_change(session, entity, obj, "update", actor, diff(before, after))
+    record_change(session, entity.name, obj, "update", actor, diff(before, after))
     return obj, "updated"
 
 

@@ -14,6 +14,7 @@ from registry.api import (
     health,
     hotline_metrics,
     hotlines,
+    imports,
     organizations,
     policies,
     programs,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sources,
         stats,
         changes,
+        imports,
     ):
         app.include_router(module.router)
     return app

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from registry.schemas.common import Code, CreateModel, RecordRead, ShortText
+from registry.schemas.common import Code, CreateModel, RecordRead, ShortText, partial_model
 
 LabelText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -18,6 +18,11 @@ class TermCreate(CreateModel):
     label_zh: LabelText
     parent: Code | None = Field(default=None, description="Code of the parent term.")
     description: Description | None = None
+
+
+TermUpdate = partial_model(
+    TermCreate, "TermUpdate", "Changes to a code's labels, description or parent."
+)
 
 
 class VocabularyCreate(CreateModel):

@@ -1,0 +1,169 @@
+"""Admin operations on vocabulary terms, logged like every other record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from registry.errors import Conflict, InvalidInput, InvalidParam
+from registry.models import Vocabulary, VocabularyTerm
+from registry.models.base import utcnow
+from registry.schemas.vocabulary import TermCreate
+from registry.services import check_version, dependents, validation_error
+from registry.writes import diff, record_change
+
+ENTITY = "vocabulary_term"
+
+
+def term_dict(session: Session, term: VocabularyTerm) -> dict[str, Any]:
+    parent = session.get(VocabularyTerm, term.parent_id) if term.parent_id else None
+    return {
+        "code": term.code,
+        "label_en": term.label_en,
+        "label_zh": term.label_zh,
+        "parent": parent.code if parent else None,
+        "description": term.description,
+    }
+
+
+def _live_terms(session: Session, vocabulary: Vocabulary) -> dict[str, VocabularyTerm]:
+    return {
+        t.code: t
+        for t in session.scalars(
+            select(VocabularyTerm).where(VocabularyTerm.vocabulary_id == vocabulary.id)
+        )
+    }
+
+
+def _parent_id(
+    terms: dict[str, VocabularyTerm], data: TermCreate, own: VocabularyTerm | None
+) -> Any:
+    if data.parent is None:
+        return None
+    parent = terms.get(data.parent)
+    if parent is None or parent.deleted_at is not None:
+        raise InvalidInput(
+            f"unknown parent code {data.parent!r}",
+            invalid_params=[InvalidParam(name="/parent", reason="unknown code")],
+        )
+    # A term may not become its own ancestor.
+    cursor: VocabularyTerm | None = parent
+    by_id = {t.id: t for t in terms.values()}
+    while cursor is not None:
+        if own is not None and cursor.id == own.id:
+            raise InvalidInput(
+                "a term cannot sit under itself",
+                invalid_params=[InvalidParam(name="/parent", reason="would make a cycle")],
+            )
+        cursor = by_id.get(cursor.parent_id) if cursor.parent_id else None
+    return parent.id
+
+
+def create_term(
+    session: Session, vocabulary: Vocabulary, data: TermCreate, actor: str
+) -> VocabularyTerm:
+    terms = _live_terms(session, vocabulary)
+    if data.code in terms:
+        raise Conflict(
+            f"{vocabulary.name} already has the code {data.code!r}",
+            invalid_params=[InvalidParam(name="/code", reason="already exists")],
+        )
+    position = session.scalar(
+        select(func.coalesce(func.max(VocabularyTerm.position), -1) + 1).where(
+            VocabularyTerm.vocabulary_id == vocabulary.id
+        )
+    )
+    term = VocabularyTerm(
+        vocabulary_id=vocabulary.id,
+        code=data.code,
+        label_en=data.label_en,
+        label_zh=data.label_zh,
+        description=data.description,
+        parent_id=_parent_id(terms, data, None),
+        position=position,
+    )
+    session.add(term)
+    session.flush()
+    record_change(session, ENTITY, term, "create", actor, diff(None, term_dict(session, term)))
+    return term
+
+
+def update_term(
+    session: Session,
+    vocabulary: Vocabulary,
+    term: VocabularyTerm,
+    patch: dict[str, Any],
+    actor: str,
+    expected_version: int,
+) -> VocabularyTerm:
+    check_version(term, expected_version)
+    before = term_dict(session, term)
+    try:
+        data = TermCreate.model_validate({**before, **patch})
+    except ValidationError as exc:
+        raise validation_error(exc) from exc
+    if data.code != term.code:
+        raise InvalidInput(
+            "codes are permanent; add a new code and retire this one instead",
+            invalid_params=[InvalidParam(name="/code", reason="cannot change")],
+        )
+    term.parent_id = _parent_id(_live_terms(session, vocabulary), data, term)
+    term.label_en, term.label_zh, term.description = data.label_en, data.label_zh, data.description
+    after = term_dict(session, term)
+    if after != before:
+        term.updated_at = utcnow()
+        session.flush()
+        record_change(session, ENTITY, term, "update", actor, diff(before, after))
+    return term
+
+
+def _blockers(session: Session, term: VocabularyTerm, *, live_only: bool) -> list[str]:
+    found = dependents(session, VocabularyTerm.__table__, term.id, live_only=live_only)
+    children = select(VocabularyTerm.code).where(VocabularyTerm.parent_id == term.id)
+    if live_only:
+        children = children.where(VocabularyTerm.deleted_at.is_(None))
+    return found + [f"vocabulary_term:{code}" for code in session.scalars(children)]
+
+
+def delete_term(session: Session, term: VocabularyTerm, actor: str, expected_version: int) -> None:
+    check_version(term, expected_version)
+    blockers = _blockers(session, term, live_only=True)
+    if blockers:
+        raise Conflict(
+            f"the code {term.code!r} is still used by: " + ", ".join(blockers),
+            invalid_params=[InvalidParam(name=b, reason="still uses it") for b in blockers],
+        )
+    term.deleted_at = utcnow()
+    session.flush()
+    record_change(
+        session, ENTITY, term, "delete", actor, {"deleted_at": [None, term.deleted_at.isoformat()]}
+    )
+
+
+def restore_term(session: Session, term: VocabularyTerm, actor: str) -> None:
+    if term.deleted_at is None:
+        raise Conflict(f"the code {term.code!r} is not deleted")
+    deleted = term.deleted_at.isoformat()
+    term.deleted_at = None
+    term.updated_at = utcnow()
+    session.flush()
+    record_change(session, ENTITY, term, "restore", actor, {"deleted_at": [deleted, None]})
+
+
+def purge_term(session: Session, term: VocabularyTerm, actor: str) -> None:
+    if term.deleted_at is None:
+        raise Conflict(f"delete the code {term.code!r} before purging it")
+    blockers = _blockers(session, term, live_only=False)
+    if blockers:
+        raise Conflict(
+            "deleted records still use it: " + ", ".join(blockers),
+            invalid_params=[InvalidParam(name=b, reason="still uses it") for b in blockers],
+        )
+    snapshot = term_dict(session, term)
+    record_change(
+        session, ENTITY, term, "purge", actor, {k: [v, None] for k, v in snapshot.items()}
+    )
+    session.execute(delete(VocabularyTerm).where(VocabularyTerm.id == term.id))
