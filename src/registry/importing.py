@@ -132,24 +132,27 @@ class Importer:
                 )
                 continue
             seen[key] = index
-        if not any(r.outcome == "error" for r in self.reports):
-            vocab = VocabIndex.load(self.session)
-            for index, data in checked:
-                key = str(getattr(data, self.entity.key))
-                try:
-                    _, outcome = upsert(self.session, self.entity, data, vocab, self.actor)
-                except RegistryError as exc:
-                    problems = [
-                        RowProblem(field=p.name, reason=p.reason) for p in exc.invalid_params or []
-                    ]
-                    self._error(index, key, problems or [RowProblem(field="", reason=exc.detail)])
-                    continue
-                except SQLAlchemyError as exc:
-                    self._error(
-                        index, key, [RowProblem(field="", reason=str(getattr(exc, "orig", exc)))]
-                    )
-                    break
-                self.reports.append(RowReport(row=index, key=key, outcome=outcome))
+        # Rows that passed the schema are still written (in a transaction the caller rolls
+        # back on any error), so references and keys are reported for every row at once.
+        failed = {r.row for r in self.reports}
+        vocab = VocabIndex.load(self.session)
+        for index, data in checked:
+            if index in failed:
+                continue
+            key = str(getattr(data, self.entity.key))
+            try:
+                _, outcome = upsert(self.session, self.entity, data, vocab, self.actor)
+            except RegistryError as exc:
+                problems = [
+                    RowProblem(field=p.name, reason=p.reason) for p in exc.invalid_params or []
+                ]
+                self._error(index, key, problems or [RowProblem(field="", reason=exc.detail)])
+                continue
+            except SQLAlchemyError as exc:
+                reason = str(getattr(exc, "orig", exc))
+                self._error(index, key, [RowProblem(field="", reason=reason)])
+                break
+            self.reports.append(RowReport(row=index, key=key, outcome=outcome))
         self.reports.sort(key=lambda r: r.row)
         counts = {o: 0 for o in ("created", "updated", "unchanged", "error")}
         for report in self.reports:

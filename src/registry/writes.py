@@ -318,13 +318,17 @@ def apply(
         return obj, "created"
     before = to_create_dict(session, entity, obj, vocab)
     changed = [c for c, v in values.items() if _current(obj, c) != v]
-    for column in changed:
-        _assign(session, obj, column, values[column])
+    if changed:
+        # One UPDATE of the row, which also bumps the version when only links changed;
+        # loading terms for the links must not flush a half-applied change first.
+        with session.no_autoflush:
+            for column in changed:
+                _assign(session, obj, column, values[column])
+            obj.updated_at = utcnow()
+        session.flush()
     sync_search_document(session, entity, obj.id, text)
     if not changed:
         return obj, "unchanged"
-    obj.updated_at = utcnow()  # also bumps the version when only links changed
-    session.flush()
     after = to_create_dict(session, entity, obj, vocab)
     record_change(session, entity.name, obj, "update", actor, diff(before, after))
     return obj, "updated"

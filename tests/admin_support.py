@@ -1,0 +1,88 @@
+"""Shared set-up for the write tests: a seeded database of their own, tokens, a live server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+
+from registry.auth import create_token
+from registry.db import make_engine, make_sessionmaker, write_session
+from registry.seeding.loader import load_seeds
+from tests.conftest import SEEDS, migrate
+
+
+@dataclass
+class Tokens:
+    admin: str
+    editor: str
+
+    def headers(self, role: str = "editor", **extra: str) -> dict[str, str]:
+        token = self.admin if role == "admin" else self.editor
+        return {"Authorization": f"Bearer {token}", **extra}
+
+
+def seeded_database(url: str) -> Tokens:
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        factory = make_sessionmaker(engine)
+        load_seeds(factory, SEEDS)
+        with write_session(factory) as session:
+            admin = create_token(session, "test-admin", "admin", None)
+            editor = create_token(session, "test-editor", "editor", 30)
+    finally:
+        engine.dispose()
+    return Tokens(admin, editor)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(url: str, workers: int) -> Iterator[str]:
+    """Run the API as users do (uvicorn, several worker processes) until the generator closes."""
+    port = free_port()
+    env = {**os.environ, "REGISTRY_DATABASE_URL": url}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "registry.api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -1,0 +1,183 @@
+"""Bulk import, export and backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from registry.api.app import create_app
+from registry.cli import app as cli
+from registry.config import Settings, get_settings
+from tests.admin_support import Tokens, seeded_database
+from tests.conftest import BACKEND, DatabaseFactory, migrate
+
+PROBLEM = "application/problem+json"
+
+CSV = (
+    "slug,name_zh,name_en,organization,target_groups,settings,partners,established_year\n"
+    "csv-one,表格项目一,CSV one,guangdong-rici-foundation,migrant;parents,school,"
+    "beijing-new-sunshine-charity-foundation:cooperating,2021\n"
+    "csv-two,,CSV two,guangdong-rici-foundation,,,,\n"
+)
+
+
+@pytest.fixture(scope="module")
+def bulk_db(databases: DatabaseFactory) -> tuple[str, Tokens]:
+    url = databases.new()
+    return url, seeded_database(url)
+
+
+@pytest.fixture(scope="module")
+def api(bulk_db: tuple[str, Tokens]) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=bulk_db[0], environment="test"))) as client:
+        yield client
+
+
+def run_cli(url: str, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(cli, list(args))
+    finally:
+        get_settings.cache_clear()
+
+
+def test_csv_import_dry_run_then_real(api: TestClient, bulk_db: tuple[str, Tokens]) -> None:
+    headers = bulk_db[1].headers("admin", **{"Content-Type": "text/csv"})
+    dry = api.post(
+        "/api/v1/import",
+        params={"entity": "programs", "dry_run": True},
+        content=CSV.encode(),
+        headers=headers,
+    )
+    assert dry.status_code == 200, dry.text
+    report = dry.json()
+    assert report["dry_run"] is True and report["written"] is False
+    assert [(r["row"], r["key"], r["outcome"]) for r in report["rows"]] == [
+        (1, "csv-one", "created"),
+        (2, "csv-two", "created"),
+    ]
+    assert api.get("/api/v1/programs/csv-one").status_code == 404
+    real = api.post(
+        "/api/v1/import", params={"entity": "programs"}, content=CSV.encode(), headers=headers
+    )
+    assert real.json()["written"] is True
+    detail = api.get("/api/v1/programs/csv-one").json()
+    assert [t["code"] for t in detail["target_groups"]] == ["migrant", "parents"]
+    assert detail["partners"][0]["role"]["code"] == "cooperating"
+    assert detail["established_year"] == 2021
+    history = api.get("/api/v1/programs/csv-one/history").json()
+    assert history[0]["actor"] == "test-admin"
+    again = api.post(
+        "/api/v1/import", params={"entity": "programs"}, content=CSV.encode(), headers=headers
+    )
+    assert again.json()["counts"] == {"created": 0, "updated": 0, "unchanged": 2, "error": 0}
+
+
+def test_import_is_all_or_nothing(api: TestClient, bulk_db: tuple[str, Tokens]) -> None:
+    rows = [
+        {"slug": "json-good", "name_en": "Fine", "organization": "guangdong-rici-foundation"},
+        {
+            "slug": "json-bad",
+            "name_en": "Broken",
+            "organization": "guangdong-rici-foundation",
+            "target_groups": ["nope"],
+        },
+        {
+            "slug": "json-worse",
+            "organization": "guangdong-rici-foundation",
+            "established_year": 3000,
+        },
+    ]
+    headers = bulk_db[1].headers("admin")
+    dry = api.post(
+        "/api/v1/import", params={"entity": "programs", "dry_run": True}, json=rows, headers=headers
+    ).json()
+    outcomes = {r["key"]: (r["outcome"], [e["field"] for e in r["errors"]]) for r in dry["rows"]}
+    assert outcomes["json-bad"] == ("error", ["/target_groups/0"])
+    assert outcomes["json-worse"][0] == "error"
+    assert {"/name_en", "/established_year"} <= set(outcomes["json-worse"][1])
+    real = api.post("/api/v1/import", params={"entity": "programs"}, json=rows, headers=headers)
+    assert real.status_code == 422
+    assert real.headers["content-type"] == PROBLEM
+    names = {p["name"] for p in real.json()["invalid-params"]}
+    assert "row 3/established_year" in names
+    assert api.get("/api/v1/programs/json-good").status_code == 404
+    editor = api.post(
+        "/api/v1/import",
+        params={"entity": "programs"},
+        json=rows[:1],
+        headers=bulk_db[1].headers("editor"),
+    )
+    assert editor.status_code == 403
+    unknown = api.post("/api/v1/import", params={"entity": "sources"}, json=[], headers=headers)
+    assert unknown.status_code == 422
+
+
+def test_cli_import_reports_file_row_and_field(
+    bulk_db: tuple[str, Tokens], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "programs.csv"
+    path.write_text(
+        CSV.replace("csv-", "cli-") + "cli-three,,Three,no-such-org,,,,\n", encoding="utf-8"
+    )
+    result = run_cli(bulk_db[0], monkeypatch, "import", str(path))
+    assert result.exit_code == 1
+    assert (
+        f"{path}: row 3 (cli-three), field /organization: no organization 'no-such-org'"
+        in result.output
+    )
+    assert "nothing was written" in result.output
+    path.write_text(CSV.replace("csv-", "cli-"), encoding="utf-8")
+    ok = run_cli(bulk_db[0], monkeypatch, "import", str(path))
+    assert ok.exit_code == 0 and "created 2" in ok.output
+
+
+def test_export_round_trip(
+    databases: DatabaseFactory,
+    bulk_db: tuple[str, Tokens],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = tmp_path / "first"
+    assert run_cli(bulk_db[0], monkeypatch, "export", str(first)).exit_code == 0
+    programs = yaml.safe_load((first / "programs.yaml").read_text(encoding="utf-8"))
+    assert "csv-one" in {p["slug"] for p in programs}
+    empty = databases.new()
+    migrate(empty)
+    loaded = run_cli(empty, monkeypatch, "seed", str(first))
+    assert loaded.exit_code == 0, loaded.output
+    second = tmp_path / "second"
+    assert run_cli(empty, monkeypatch, "export", str(second)).exit_code == 0
+    files = sorted(p.relative_to(first) for p in first.rglob("*.yaml"))
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*.yaml"))
+    for name in files:
+        assert (first / name).read_text(encoding="utf-8") == (second / name).read_text(
+            encoding="utf-8"
+        ), name
+
+
+def test_backup(
+    bulk_db: tuple[str, Tokens], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "backup.db"
+    result = run_cli(bulk_db[0], monkeypatch, "db", "backup", str(target))
+    if BACKEND == "sqlite":
+        assert result.exit_code == 0, result.output
+        assert "integrity_check: ok" in result.output
+        copy = sqlite3.connect(target)
+        try:
+            assert copy.execute("SELECT count(*) FROM programs").fetchone()[0] > 44
+        finally:
+            copy.close()
+    else:
+        assert result.exit_code == 2
+        assert "pg_dump --format=custom" in result.output
+        assert not target.exists()
