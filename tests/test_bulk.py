@@ -181,3 +181,29 @@ def test_backup(
         assert result.exit_code == 2
         assert "pg_dump --format=custom" in result.output
         assert not target.exists()
+
+
+def test_import_rows_for_existing_records_change_only_their_columns(
+    api: TestClient, bulk_db: tuple[str, Tokens]
+) -> None:
+    headers = bulk_db[1].headers("admin", **{"Content-Type": "text/csv"})
+    before = api.get("/api/v1/programs/lianai-huxin").json()
+    csv_text = "slug,established_year\nlianai-huxin,2020\n"
+    report = api.post(
+        "/api/v1/import", params={"entity": "programs"}, content=csv_text.encode(), headers=headers
+    )
+    assert report.json()["counts"]["updated"] == 1, report.text
+    after = api.get("/api/v1/programs/lianai-huxin").json()
+    assert after["established_year"] == 2020
+    for kept in ("description", "partners", "target_groups", "provenance", "name_zh"):
+        assert after[kept] == before[kept], kept
+    cleared = "slug,description\nlianai-huxin,\n"
+    api.post(
+        "/api/v1/import", params={"entity": "programs"}, content=cleared.encode(), headers=headers
+    )
+    assert api.get("/api/v1/programs/lianai-huxin").json()["description"] is None
+    empty = api.post(
+        "/api/v1/import", params={"entity": "programs"}, content=b"slug,name_en\n", headers=headers
+    )
+    assert empty.status_code == 422
+    assert empty.json()["detail"] == "the upload has no rows"

@@ -143,6 +143,7 @@ def backup(path: Annotated[Path, typer.Argument(help="File to write the copy to.
             f"  pg_dump --format=custom --file={path} '{_libpq_url(url)}'\n"
             "and restore with pg_restore --clean --dbname=<url> " + str(path),
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(2)
     if path.exists():
@@ -164,14 +165,19 @@ def backup(path: Annotated[Path, typer.Argument(help="File to write the copy to.
 
 
 def _libpq_url(url: URL) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    # The password stays out of the terminal: pg_dump reads it from PGPASSWORD or ~/.pgpass.
+    return url.set(drivername="postgresql", password=None).render_as_string()
 
 
 @app.command("export")
 def export_command(
     directory: Annotated[Path, typer.Argument(help="Directory for the seed files.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files in DIR.")] = False,
 ) -> None:
     """Write the whole registry in the seeds' format; `registry seed DIR` loads it back."""
+    if directory.exists() and any(directory.iterdir()) and not force:
+        err.print(f"[red]{directory} is not empty[/red]; choose a new directory or add --force")
+        raise typer.Exit(1)
     with _session() as session:
         counts = export(session, directory)
     table = Table(title=f"exported to {directory}")

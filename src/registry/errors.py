@@ -122,6 +122,14 @@ def _loc_to_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return "/" + "/".join(str(p) for p in parts)
 
 
+def _describe(err: Any) -> tuple[str, str]:
+    if err.get("type") == "json_invalid":
+        # The location is a character offset, not a pointer: the body as a whole is bad.
+        offset = err.get("loc", ("body", "?"))[-1]
+        return "/", f"not valid JSON (at character {offset}): {err.get('ctx', {}).get('error', '')}"
+    return _loc_to_name(err.get("loc", ())), str(err.get("msg"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RegistryError)
     async def _registry_error(request: Request, exc: RegistryError) -> JSONResponse:
@@ -137,9 +145,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         # A value checked against a union (e.g. a choice or null) fails each branch.
-        unique = {
-            (_loc_to_name(err.get("loc", ())), str(err.get("msg"))): None for err in exc.errors()
-        }
+        unique = {_describe(err): None for err in exc.errors()}
         params = [InvalidParam(name=name, reason=reason) for name, reason in unique]
         names = ", ".join(p.name for p in params)
         return problem_response(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from registry.entities import ENTITIES, Entity
 from registry.errors import InvalidInput, InvalidParam, RegistryError
 from registry.vocab import VocabIndex
-from registry.writes import upsert
+from registry.writes import find, to_create_dict, upsert
 
 # The names the API uses for each importable entity.
 RESOURCES = {
@@ -51,13 +51,24 @@ class ImportReport(BaseModel):
 
 
 def parse(entity: Entity, content: bytes, content_type: str) -> list[dict[str, Any]]:
-    """Rows as dicts in create-schema shape; CSV lists are `;`-joined, partners `org:role`."""
+    """Rows as dicts in create-schema shape; CSV lists are `;`-joined, partners `org:role`.
+
+    A CSV column that is present but blank clears the field; leave the column out to keep it.
+    """
     if "csv" in content_type:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidInput("the CSV is not UTF-8") from exc
-        return [_csv_row(entity, row) for row in csv.DictReader(io.StringIO(text))]
+        rows = [_csv_row(entity, row) for row in csv.DictReader(io.StringIO(text))]
+    else:
+        rows = _json_rows(content)
+    if not rows:
+        raise InvalidInput("the upload has no rows")
+    return rows
+
+
+def _json_rows(content: bytes) -> list[dict[str, Any]]:
     try:
         data = orjson.loads(content)
     except orjson.JSONDecodeError as exc:
@@ -79,11 +90,18 @@ def _csv_row(entity: Entity, row: dict[str, str | None]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     fields = entity.create.model_fields
     for name, raw in row.items():
-        value = (raw or "").strip()
-        if value == "" or name is None:
+        if name is None:
             continue
+        value = (raw or "").strip()
         info = fields.get(name)
-        if name == "partners":
+        if value == "":
+            # Blank clears: the field's default (empty list, false) or null.
+            out[name] = (
+                None
+                if info is None or info.is_required()
+                else info.get_default(call_default_factory=True)
+            )
+        elif name == "partners":
             out[name] = [
                 dict(zip(("organization", "role"), p.split(":", 1), strict=False))
                 for p in value.split(";")
@@ -106,12 +124,28 @@ class Importer:
     reports: list[RowReport] = field(default_factory=list)
 
     def run(self, rows: list[dict[str, Any]]) -> ImportReport:
-        """Validate every row, then upsert them; raises nothing, reports everything."""
-        checked: list[tuple[int, BaseModel]] = []
+        """Check and upsert every row; raises nothing, reports everything.
+
+        A row for an existing record changes only the fields it carries (as a PATCH
+        would); a row for a new record must be complete. The caller rolls the
+        transaction back when any row failed, or for a dry run.
+        """
+        vocab = VocabIndex.load(self.session)
+        seen: dict[str, int] = {}
         for index, row in enumerate(rows, start=1):
-            key = row.get(self.entity.key)
+            raw_key = row.get(self.entity.key)
+            key = None if raw_key is None else str(raw_key)
+            if key is not None and key in seen:
+                problem = RowProblem(field=f"/{self.entity.key}", reason=f"repeats row {seen[key]}")
+                self._error(index, key, [problem])
+                continue
+            if key is not None:
+                seen[key] = index
+            existing = find(self.session, self.entity, key) if key is not None else None
+            if existing is not None and existing.deleted_at is None:
+                row = {**to_create_dict(self.session, self.entity, existing, vocab), **row}
             try:
-                checked.append((index, self.entity.create.model_validate(row)))
+                data = self.entity.create.model_validate(row)
             except ValidationError as exc:
                 self._error(
                     index,
@@ -121,25 +155,7 @@ class Importer:
                         for e in exc.errors()
                     ],
                 )
-        seen: dict[str, int] = {}
-        for index, data in checked:
-            key = str(getattr(data, self.entity.key))
-            if key in seen:
-                self._error(
-                    index,
-                    key,
-                    [RowProblem(field=f"/{self.entity.key}", reason=f"repeats row {seen[key]}")],
-                )
                 continue
-            seen[key] = index
-        # Rows that passed the schema are still written (in a transaction the caller rolls
-        # back on any error), so references and keys are reported for every row at once.
-        failed = {r.row for r in self.reports}
-        vocab = VocabIndex.load(self.session)
-        for index, data in checked:
-            if index in failed:
-                continue
-            key = str(getattr(data, self.entity.key))
             try:
                 _, outcome = upsert(self.session, self.entity, data, vocab, self.actor)
             except RegistryError as exc:
@@ -149,8 +165,9 @@ class Importer:
                 self._error(index, key, problems or [RowProblem(field="", reason=exc.detail)])
                 continue
             except SQLAlchemyError as exc:
-                reason = str(getattr(exc, "orig", exc))
-                self._error(index, key, [RowProblem(field="", reason=reason)])
+                self._error(
+                    index, key, [RowProblem(field="", reason=str(getattr(exc, "orig", exc)))]
+                )
                 break
             self.reports.append(RowReport(row=index, key=key, outcome=outcome))
         self.reports.sort(key=lambda r: r.row)

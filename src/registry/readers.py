@@ -34,6 +34,7 @@ def _record(obj: Any) -> dict[str, Any]:
         "version": obj.version,
         "created_at": obj.created_at,
         "updated_at": obj.updated_at,
+        "deleted_at": obj.deleted_at,
     }
 
 

@@ -350,7 +350,9 @@ def upsert(
     return apply(session, entity, data, vocab, actor, obj)
 
 
-def upsert_vocabulary(session: Session, data: VocabularyCreate) -> dict[Outcome, int]:
+def upsert_vocabulary(
+    session: Session, data: VocabularyCreate, actor: str = "seed"
+) -> dict[Outcome, int]:
     """Insert or update a vocabulary and its terms; terms absent from `data` are kept."""
     counts: dict[Outcome, int] = {"created": 0, "updated": 0, "unchanged": 0}
     vocabulary = session.scalar(select(Vocabulary).where(Vocabulary.name == data.vocabulary))
@@ -377,6 +379,17 @@ def upsert_vocabulary(session: Session, data: VocabularyCreate) -> dict[Outcome,
     if errors:
         raise InvalidInput("; ".join(e.reason for e in errors), invalid_params=errors)
     outcomes: dict[str, Outcome] = {}
+    by_id = {t.id: t.code for t in existing.values()}
+    before = {
+        code: {
+            "code": t.code,
+            "label_en": t.label_en,
+            "label_zh": t.label_zh,
+            "parent": by_id.get(t.parent_id) if t.parent_id else None,
+            "description": t.description,
+        }
+        for code, t in existing.items()
+    }
     for position, term_in in enumerate(data.terms):
         values: dict[str, Any] = {
             "label_en": term_in.label_en,
@@ -405,6 +418,14 @@ def upsert_vocabulary(session: Session, data: VocabularyCreate) -> dict[Outcome,
             if outcomes[term_in.code] == "unchanged":
                 outcomes[term_in.code] = "updated"
     session.flush()
-    for outcome in outcomes.values():
+    for term_in in data.terms:
+        outcome = outcomes[term_in.code]
         counts[outcome] += 1
+        if outcome != "unchanged":
+            after = term_in.model_dump(
+                include={"code", "label_en", "label_zh", "parent", "description"}
+            )
+            action = "create" if outcome == "created" else "update"
+            change = diff(before.get(term_in.code), after)
+            record_change(session, "vocabulary_term", existing[term_in.code], action, actor, change)
     return counts

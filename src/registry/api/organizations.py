@@ -212,6 +212,8 @@ def _create_with_programs(ctx: WriteContext, body: OrganizationCreateRequest) ->
         except RegistryError as exc:
             for param in exc.invalid_params or []:
                 param.name = f"/programs/{index}{param.name}"
+            if exc.invalid_params:
+                exc.detail = "; ".join(f"{p.name}: {p.reason}" for p in exc.invalid_params)
             raise
     return org
 

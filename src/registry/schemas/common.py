@@ -119,6 +119,9 @@ class RecordRead(ReadModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    deleted_at: datetime | None = Field(
+        default=None, description="Set on soft-deleted records (admins list them with `deleted`)."
+    )
 
 
 class OrganizationSummary(ReadModel):
