@@ -35,7 +35,7 @@ def list_changes(
     since: Annotated[
         str,
         Query(
-            pattern=r"^[0-9]{1,18}$",
+            pattern=r"^[0-9]{1,9}$",
             description="Cursor from the previous answer's `since`; `0` for the beginning.",
         ),
     ] = "0",

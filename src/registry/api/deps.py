@@ -80,6 +80,13 @@ def reject_unknown_params(request: Request) -> None:
         dep = stack.pop()
         known.update(p.alias for p in dep.query_params)
         stack.extend(dep.dependencies)
+    for source in (request.query_params.multi_items(), request.path_params.items()):
+        for name, value in source:
+            if "\x00" in str(value):
+                raise InvalidInput(
+                    f"{name}: NUL characters are not allowed",
+                    invalid_params=[InvalidParam(name=name, reason="contains NUL")],
+                )
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise InvalidInput(

@@ -20,7 +20,7 @@ from registry.api.filters import (
 )
 from registry.api.history import history
 from registry.api.listing import ListParams, list_params, list_response
-from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
+from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST
 from registry.api.resources import get_one, record_response
 from registry.api.writing import (
     CREATE_ERRORS,
@@ -93,7 +93,7 @@ router = APIRouter(
 Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
 
 
-@router.get("", operation_id="list_figures", response_model=FigurePage, responses=LIST_ERRORS)
+@router.get("", operation_id="list_figures", response_model=FigurePage, responses=EXPORTABLE_LIST)
 def list_figures(
     ctx: ReadDep,
     request: Request,

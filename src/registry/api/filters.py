@@ -10,12 +10,15 @@ value with every filter applied except the facet's own.
 from __future__ import annotations
 
 import inspect
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query
+from pydantic import BeforeValidator
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true, union
 from sqlalchemy.orm import Session
 
@@ -33,6 +36,20 @@ def _invalid(name: str, reason: str) -> InvalidInput:
     )
 
 
+# Years every backend's integer columns can compare against.
+YEAR_MIN, YEAR_MAX = 0, 9999
+
+
+def _iso_date(value: Any) -> Any:
+    """Only YYYY-MM-DD: Pydantic would otherwise read "0" as a Unix timestamp."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("use a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -40,6 +57,8 @@ class Param:
     description: str
     examples: list[Any]
     vocabulary: str | None = None
+    ge: int | None = None
+    le: int | None = None
 
     def parameter(self) -> inspect.Parameter:
         extra = {"x-vocabulary": self.vocabulary} if self.vocabulary else None
@@ -47,6 +66,8 @@ class Param:
             description=self.description,
             examples=self.examples,
             json_schema_extra=extra,
+            ge=self.ge,
+            le=self.le,
         )
         return inspect.Parameter(
             self.name,
@@ -207,9 +228,18 @@ class RangeFilter(Filter):
     facet: bool = False
 
     def params(self) -> list[Param]:
+        kind: Any = IsoDate if self.kind is date else self.kind
+        low, high = (YEAR_MIN, YEAR_MAX) if self.kind is int else (None, None)
         return [
-            Param(f"{self.name}_min", self.kind, f"{self.description}: at least.", [self.example]),
-            Param(f"{self.name}_max", self.kind, f"{self.description}: at most.", [self.example]),
+            Param(
+                f"{self.name}_{end}",
+                kind,
+                f"{self.description}: {words}.",
+                [self.example],
+                ge=low,
+                le=high,
+            )
+            for end, words in (("min", "at least"), ("max", "at most"))
         ]
 
     def parse(self, raw: dict[str, Any], vocab: VocabIndex) -> tuple[Any, Any] | None:

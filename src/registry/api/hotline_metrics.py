@@ -15,7 +15,7 @@ from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, ValueFilter
 from registry.api.history import history
 from registry.api.listing import ListParams, list_params, list_response
-from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
+from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
 from registry.api.resources import get_one, record_response
 from registry.api.writing import (
     CREATE_ERRORS,
@@ -115,7 +115,7 @@ Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
     "",
     operation_id="list_hotline_metrics",
     response_model=HotlineMetricPage,
-    responses=LIST_ERRORS,
+    responses=EXPORTABLE_LIST,
 )
 def list_hotline_metrics(
     ctx: ReadDep,

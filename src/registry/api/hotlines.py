@@ -13,7 +13,7 @@ from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, ValueFilter
 from registry.api.history import history
 from registry.api.listing import ListParams, list_params, list_response
-from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
+from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST
 from registry.api.resources import get_one, record_response
 from registry.api.writing import (
     CREATE_ERRORS,
@@ -79,7 +79,7 @@ router = APIRouter(
 Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
 
 
-@router.get("", operation_id="list_hotlines", response_model=HotlinePage, responses=LIST_ERRORS)
+@router.get("", operation_id="list_hotlines", response_model=HotlinePage, responses=EXPORTABLE_LIST)
 def list_hotlines(
     ctx: ReadDep,
     request: Request,

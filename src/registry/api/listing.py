@@ -95,7 +95,8 @@ def list_params(
         int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")
     ] = DEFAULT_LIMIT,
     offset: Annotated[
-        int | None, Query(ge=0, description="Records to skip (page numbers); see `cursor`.")
+        int | None,
+        Query(ge=0, le=1_000_000_000, description="Records to skip (page numbers); see `cursor`."),
     ] = None,
     cursor: Annotated[
         str | None,

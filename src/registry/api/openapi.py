@@ -19,8 +19,16 @@ if TYPE_CHECKING:
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
+        400: "The body could not be read (for example, not UTF-8).",
+        401: "No valid bearer token.",
+        403: "The token's role may not do this.",
         404: "No record with that id or slug.",
-        422: "A parameter is invalid or unknown.",
+        409: "Conflicts with existing records.",
+        410: "The record was deleted.",
+        412: "If-Match does not match the record's current version.",
+        413: "The body is too large.",
+        422: "A parameter or field is invalid or unknown.",
+        428: "If-Match is required.",
         500: "Server error.",
     }
     return {
@@ -34,7 +42,18 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 LIST_ERRORS = problems(422)
-DETAIL_ERRORS = problems(404, 422)
+DETAIL_ERRORS = problems(404, 410, 422)
+# List endpoints also stream exports.
+EXPORTABLE_LIST: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page of records, or with `format`/`Accept` a CSV or NDJSON export.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    },
+    **LIST_ERRORS,
+}
 
 
 def install_openapi(app: FastAPI, lists: dict[str, tuple[FilterSet, type[BaseModel]]]) -> None:
@@ -63,6 +82,7 @@ def install_openapi(app: FastAPI, lists: dict[str, tuple[FilterSet, type[BaseMod
         for path in schema["paths"].values():
             for operation in path.values():
                 _annotate(operation, vocab, lists.get(operation.get("operationId", "")))
+        _enumerate_codes(schema.get("components", {}), vocab)
         cache.update(state=tuple(state), schema=schema)
         app.openapi_schema = schema
         return schema
@@ -88,9 +108,23 @@ def _annotate(
         if listing and param["name"] == "sort":
             keys = ", ".join(sorted(listing[0].sorts))
             param["description"] += f" Keys: {keys}, and `relevance` with `q`."
+            schema["examples"] = [",".join(listing[0].default_sort)]
         if listing and param["name"] == "fields":
             names = ", ".join(listing[1].model_fields)
             param["description"] += f" Fields: {names}."
+            schema["examples"] = [f"id,{listing[0].entity.key}"]
+
+
+def _enumerate_codes(node: Any, vocab: VocabIndex) -> None:
+    """Give every body field marked x-vocabulary the codes its vocabulary holds."""
+    if isinstance(node, dict):
+        if "x-vocabulary" in node and node.get("type") == "string":
+            node["enum"] = vocab.codes(node["x-vocabulary"])
+        for value in node.values():
+            _enumerate_codes(value, vocab)
+    elif isinstance(node, list):
+        for value in node:
+            _enumerate_codes(value, vocab)
 
 
 def _find(schema: dict[str, Any], key: str) -> Any:

@@ -16,7 +16,7 @@ from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, term_link
 from registry.api.history import history
 from registry.api.listing import ListParams, list_params, list_response
-from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
+from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
 from registry.api.resources import get_one, record_response
 from registry.api.writing import (
     CREATE_ERRORS,
@@ -138,7 +138,7 @@ def _include_programs(ctx: ReadContext, items: list[dict[str, Any]], objects: li
     "",
     operation_id="list_organizations",
     response_model=OrganizationPage,
-    responses=LIST_ERRORS,
+    responses=EXPORTABLE_LIST,
 )
 def list_organizations(
     ctx: ReadDep,

@@ -14,7 +14,7 @@ from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, term_link
 from registry.api.history import history
 from registry.api.listing import ListParams, list_params, list_response
-from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
+from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
 from registry.api.resources import get_one, record_response
 from registry.api.writing import (
     CREATE_ERRORS,
@@ -102,7 +102,7 @@ Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
 Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
 
 
-@router.get("", operation_id="list_policies", response_model=PolicyPage, responses=LIST_ERRORS)
+@router.get("", operation_id="list_policies", response_model=PolicyPage, responses=EXPORTABLE_LIST)
 def list_policies(
     ctx: ReadDep,
     request: Request,

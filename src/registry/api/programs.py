@@ -24,7 +24,7 @@ from registry.api.filters import (
 )
 from registry.api.history import history
 from registry.api.listing import ListParams, list_params, list_response
-from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
+from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
 from registry.api.resources import get_one, record_response
 from registry.api.writing import (
     CREATE_ERRORS,
@@ -164,7 +164,7 @@ def _include_organizations(
         ).model_dump(mode="json")
 
 
-@router.get("", operation_id="list_programs", response_model=ProgramPage, responses=LIST_ERRORS)
+@router.get("", operation_id="list_programs", response_model=ProgramPage, responses=EXPORTABLE_LIST)
 def list_programs(
     ctx: ReadDep,
     request: Request,

@@ -14,7 +14,7 @@ from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, TermFilter, ValueFilter
 from registry.api.history import history
 from registry.api.listing import ListParams, list_params, list_response
-from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
+from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
 from registry.api.resources import get_one, record_response
 from registry.api.writing import (
     CREATE_ERRORS,
@@ -109,7 +109,7 @@ Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
     "",
     operation_id="list_service_stations",
     response_model=ServiceStationPage,
-    responses=LIST_ERRORS,
+    responses=EXPORTABLE_LIST,
 )
 def list_service_stations(
     ctx: ReadDep,

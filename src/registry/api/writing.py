@@ -38,8 +38,8 @@ from registry.vocab import VocabIndex
 # in order and a feed reader polling by id never skips a late commit.
 WRITE_LOCK_KEY = 727_001
 
-WRITE_ERRORS = problems(401, 403, 404, 409, 410, 412, 413, 422, 428)
-CREATE_ERRORS = problems(401, 403, 409, 413, 422)
+WRITE_ERRORS = problems(400, 401, 403, 404, 409, 410, 412, 413, 422, 428)
+CREATE_ERRORS = problems(400, 401, 403, 404, 409, 413, 422)
 
 Authorization = Annotated[
     str | None, Header(description="`Bearer <token>`; tokens come from `registry token create`.")

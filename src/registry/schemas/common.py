@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    create_model,
+    field_validator,
+)
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
@@ -50,35 +58,67 @@ Slug = Annotated[
     Field(examples=["lianai-huxin"]),
 ]
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, min_length=1, max_length=64)]
-Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Year = Annotated[int, Field(ge=1800, le=2200), AfterValidator(_not_future_year)]
+Ref = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=120)
+]
+
+
+def year_from(earliest: int) -> Any:
+    """A year from `earliest` (matching the column's CHECK) up to the current one."""
+    return Annotated[int, Field(ge=earliest, le=2200), AfterValidator(_not_future_year)]
+
+
+Year = year_from(1800)
 PastDate = Annotated[date, AfterValidator(_not_future_date)]
-NameZh = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-NameEn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+NameZh = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=300)
+]
+NameEn = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=300)
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=200)
+]
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=4000)
+]
 
 
 def vocab(name: str) -> Any:
-    return Annotated[Code, VocabRef(name)]
+    # x-vocabulary lets the OpenAPI document list the codes the database holds.
+    return Annotated[Code, VocabRef(name), Field(json_schema_extra={"x-vocabulary": name})]
 
 
 def record(entity: str) -> Any:
     return Annotated[Ref, RecordRef(entity)]
 
 
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text may not contain NUL characters")
+    if isinstance(value, list):
+        for item in value:
+            _no_nul(item)
+    return value
+
+
 class CreateModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    # PostgreSQL cannot store NUL in text; refuse it on every backend alike.
+    _reject_nul = field_validator("*", mode="before")(_no_nul)
 
 
 class QualityNote(CreateModel):
     """A data-quality note: what a source printed, what we recorded, and why."""
 
-    issue: Annotated[Code, VocabRef("quality_issue")]
+    issue: Annotated[
+        Code, VocabRef("quality_issue"), Field(json_schema_extra={"x-vocabulary": "quality_issue"})
+    ]
     field: Annotated[str, StringConstraints(max_length=64)] | None = None
     source_value: Annotated[str, StringConstraints(max_length=1000)] | None = None
     resolved_value: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"\S")]
 
 
 class ProvenanceIn(CreateModel):

@@ -15,10 +15,10 @@ from registry.schemas.common import (
     ShortText,
     Slug,
     TermRef,
-    Year,
     partial_model,
     record,
     vocab,
+    year_from,
 )
 from registry.schemas.hotline import ProgramSummary
 
@@ -33,7 +33,7 @@ class FigureCreate(ProvenanceIn):
     value: float = Field(allow_inf_nan=False)
     unit: vocab("unit")  # type: ignore[valid-type]
     qualifier: vocab("qualifier") = "exact"  # type: ignore[valid-type]
-    year: Year | None = None
+    year: year_from(1900) | None = None  # type: ignore[valid-type]
     period_label: ShortText | None = None
     organization: record("organization") | None = None  # type: ignore[valid-type]
     program: record("program") | None = None  # type: ignore[valid-type]

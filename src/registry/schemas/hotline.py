@@ -21,10 +21,10 @@ from registry.schemas.common import (
     ShortText,
     Slug,
     TermRef,
-    Year,
     partial_model,
     record,
     vocab,
+    year_from,
 )
 
 
@@ -36,7 +36,7 @@ class HotlineCreate(ProvenanceIn):
     program: record("program") | None = None  # type: ignore[valid-type]
     audience: Annotated[str, StringConstraints(max_length=500)] | None = None
     launch_date: PastDate | None = None
-    launch_year: Year | None = None
+    launch_year: year_from(1900) | None = None  # type: ignore[valid-type]
     hours: ShortText | None = Field(default=None, examples=["daily 09:00–24:00"])
     description: LongText | None = None
 

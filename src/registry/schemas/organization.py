@@ -21,8 +21,12 @@ from registry.schemas.common import (
 )
 from registry.schemas.program import ProgramDraft
 
-Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Alias = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=300)
+]
+City = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=100)
+]
 
 
 class OrganizationCreate(ProvenanceIn):

@@ -15,19 +15,21 @@ from registry.schemas.common import (
     RecordRead,
     Slug,
     TermRef,
-    Year,
     partial_model,
     vocab,
+    year_from,
 )
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=500)
+]
 
 
 class PolicyCreate(ProvenanceIn):
     slug: Slug
     title_zh: Title = Field(description="Chinese title exactly as printed.")
     title_en: Title
-    year: Year
+    year: year_from(1949)  # type: ignore[valid-type]  # the People's Republic's policies
     date: PastDate | None = None
     level: vocab("policy_level")  # type: ignore[valid-type]
     province: vocab("province") | None = None  # type: ignore[valid-type]

@@ -25,7 +25,9 @@ from registry.schemas.common import (
     without,
 )
 
-Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Alias = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=300)
+]
 
 
 class PartnerCreate(CreateModel):

@@ -24,7 +24,9 @@ from registry.schemas.common import (
     vocab,
 )
 
-City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+City = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=100)
+]
 
 
 class ServiceStationCreate(ProvenanceIn):

@@ -8,7 +8,9 @@ from pydantic import StringConstraints
 
 from registry.schemas.common import Code, CreateModel, LongText, RecordRead, Year
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=300)
+]
 
 
 class SourceCreate(CreateModel):

@@ -8,7 +8,9 @@ from pydantic import Field, StringConstraints
 
 from registry.schemas.common import Code, CreateModel, RecordRead, ShortText, partial_model
 
-LabelText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LabelText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=200)
+]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 

@@ -1,0 +1,101 @@
+"""Schemathesis fuzzing of every operation in the OpenAPI document, in-process over ASGI.
+
+Each operation gets schema-valid (positive) and schema-breaking (negative) requests, sent with
+an admin token, and every response goes through all of Schemathesis's checks: no server error,
+status codes, content types, headers and bodies that match the document, valid data accepted
+and invalid data rejected. The app writes to a database of its own, migrated and seeded here.
+
+The run is repeatable: a fixed seed, derandomized generation and no example database. It runs
+the examples, coverage and fuzzing phases. The coverage phase sends every boundary case the
+schema defines, so `MAX_EXAMPLES` bounds only the fuzzing phase. With every operation passing,
+a run takes about 75 s on SQLite and 90 s on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from schemathesis import BaseSchema, Case
+from schemathesis.config import SchemathesisConfig
+
+from registry.api.app import create_app
+from registry.config import Settings
+from tests.admin_support import seeded_database
+from tests.conftest import DatabaseFactory
+
+MAX_EXAMPLES = 5  # per operation in the fuzzing phase
+SEED = 20240601
+
+
+@pytest.fixture(scope="module")
+def fuzz_database(databases: DatabaseFactory) -> tuple[str, str]:
+    """A fresh migrated, seeded database for the fuzzer alone, and an admin token for it."""
+    url = databases.new()
+    return url, seeded_database(url).admin
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(fuzz_database: tuple[str, str]) -> Iterator[FastAPI]:
+    url, _ = fuzz_database
+    app = create_app(Settings(database_url=url, environment="test"))
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def fuzz_schema(fuzz_app: FastAPI, fuzz_database: tuple[str, str]) -> BaseSchema:
+    _, token = fuzz_database
+    config = SchemathesisConfig.from_dict(
+        {
+            "seed": SEED,
+            # Each example makes database round trips; slowness is not what this test checks.
+            # (Schemathesis already runs Hypothesis with deadline=None.)
+            "suppress-health-check": ["too_slow"],
+            # Replaces the `authorization` header parameter on every request.
+            "headers": {"Authorization": f"Bearer {token}"},
+            "generation": {
+                "mode": "all",  # positive and negative
+                "max-examples": MAX_EXAMPLES,
+                "deterministic": True,
+                "database": "none",
+            },
+            "phases": {
+                "examples": {"enabled": True},
+                "coverage": {"enabled": True},
+                "fuzzing": {"enabled": True},
+            },
+            "checks": {
+                "enabled": True,  # every built-in check
+                # Schema-valid requests the API must still refuse, for reasons OpenAPI cannot
+                # express: references to slugs that do not exist (404/409/410/422),
+                # cross-field rules such as offset with cursor or min above max (422),
+                # and the If-Match precondition on every PATCH and DELETE (412/428).
+                "positive_data_acceptance": {
+                    "expected-statuses": ["2XX", 404, 409, 410, 412, 422, 428]
+                },
+            },
+        }
+    )
+    return schemathesis.openapi.from_asgi("/openapi.json", fuzz_app, config=config)
+
+
+@pytest.fixture(autouse=True)
+def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
+    """Give the test item the `_nodeid` attribute that pytest 9.2 no longer has.
+
+    Schemathesis 4.32's `from_fixture` runner reads and rewrites `request.node._nodeid` to
+    label each operation. Without it every run fails with AttributeError before any request.
+    """
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
+
+
+schema = schemathesis.pytest.from_fixture("fuzz_schema")
+
+
+@schema.parametrize()
+def test_api(case: Case) -> None:
+    case.call_and_validate()
