@@ -1,7 +1,7 @@
 """Schemathesis fuzzing of every operation in the OpenAPI document, in-process over ASGI.
 
 Each operation gets schema-valid (positive) and schema-breaking (negative) requests, sent with
-an admin token, and every response goes through all of Schemathesis's checks: no server error,
+an admin token (through the API's declared bearer scheme), and every response goes through all of Schemathesis's checks: no server error,
 status codes, content types, headers and bodies that match the document, valid data accepted
 and invalid data rejected. The app writes to a database of its own, migrated and seeded here.
 
@@ -54,8 +54,9 @@ def fuzz_schema(fuzz_app: FastAPI, fuzz_database: tuple[str, str]) -> BaseSchema
             # Each example makes database round trips; slowness is not what this test checks.
             # (Schemathesis already runs Hypothesis with deadline=None.)
             "suppress-health-check": ["too_slow"],
-            # Replaces the `authorization` header parameter on every request.
-            "headers": {"Authorization": f"Bearer {token}"},
+            # The API's `bearer` security scheme: Schemathesis sends this token, and its
+            # ignored_auth check also tries requests without it and with a wrong one.
+            "auth": {"openapi": {"bearer": {"bearer": token}}},
             "generation": {
                 "mode": "all",  # positive and negative
                 "max-examples": MAX_EXAMPLES,

@@ -95,6 +95,17 @@ def _annotate(
     vocab: VocabIndex,
     listing: tuple[FilterSet, type[BaseModel]] | None,
 ) -> None:
+    if listing:
+        # Lists are public, but `deleted=only|include` needs an admin token.
+        operation["security"] = [{}, {"bearer": []}]
+        for status, text in (
+            (401, "`deleted` without a valid token."),
+            (403, "`deleted` needs admin."),
+        ):
+            operation["responses"][str(status)] = {
+                "description": text,
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            }
     for param in operation.get("parameters", []):
         schema = param.get("schema", {})
         vocabulary = _find(schema, "x-vocabulary")

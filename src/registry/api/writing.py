@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
@@ -41,23 +42,29 @@ WRITE_LOCK_KEY = 727_001
 WRITE_ERRORS = problems(400, 401, 403, 404, 409, 410, 412, 413, 422, 428)
 CREATE_ERRORS = problems(400, 401, 403, 404, 409, 413, 422)
 
-Authorization = Annotated[
-    str | None, Header(description="`Bearer <token>`; tokens come from `registry token create`.")
-]
+# Declared as an OpenAPI security scheme, so clients and fuzzers know writes need a token;
+# auto_error is off so that a missing token gets our 401 problem, not FastAPI's 403.
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A token from `registry token create`.",
+)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def _actor(request: Request, authorization: str | None) -> Actor:
+def _actor(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Actor:
+    header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
     with request.app.state.sessionmaker() as session:
-        return authenticate(session, authorization)
+        return authenticate(session, header)
 
 
-def editor(request: Request, authorization: Authorization = None) -> Actor:
+def editor(request: Request, credentials: Credentials) -> Actor:
     """Any valid token: editors and admins."""
-    return _actor(request, authorization)
+    return _actor(request, credentials)
 
 
-def admin(request: Request, authorization: Authorization = None) -> Actor:
-    actor = _actor(request, authorization)
+def admin(request: Request, credentials: Credentials) -> Actor:
+    actor = _actor(request, credentials)
     actor.require("admin")
     return actor
 
