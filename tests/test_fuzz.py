@@ -1,9 +1,10 @@
 """Schemathesis fuzzing of every operation in the OpenAPI document, in-process over ASGI.
 
 Each operation gets schema-valid (positive) and schema-breaking (negative) requests, sent with
-an admin token (through the API's declared bearer scheme), and every response goes through all of Schemathesis's checks: no server error,
-status codes, content types, headers and bodies that match the document, valid data accepted
-and invalid data rejected. The app writes to a database of its own, migrated and seeded here.
+an admin token through the API's declared bearer scheme, and every response goes through all
+of Schemathesis's checks: no server error, status codes, content types, headers and bodies
+that match the document, valid data accepted, invalid data and invalid auth rejected.
+The app writes to a database of its own, migrated and seeded here.
 
 The run is repeatable: a fixed seed, derandomized generation and no example database. It runs
 the examples, coverage and fuzzing phases. The coverage phase sends every boundary case the
