@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,17 @@ class Entity:
     @property
     def key_column(self) -> Any:
         return getattr(self.model, self.key)
+
+    def ref_condition(self, ref: str) -> Any:
+        """Match a record by UUID, or else by its natural key."""
+        return by_ref(self.model, self.key_column, ref)
+
+
+def by_ref(model: Any, key_column: Any, ref: str) -> Any:
+    try:
+        return model.id == uuid.UUID(ref)
+    except ValueError:
+        return key_column == ref
 
 
 _NAMES = ("name_zh", "name_en")

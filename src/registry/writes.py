@@ -79,10 +79,7 @@ class Resolver:
         cache_key = (entity_name, ref)
         if cache_key not in self._records:
             entity = ENTITIES[entity_name]
-            try:
-                condition = entity.model.id == uuid.UUID(ref)
-            except ValueError:
-                condition = entity.key_column == ref
+            condition = entity.ref_condition(ref)
             self._records[cache_key] = self.session.scalar(select(entity.model.id).where(condition))
         found = self._records[cache_key]
         if found is None:

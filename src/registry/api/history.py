@@ -13,23 +13,23 @@ from registry.models import Change
 from registry.schemas.common import ChangeRead
 
 
+def changes_of(session: Session, entity: str, record_id: uuid.UUID) -> list[ChangeRead]:
+    """A record's changes, oldest first."""
+    rows = session.scalars(
+        select(Change)
+        .where(Change.entity == entity, Change.record_id == record_id)
+        .order_by(Change.id)
+    )
+    return [ChangeRead.model_validate(c) for c in rows]
+
+
 def history(session: Session, entity: Entity, ref: str) -> list[ChangeRead]:
-    """A record's changes, oldest first; purged records are found by their UUID."""
+    """A record's history; purged records are found by their UUID."""
     try:
         record_id: uuid.UUID | None = uuid.UUID(ref)
     except ValueError:
         record_id = session.scalar(select(entity.model.id).where(entity.key_column == ref))
-    changes = (
-        list(
-            session.scalars(
-                select(Change)
-                .where(Change.entity == entity.name, Change.record_id == record_id)
-                .order_by(Change.id)
-            )
-        )
-        if record_id
-        else []
-    )
+    changes = changes_of(session, entity.name, record_id) if record_id else []
     if not changes:
         raise NotFound(f"No history for {entity.name.replace('_', ' ')} {ref!r}.")
-    return [ChangeRead.model_validate(c) for c in changes]
+    return changes

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 
 from registry import readers
 from registry.api.deps import ReadContext
+from registry.entities import by_ref
 from registry.errors import Gone, NotFound
 
 M = TypeVar("M", bound=Any)
@@ -23,10 +23,7 @@ Reader = Callable[[Any, Any, Any], R]
 
 
 def get_one(ctx: ReadContext, model: type[M], ref: str, reader: Reader[R]) -> Response:
-    try:
-        condition = model.id == uuid.UUID(ref)
-    except ValueError:
-        condition = model.slug == ref
+    condition = by_ref(model, model.slug, ref)
     obj = ctx.session.scalar(select(model).where(condition).options(*readers.LOAD_OPTIONS[model]))
     if obj is None:
         raise NotFound(f"No {model.__name__.lower()} with id or slug {ref!r}.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -72,7 +73,9 @@ def _stated(ctx: ReadContext) -> dict[str, list[StatedFigure]]:
     subjects = {s for group in STATED.values() for s in group}
     found: dict[str, list[StatedFigure]] = defaultdict(list)
     for figure in ctx.session.scalars(
-        select(Figure).where(Figure.subject.in_(subjects)).order_by(Figure.slug)
+        select(Figure)
+        .where(Figure.subject.in_(subjects), Figure.deleted_at.is_(None))
+        .order_by(Figure.slug)
     ):
         found[figure.subject].append(
             StatedFigure(
@@ -128,8 +131,9 @@ def get_stats(ctx: ReadDep) -> Stats:
         rows=[_row("year", v, policy_facets.total, stated) for v in policy_facets.facets["year"]],
     )
 
-    def count(model: type) -> int:
-        return ctx.session.scalar(select(func.count()).select_from(model)) or 0
+    def count(model: Any) -> int:
+        live = select(func.count()).select_from(model).where(model.deleted_at.is_(None))
+        return ctx.session.scalar(live) or 0
 
     national = compute_facets(ctx, policies.FILTERS, FilterValues({}, {}), ["level"], None)
     national_count = next(v.count for v in national.facets["level"] if v.value == "national")

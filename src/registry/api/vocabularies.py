@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from registry import terms
 from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.history import changes_of
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
 from registry.api.resources import record_response
 from registry.api.writing import (
@@ -24,10 +25,9 @@ from registry.api.writing import (
     patch_fields,
 )
 from registry.errors import Gone, NotFound
-from registry.models import Change, Vocabulary, VocabularyTerm
+from registry.models import Vocabulary, VocabularyTerm
 from registry.schemas.common import ChangeRead
 from registry.schemas.vocabulary import TermCreate, TermRead, TermUpdate, VocabularyRead
-from registry.vocab import VocabIndex
 
 router = APIRouter(
     prefix="/api/v1/vocabularies",
@@ -124,7 +124,7 @@ def _term(session: Session, name: str, code: str, *, deleted: bool = False) -> V
 
 
 def _term_read(session: Session, term: VocabularyTerm, lang: str) -> TermRead:
-    index = VocabIndex.load(session, lang)
+    parent = session.get(VocabularyTerm, term.parent_id) if term.parent_id else None
     return TermRead(
         id=term.id,
         version=term.version,
@@ -134,7 +134,7 @@ def _term_read(session: Session, term: VocabularyTerm, lang: str) -> TermRead:
         label=term.label_zh if lang == "zh" else term.label_en,
         label_en=term.label_en,
         label_zh=term.label_zh,
-        parent=index.by_id[term.id].parent,
+        parent=parent.code if parent else None,
         description=term.description,
     )
 
@@ -251,9 +251,4 @@ def purge_vocabulary_term(ctx: AdminDep, name: Name, code: Code) -> Response:
 def vocabulary_term_history(ctx: ReadDep, name: Name, code: Code) -> list[ChangeRead]:
     """Every version of a code."""
     term = _term(ctx.session, name, code, deleted=True)
-    changes = ctx.session.scalars(
-        select(Change)
-        .where(Change.entity == terms.ENTITY, Change.record_id == term.id)
-        .order_by(Change.id)
-    )
-    return [ChangeRead.model_validate(c) for c in changes]
+    return changes_of(ctx.session, terms.ENTITY, term.id)

@@ -4,7 +4,6 @@ idempotency keys and the responses (Location, ETag)."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -129,11 +128,7 @@ def expected_version(if_match: str | None) -> int:
 
 def load(session: Session, entity: Entity, ref: str, *, deleted: bool = False) -> Any:
     """The record by UUID or natural key; 404 if unknown, 410 if soft-deleted (unless asked)."""
-    try:
-        condition = entity.model.id == uuid.UUID(ref)
-    except ValueError:
-        condition = entity.key_column == ref
-    query = select(entity.model).where(condition)
+    query = select(entity.model).where(entity.ref_condition(ref))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     obj = session.scalar(query)
