@@ -82,6 +82,7 @@ def install_openapi(app: FastAPI, lists: dict[str, tuple[FilterSet, type[BaseMod
         for path in schema["paths"].values():
             for operation in path.values():
                 _annotate(operation, vocab, lists.get(operation.get("operationId", "")))
+                _problem_content(operation)
         _enumerate_codes(schema.get("components", {}), vocab)
         cache.update(state=tuple(state), schema=schema)
         app.openapi_schema = schema
@@ -124,6 +125,18 @@ def _annotate(
             names = ", ".join(listing[1].model_fields)
             param["description"] += f" Fields: {names}."
             schema["examples"] = [f"id,{listing[0].entity.key}"]
+
+
+def _problem_content(operation: dict[str, Any]) -> None:
+    """Document errors under application/problem+json, the type they are sent with.
+
+    FastAPI files a response `model` under the route's media type (application/json), which
+    left problem+json without a schema: typed clients saw errors as `unknown`.
+    """
+    for response in operation.get("responses", {}).values():
+        content = response.get("content", {})
+        if PROBLEM_JSON in content and "application/json" in content:
+            content[PROBLEM_JSON] = content.pop("application/json")
 
 
 def _enumerate_codes(node: Any, vocab: VocabIndex) -> None:

@@ -1,0 +1,965 @@
+// The registry explorer. Every number and label it shows comes from the public API under
+// /api/v1; this file only holds the interface's own words, in Chinese and English.
+// The view lives in the URL hash (#programs?target_group=left_behind&lang=zh), so a
+// filtered view can be bookmarked and shared.
+
+const API = "/api/v1";
+const PAGE_SIZE = 20;
+const FACETS = ["target_group", "intervention_type", "setting", "province"];
+const VIEWS = ["programs", "program", "policies", "stations", "charts"];
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+const I18N = {
+  zh: {
+    htmlLang: "zh-CN",
+    title: "心理健康服务登记库",
+    tagline: "中国心理健康服务领域的项目、政策、服务站点与热线。",
+    sections: "栏目",
+    programs: "项目",
+    policies: "政策时间线",
+    stations: "服务站点",
+    charts: "图表",
+    footerNote: "本页所有数字均读取自公开 API。",
+    footerDocs: "API 文档",
+    loading: "正在加载…",
+    loaded: "已加载。",
+    failed: (detail) => `加载失败：${detail}`,
+    filters: "筛选项目",
+    search: "搜索",
+    searchPlaceholder: "名称或描述，中英文均可",
+    searchButton: "搜索",
+    clear: "清除筛选",
+    target_group: "服务对象",
+    intervention_type: "干预类型",
+    setting: "服务场景",
+    province: "省份",
+    facetHint: "括号内为选中该项后的项目数。",
+    total: (n) => `共 ${fmt(n)} 个项目`,
+    range: (from, to, n) => `第 ${from}–${to} 个，共 ${n} 个`,
+    none: "没有符合条件的项目。",
+    csv: "下载 CSV（当前筛选结果）",
+    pages: "翻页",
+    prev: "上一页",
+    next: "下一页",
+    pageOf: (p, n) => `第 ${p} / ${n} 页`,
+    back: "← 返回结果列表",
+    organization: "执行机构",
+    kind: "机构类型",
+    based: "所在地",
+    founded: "成立年份",
+    website: "网站",
+    noWebsite: "未记录网站",
+    facts: "项目信息",
+    ecological_level: "生态层级",
+    element: "干预要素",
+    provinces: "服务省份",
+    established: "创办年份",
+    courseBased: "以课程为主",
+    interviewed: "2024 扫描报告受访",
+    yes: "是",
+    no: "否",
+    unknown: "未记录",
+    partners: "合作方",
+    noPartners: "未记录合作方。",
+    links: "链接",
+    recordJson: "本项目的 API 记录（JSON）",
+    orgJson: "执行机构的 API 记录（JSON）",
+    sourceJson: "来源文献的 API 记录（JSON）",
+    provenance: "来源与数据质量",
+    source: "来源文献",
+    locator: "在来源中的位置",
+    publisher: "发布方",
+    year: "年份",
+    dataQuality: "数据质量说明",
+    noNotes: "没有数据质量问题记录。",
+    printed: "来源原文",
+    recorded: "登记为",
+    field: "字段",
+    policyTotal: (n) => `共 ${n} 份政策，按年份排列`,
+    policyCount: (n) => `${fmt(n)} 份`,
+    level: "层级",
+    issuer: "发布机构",
+    topics: "主题",
+    stationTotal: (n) => `共 ${n} 个服务站点，按省份分组`,
+    stationCount: (n) => `${fmt(n)} 个站点`,
+    noProvince: "未注明省份",
+    network: "所属网络",
+    operator: "运营方",
+    city: "城市",
+    chartIntervention: "项目的干预类型",
+    chartTarget: "项目的服务对象",
+    chartScope: (n) => `范围：2024 扫描报告的受访项目（${n} 个）。条形为登记库记录数；“报告”为来源文献给出的数字。`,
+    chartHotlines: "热线指标随时间变化",
+    chartHotlinesNote: "每个序列来自 /api/v1/hotline-metrics/series，按日期排列。",
+    stated: "报告",
+    showData: "查看数据表",
+    count: "数量",
+    share: "占比",
+    date: "日期",
+    value: "数值",
+    noSeries: "没有热线指标。",
+  },
+  en: {
+    htmlLang: "en",
+    title: "Mental-health services registry",
+    tagline: "China's mental-health services: programs, policies, service stations and hotlines.",
+    sections: "Sections",
+    programs: "Programs",
+    policies: "Policy timeline",
+    stations: "Service stations",
+    charts: "Charts",
+    footerNote: "Every figure on this page is read from the public API.",
+    footerDocs: "API documentation",
+    loading: "Loading…",
+    loaded: "Loaded.",
+    failed: (detail) => `Could not load: ${detail}`,
+    filters: "Filter programs",
+    search: "Search",
+    searchPlaceholder: "Name or description, Chinese or English",
+    searchButton: "Search",
+    clear: "Clear filters",
+    target_group: "Target group",
+    intervention_type: "Intervention type",
+    setting: "Setting",
+    province: "Province",
+    facetHint: "In brackets: programs you would see with that option chosen.",
+    total: (n) => (n === 1 ? "1 program" : `${fmt(n)} programs`),
+    range: (from, to, n) => `${from}–${to} of ${n}`,
+    none: "No programs match these filters.",
+    csv: "Download CSV (this filtered list)",
+    pages: "Pages",
+    prev: "Previous",
+    next: "Next",
+    pageOf: (p, n) => `Page ${p} of ${n}`,
+    back: "← Back to the results",
+    organization: "Organization",
+    kind: "Kind",
+    based: "Based in",
+    founded: "Founded",
+    website: "Website",
+    noWebsite: "No website recorded",
+    facts: "About the program",
+    ecological_level: "Ecological levels",
+    element: "Elements",
+    provinces: "Provinces served",
+    established: "Established",
+    courseBased: "Mainly courses",
+    interviewed: "Interviewed for the 2024 mapping report",
+    yes: "Yes",
+    no: "No",
+    unknown: "Not recorded",
+    partners: "Partners",
+    noPartners: "No partners recorded.",
+    links: "Links",
+    recordJson: "This program in the API (JSON)",
+    orgJson: "The organization in the API (JSON)",
+    sourceJson: "The source in the API (JSON)",
+    provenance: "Provenance and data quality",
+    source: "Source",
+    locator: "Where in the source",
+    publisher: "Publisher",
+    year: "Year",
+    dataQuality: "Data-quality notes",
+    noNotes: "No data-quality issues recorded.",
+    printed: "Source printed",
+    recorded: "recorded as",
+    field: "Field",
+    policyTotal: (n) => `${n} policies, by year`,
+    policyCount: (n) => (n === 1 ? "1 policy" : `${fmt(n)} policies`),
+    level: "Level",
+    issuer: "Issued by",
+    topics: "Topics",
+    stationTotal: (n) => `${n} service stations, by province`,
+    stationCount: (n) => (n === 1 ? "1 station" : `${fmt(n)} stations`),
+    noProvince: "Province not stated",
+    network: "Network",
+    operator: "Operator",
+    city: "City",
+    chartIntervention: "Programs by intervention type",
+    chartTarget: "Programs by target group",
+    chartScope: (n) => `Scope: the ${n} programs interviewed for the 2024 mapping report. Bars are the registry's records; "report" is the figure the source states.`,
+    chartHotlines: "Hotline metrics over time",
+    chartHotlinesNote: "Each series comes from /api/v1/hotline-metrics/series, in date order.",
+    stated: "report",
+    showData: "Show the data as a table",
+    count: "Count",
+    share: "Share",
+    date: "Date",
+    value: "Value",
+    noSeries: "No hotline metrics recorded.",
+  },
+};
+
+// --- state -------------------------------------------------------------------------------
+
+let route = parseHash();
+let generation = 0; // a newer render makes an older one stop when its data arrives
+let lastListHash = "#programs";
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "");
+  const [path, query = ""] = raw.split("?");
+  const [view, ...rest] = path.split("/");
+  const params = new URLSearchParams(query);
+  return {
+    view: VIEWS.includes(view) ? view : "programs",
+    slug: rest.length ? decodeURIComponent(rest.join("/")) : null,
+    params,
+  };
+}
+
+function lang() {
+  const chosen = route.params.get("lang");
+  if (chosen === "zh" || chosen === "en") return chosen;
+  return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+
+function t(key, ...args) {
+  const entry = I18N[lang()][key];
+  return typeof entry === "function" ? entry(...args) : entry;
+}
+
+function fmt(n) {
+  return new Intl.NumberFormat(lang() === "zh" ? "zh-CN" : "en").format(n);
+}
+
+function hashFor(view, params, slug = null) {
+  const query = new URLSearchParams(params);
+  query.set("lang", lang());
+  const path = slug ? `${view}/${encodeURIComponent(slug)}` : view;
+  return `#${path}?${query}`;
+}
+
+// --- DOM helpers -------------------------------------------------------------------------
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  setAttrs(node, attrs);
+  append(node, children);
+  return node;
+}
+
+function s(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  setAttrs(node, attrs);
+  append(node, children);
+  return node;
+}
+
+function setAttrs(node, attrs) {
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+}
+
+function append(node, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+function names(record) {
+  // The name in the chosen language first, the other one beside it.
+  const zh = record.name_zh || record.title_zh;
+  const en = record.name_en || record.title_en;
+  return lang() === "zh" ? [zh || en, zh && en ? en : null] : [en || zh, en && zh ? zh : null];
+}
+
+function otherLang() {
+  return lang() === "zh" ? "en" : "zh-CN";
+}
+
+function labels(terms) {
+  const separator = lang() === "zh" ? "、" : ", ";
+  return terms && terms.length ? terms.map((term) => term.label).join(separator) : t("unknown");
+}
+
+function yesNo(value) {
+  return value ? t("yes") : t("no");
+}
+
+// --- API ---------------------------------------------------------------------------------
+
+class ApiError extends Error {}
+
+async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new ApiError(`${response.status} ${(body && (body.detail || body.title)) || ""}`);
+  }
+  return body;
+}
+
+function api(path, params = {}) {
+  const query = new URLSearchParams(params);
+  query.set("lang", lang());
+  return getJson(`${API}${path}?${query}`);
+}
+
+async function allItems(path, params = {}) {
+  // Follows `next` (keyset cursors) until the last page.
+  const query = new URLSearchParams(params);
+  query.set("lang", lang());
+  query.set("limit", "500");
+  query.set("count", "none");
+  const items = [];
+  let url = `${API}${path}?${query}`;
+  while (url) {
+    const page = await getJson(url);
+    items.push(...page.items);
+    // `next` is absolute; keep to this origin's path in case a proxy rewrote the host.
+    const next = page.next ? new URL(page.next, location.href) : null;
+    url = next ? next.pathname + next.search : null;
+  }
+  return items;
+}
+
+// --- chrome: language, tabs, status -------------------------------------------------------
+
+function renderChrome() {
+  const L = lang();
+  document.documentElement.lang = I18N[L].htmlLang;
+  document.getElementById("site-title").textContent = t("title");
+  document.getElementById("site-tagline").textContent = t("tagline");
+  document.getElementById("footer-note").textContent = t("footerNote");
+  document.getElementById("footer-docs").textContent = t("footerDocs");
+  document.getElementById("tabs").setAttribute("aria-label", t("sections"));
+  for (const button of document.querySelectorAll(".lang-switch button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === L));
+  }
+  const active = route.view === "program" ? "programs" : route.view;
+  for (const link of document.querySelectorAll("#tabs a")) {
+    const view = link.dataset.view;
+    link.textContent = t(view);
+    link.href = view === "programs" ? withLang(lastListHash) : hashFor(view, {});
+    if (view === active) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function withLang(hash) {
+  const [path, query = ""] = hash.replace(/^#/, "").split("?");
+  const params = new URLSearchParams(query);
+  params.set("lang", lang());
+  return `#${path}?${params}`;
+}
+
+function setStatus(state, message) {
+  document.body.dataset.state = state;
+  const status = document.getElementById("status");
+  status.textContent = message;
+  status.classList.toggle("error", state === "error");
+}
+
+function switchLanguage(target) {
+  const params = new URLSearchParams(route.params);
+  params.set("lang", target);
+  const path = location.hash.replace(/^#/, "").split("?")[0] || "programs";
+  location.hash = `#${path}?${params}`;
+}
+
+// --- programs: search, facets, list, paging, CSV -----------------------------------------
+
+function programFilters() {
+  const filters = new URLSearchParams();
+  for (const name of [...FACETS, "q"]) {
+    for (const value of route.params.getAll(name)) if (value) filters.append(name, value);
+  }
+  return filters;
+}
+
+async function renderPrograms(main, current) {
+  const filters = programFilters();
+  const page = Math.max(1, Number.parseInt(route.params.get("page") || "1", 10) || 1);
+  // Sorted by the name shown (pinyin for Chinese); a search sorts by relevance.
+  const sort = filters.has("q") ? null : lang() === "zh" ? "name_zh" : "name_en";
+  const listParams = new URLSearchParams(filters);
+  if (sort) listParams.set("sort", sort);
+  listParams.set("limit", String(PAGE_SIZE));
+  if (page > 1) listParams.set("offset", String((page - 1) * PAGE_SIZE));
+  const facetParams = new URLSearchParams(filters);
+  for (const name of FACETS) facetParams.append("facet", name);
+  const [list, facets] = await Promise.all([
+    api("/programs", listParams),
+    api("/programs/facets", facetParams),
+  ]);
+  if (current !== generation) return false;
+  lastListHash = location.hash || "#programs";
+
+  const csvParams = new URLSearchParams(filters);
+  if (sort) csvParams.set("sort", sort);
+  csvParams.set("format", "csv");
+  csvParams.set("lang", lang());
+
+  const form = h(
+    "form",
+    { class: "filters", role: "search", "aria-labelledby": "filters-title", onsubmit: applyFilters },
+    h("h2", { id: "filters-title" }, t("filters")),
+    h("label", { for: "q" }, t("search")),
+    h(
+      "div",
+      { class: "search-row" },
+      h("input", {
+        id: "q",
+        name: "q",
+        type: "search",
+        value: route.params.get("q") || "",
+        placeholder: t("searchPlaceholder"),
+        maxlength: 200,
+      }),
+      h("button", { type: "submit", id: "search-button" }, t("searchButton")),
+    ),
+    h("p", { class: "hint" }, t("facetHint")),
+    FACETS.map((name) => facetFieldset(name, facets.facets[name] || [])),
+    h("button", { type: "button", id: "clear-filters", class: "secondary", onclick: clearFilters }, t("clear")),
+  );
+
+  const pages = Math.max(1, Math.ceil(list.total / PAGE_SIZE));
+  const first = list.total ? (page - 1) * PAGE_SIZE + 1 : 0;
+  const last = (page - 1) * PAGE_SIZE + list.items.length;
+  const results = h(
+    "section",
+    { class: "results", "aria-labelledby": "result-total" },
+    h(
+      "div",
+      { class: "results-head" },
+      h(
+        "h2",
+        { id: "result-total", dataset: { total: list.total } },
+        t("total", list.total),
+      ),
+      h("a", { id: "csv-link", class: "button", href: `${API}/programs?${csvParams}`, download: "programs.csv" }, t("csv")),
+    ),
+    list.items.length ? h("p", { class: "range" }, t("range", fmt(first), fmt(last), fmt(list.total))) : null,
+    list.items.length
+      ? h("ol", { class: "program-list", start: first }, list.items.map(programItem))
+      : h("p", { class: "empty" }, t("none")),
+    pages > 1 ? pager(page, pages) : null,
+  );
+  main.replaceChildren(h("div", { class: "programs-view" }, form, results));
+  return true;
+}
+
+function facetFieldset(name, values) {
+  const chosen = new Set(route.params.getAll(name));
+  // Options nobody would match are left out, unless chosen (so they can be unticked).
+  const shown = values.filter((v) => v.count > 0 || chosen.has(String(v.value)));
+  return h(
+    "fieldset",
+    { class: "facet", dataset: { facet: name } },
+    h("legend", {}, t(name)),
+    h(
+      "ul",
+      {},
+      shown.map((v) => {
+        const id = `facet-${name}-${v.value}`;
+        return h(
+          "li",
+          {},
+          h("input", {
+            type: "checkbox",
+            id,
+            name,
+            value: v.value,
+            checked: chosen.has(String(v.value)),
+            onchange: applyFilters,
+          }),
+          h(
+            "label",
+            { for: id },
+            v.label,
+            " ",
+            h("span", { class: "count", dataset: { count: v.count } }, `(${fmt(v.count)})`),
+          ),
+        );
+      }),
+    ),
+  );
+}
+
+function applyFilters(event) {
+  event.preventDefault();
+  const form = event.target.form || event.target;
+  const params = new URLSearchParams();
+  const q = form.elements.q.value.trim();
+  if (q) params.set("q", q);
+  for (const box of form.querySelectorAll("input[type=checkbox]:checked")) {
+    params.append(box.name, box.value);
+  }
+  location.hash = hashFor("programs", params);
+}
+
+function clearFilters() {
+  location.hash = hashFor("programs", {});
+}
+
+function programItem(program) {
+  const [name, other] = names(program);
+  const org = program.organization;
+  const orgName = org ? names(org)[0] : null;
+  return h(
+    "li",
+    { class: "program-item", dataset: { slug: program.slug } },
+    h("h3", {}, h("a", { href: hashFor("program", {}, program.slug) }, name)),
+    other ? h("p", { class: "alt", lang: otherLang() }, other) : null,
+    h(
+      "p",
+      { class: "meta" },
+      orgName,
+      program.intervention_type ? ` · ${program.intervention_type.label}` : null,
+      program.established_year ? ` · ${program.established_year}` : null,
+    ),
+    program.target_groups.length
+      ? h("ul", { class: "tags" }, program.target_groups.map((g) => h("li", {}, g.label)))
+      : null,
+  );
+}
+
+function pager(page, pages) {
+  const go = (target) => () => {
+    const params = new URLSearchParams(route.params);
+    params.delete("lang");
+    if (target > 1) params.set("page", String(target));
+    else params.delete("page");
+    location.hash = hashFor("programs", params);
+  };
+  return h(
+    "nav",
+    { class: "pager", "aria-label": t("pages") },
+    h("button", { type: "button", id: "prev-page", disabled: page <= 1, onclick: go(page - 1) }, t("prev")),
+    h("span", { id: "page-of" }, t("pageOf", fmt(page), fmt(pages))),
+    h("button", { type: "button", id: "next-page", disabled: page >= pages, onclick: go(page + 1) }, t("next")),
+  );
+}
+
+// --- one program -------------------------------------------------------------------------
+
+async function renderProgram(main, current) {
+  const program = await api(`/programs/${encodeURIComponent(route.slug)}`);
+  const sourceKey = program.provenance.source && program.provenance.source.key;
+  const [org, source, issues] = await Promise.all([
+    api(`/organizations/${encodeURIComponent(program.organization.slug)}`),
+    sourceKey ? api(`/sources/${encodeURIComponent(sourceKey)}`) : null,
+    api("/vocabularies/quality_issue"),
+  ]);
+  if (current !== generation) return false;
+  const issueLabels = new Map(issues.terms.map((term) => [term.code, term.label]));
+  const [name, other] = names(program);
+  const [orgName, orgOther] = names(org);
+
+  const website = org.website
+    ? h("a", { href: org.website, rel: "noopener noreferrer", target: "_blank" }, org.website)
+    : t("noWebsite");
+  const facts = [
+    [t("intervention_type"), program.intervention_type ? program.intervention_type.label : t("unknown")],
+    [t("target_group"), labels(program.target_groups)],
+    [t("setting"), labels(program.settings)],
+    [t("ecological_level"), labels(program.ecological_levels)],
+    [t("element"), labels(program.elements)],
+    [t("provinces"), labels(program.provinces)],
+    [t("established"), program.established_year || t("unknown")],
+    [t("courseBased"), yesNo(program.course_based)],
+    [t("interviewed"), yesNo(program.interviewed)],
+  ];
+
+  main.replaceChildren(
+    h(
+      "article",
+      { class: "program-detail", "aria-labelledby": "program-name", dataset: { slug: program.slug } },
+      h("p", {}, h("a", { href: withLang(lastListHash), id: "back-link" }, t("back"))),
+      h("h2", { id: "program-name" }, name),
+      other ? h("p", { class: "alt", lang: otherLang() }, other) : null,
+      program.aliases.length ? h("p", { class: "alt" }, program.aliases.join(" · ")) : null,
+      program.description ? h("p", { class: "description", lang: "en" }, program.description) : null,
+      section("facts", t("facts"), definitionList(facts)),
+      section(
+        "organization",
+        t("organization"),
+        h("p", { class: "org-name" }, orgName, orgOther ? h("span", { class: "alt", lang: otherLang() }, ` ${orgOther}`) : null),
+        definitionList([
+          [t("kind"), org.kind.label],
+          [t("based"), [org.province ? org.province.label : null, org.city].filter(Boolean).join(" · ") || t("unknown")],
+          [t("founded"), org.founded_year || t("unknown")],
+          [t("website"), website],
+        ]),
+        org.description ? h("p", { class: "description", lang: "en" }, org.description) : null,
+      ),
+      section(
+        "partners",
+        t("partners"),
+        program.partners.length
+          ? h(
+              "ul",
+              {},
+              program.partners.map((p) => h("li", {}, names(p.organization)[0], ` (${p.role.label})`)),
+            )
+          : h("p", {}, t("noPartners")),
+      ),
+      section(
+        "links",
+        t("links"),
+        h(
+          "ul",
+          {},
+          org.website ? h("li", {}, `${t("website")}: `, website.cloneNode(true)) : null,
+          h("li", {}, h("a", { href: `${API}/programs/${program.slug}` }, t("recordJson"))),
+          h("li", {}, h("a", { href: `${API}/organizations/${org.slug}` }, t("orgJson"))),
+          source ? h("li", {}, h("a", { href: `${API}/sources/${source.key}` }, t("sourceJson"))) : null,
+        ),
+      ),
+      section("provenance", t("provenance"), provenance(program.provenance, source, issueLabels)),
+    ),
+  );
+  return true;
+}
+
+function section(name, title, ...content) {
+  const id = `section-${name}`;
+  return h("section", { class: `block ${name}`, "aria-labelledby": id }, h("h3", { id }, title), content);
+}
+
+function definitionList(rows) {
+  return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+}
+
+function provenance(prov, source, issueLabels) {
+  const sourceTitle = source
+    ? [lang() === "zh" ? source.title_zh || source.title_en : source.title_en, source.key]
+    : null;
+  const notes = prov.data_quality;
+  return [
+    definitionList([
+      [t("source"), sourceTitle ? `${sourceTitle[0]} (${sourceTitle[1]})` : t("unknown")],
+      [t("publisher"), (source && source.publisher) || t("unknown")],
+      [t("year"), (source && source.year) || t("unknown")],
+      [t("locator"), prov.locator || t("unknown")],
+    ]),
+    h("h4", {}, t("dataQuality")),
+    notes.length
+      ? h(
+          "ul",
+          { class: "quality-notes" },
+          notes.map((note) =>
+            h(
+              "li",
+              { dataset: { issue: note.issue } },
+              h("strong", {}, issueLabels.get(note.issue) || note.issue),
+              note.field ? ` (${t("field")}: ${note.field})` : null,
+              ": ",
+              note.note,
+              note.source_value || note.resolved_value
+                ? h(
+                    "span",
+                    { class: "values" },
+                    ` ${t("printed")}: “${note.source_value || "—"}”, ${t("recorded")}: “${note.resolved_value || "—"}”.`,
+                  )
+                : null,
+            ),
+          ),
+        )
+      : h("p", {}, t("noNotes")),
+  ];
+}
+
+// --- policy timeline ---------------------------------------------------------------------
+
+async function renderPolicies(main, current) {
+  const [policies, facets] = await Promise.all([
+    allItems("/policies", { sort: "year,title_zh" }),
+    api("/policies/facets", { facet: "year" }),
+  ]);
+  if (current !== generation) return false;
+  const byYear = new Map();
+  for (const policy of policies) {
+    const key = policy.year ?? "—";
+    if (!byYear.has(key)) byYear.set(key, []);
+    byYear.get(key).push(policy);
+  }
+  const counts = new Map(facets.facets.year.map((v) => [v.value, v.count]));
+  main.replaceChildren(
+    h(
+      "section",
+      { class: "timeline-view", "aria-labelledby": "policies-title" },
+      h("h2", { id: "policies-title", dataset: { total: facets.total } }, t("policyTotal", fmt(facets.total))),
+      h(
+        "ol",
+        { class: "timeline" },
+        [...byYear].map(([year, items]) =>
+          h(
+            "li",
+            { class: "year", dataset: { year } },
+            h(
+              "h3",
+              {},
+              h("span", { class: "year-label" }, year),
+              " ",
+              h("span", { class: "count" }, t("policyCount", counts.get(year) ?? items.length)),
+            ),
+            h("ul", { class: "policies" }, items.map(policyItem)),
+          ),
+        ),
+      ),
+    ),
+  );
+  return true;
+}
+
+function policyItem(policy) {
+  const [title, other] = names(policy);
+  const where = [policy.level && policy.level.label, policy.province && policy.province.label]
+    .filter(Boolean)
+    .join(" · ");
+  return h(
+    "li",
+    { class: "policy", dataset: { slug: policy.slug } },
+    h("p", { class: "policy-title" }, title),
+    other ? h("p", { class: "alt", lang: otherLang() }, other) : null,
+    h(
+      "p",
+      { class: "meta" },
+      where,
+      policy.issuer_zh ? ` · ${t("issuer")}: ${policy.issuer_zh}` : null,
+      policy.date ? ` · ${policy.date}` : null,
+    ),
+    policy.topics.length ? h("ul", { class: "tags" }, policy.topics.map((topic) => h("li", {}, topic.label))) : null,
+  );
+}
+
+// --- service stations by province --------------------------------------------------------
+
+async function renderStations(main, current) {
+  const [stations, facets] = await Promise.all([
+    allItems("/service-stations", { sort: "name_en" }),
+    api("/service-stations/facets", { facet: "province" }),
+  ]);
+  if (current !== generation) return false;
+  const groups = facets.facets.province
+    .filter((p) => p.count > 0)
+    .map((p) => ({
+      code: p.value,
+      label: p.label,
+      count: p.count,
+      items: stations.filter((st) => st.province && st.province.code === p.value),
+    }));
+  const unplaced = stations.filter((st) => !st.province);
+  if (unplaced.length) {
+    groups.push({ code: "none", label: t("noProvince"), count: unplaced.length, items: unplaced });
+  }
+  main.replaceChildren(
+    h(
+      "section",
+      { class: "stations-view", "aria-labelledby": "stations-title" },
+      h("h2", { id: "stations-title", dataset: { total: facets.total } }, t("stationTotal", fmt(facets.total))),
+      groups.map((group) =>
+        h(
+          "section",
+          { class: "province-group", dataset: { province: group.code }, "aria-labelledby": `province-${group.code}` },
+          h(
+            "h3",
+            { id: `province-${group.code}` },
+            group.label,
+            " ",
+            h("span", { class: "count", dataset: { count: group.count } }, t("stationCount", group.count)),
+          ),
+          h("ul", { class: "stations" }, group.items.map(stationItem)),
+        ),
+      ),
+    ),
+  );
+  return true;
+}
+
+function stationItem(station) {
+  const [name, other] = names(station);
+  return h(
+    "li",
+    { class: "station", dataset: { slug: station.slug } },
+    h("p", { class: "station-name" }, name, other ? h("span", { class: "alt", lang: otherLang() }, ` ${other}`) : null),
+    h(
+      "p",
+      { class: "meta" },
+      [
+        station.network && `${t("network")}: ${station.network.label}`,
+        station.kind && station.kind.label,
+        station.city && `${t("city")}: ${station.city}`,
+        station.operator && `${t("operator")}: ${names(station.operator)[0]}`,
+        station.established_year,
+      ]
+        .filter(Boolean)
+        .join(" · "),
+    ),
+  );
+}
+
+// --- charts ------------------------------------------------------------------------------
+
+async function renderCharts(main, current) {
+  const [stats, series] = await Promise.all([api("/stats"), api("/hotline-metrics/series")]);
+  if (current !== generation) return false;
+  const groupRows = (group) =>
+    group.rows
+      .filter((row) => row.count > 0 || row.stated.length)
+      .map((row) => ({ label: row.label, value: row.count, note: statedNote(row.stated) }));
+  main.replaceChildren(
+    h(
+      "section",
+      { class: "charts-view" },
+      h("h2", {}, t("charts")),
+      h("p", { class: "hint" }, t("chartScope", fmt(stats.programs_by_intervention_type.total))),
+      chartFigure("chart-intervention", t("chartIntervention"), t("intervention_type"), groupRows(stats.programs_by_intervention_type)),
+      chartFigure("chart-target", t("chartTarget"), t("target_group"), groupRows(stats.programs_by_target_group)),
+      h(
+        "section",
+        { class: "block", "aria-labelledby": "hotlines-title" },
+        h("h3", { id: "hotlines-title" }, t("chartHotlines")),
+        h("p", { class: "hint" }, t("chartHotlinesNote")),
+        series.length ? series.map((one, i) => seriesFigure(`chart-series-${i}`, one)) : h("p", {}, t("noSeries")),
+      ),
+    ),
+  );
+  return true;
+}
+
+function statedNote(stated) {
+  if (!stated.length) return null;
+  const values = stated.map((f) => (f.unit === "percent" ? `${fmt(f.value)}%` : fmt(f.value)));
+  return `${t("stated")}: ${values.join(" · ")}`;
+}
+
+function chartFigure(id, title, category, rows) {
+  return h(
+    "figure",
+    { class: "chart", id, "aria-labelledby": `${id}-caption` },
+    h("figcaption", { id: `${id}-caption` }, title),
+    barChart(id, title, rows),
+    dataTable([category, t("count"), t("stated")], rows.map((r) => [r.label, fmt(r.value), r.note || ""])),
+  );
+}
+
+function barChart(id, title, rows) {
+  // Horizontal bars, each label on its own line above its bar so long labels never clip.
+  const width = 640;
+  const rowHeight = 44;
+  const barMax = 440;
+  const max = Math.max(1, ...rows.map((r) => r.value));
+  const height = rows.length * rowHeight + 8;
+  const svg = s("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    width: "100%",
+    role: "img",
+    "aria-labelledby": `${id}-svg-title`,
+    class: "bars",
+  });
+  svg.append(s("title", { id: `${id}-svg-title` }, `${title}: ${rows.map((r) => `${r.label} ${fmt(r.value)}`).join("; ")}`));
+  rows.forEach((row, i) => {
+    const y = i * rowHeight;
+    const w = Math.max(row.value > 0 ? 2 : 0, (row.value / max) * barMax);
+    svg.append(
+      s("text", { x: 0, y: y + 14, class: "bar-label" }, row.label),
+      s("rect", { x: 0, y: y + 20, width: w, height: 16, rx: 2, class: "bar", "data-value": row.value },
+        s("title", {}, `${row.label}: ${fmt(row.value)}`)),
+      s("text", { x: w + 6, y: y + 33, class: "bar-value" }, fmt(row.value), row.note ? `  (${row.note})` : ""),
+    );
+  });
+  return svg;
+}
+
+function seriesFigure(id, one) {
+  const title = `${one.hotline.name_en} — ${one.metric.label} (${one.unit.label})`;
+  const points = one.points;
+  const width = 640;
+  const height = 220;
+  const top = 24;
+  const bottom = 40;
+  const max = Math.max(1, ...points.map((p) => p.value));
+  const slot = (width - 40) / Math.max(points.length, 1);
+  const column = Math.min(80, slot * 0.6);
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", "aria-labelledby": `${id}-svg-title`, class: "columns" });
+  svg.append(s("title", { id: `${id}-svg-title` }, `${title}: ${points.map((p) => `${p.date} ${fmt(p.value)}`).join("; ")}`));
+  svg.append(s("line", { x1: 20, x2: width - 20, y1: height - bottom, y2: height - bottom, class: "axis" }));
+  points.forEach((p, i) => {
+    const x = 20 + i * slot + (slot - column) / 2;
+    const barHeight = Math.max(2, (p.value / max) * (height - top - bottom));
+    const y = height - bottom - barHeight;
+    svg.append(
+      s("rect", { x, y, width: column, height: barHeight, rx: 2, class: "bar", "data-value": p.value },
+        s("title", {}, `${p.period_label || p.date}: ${fmt(p.value)}`)),
+      s("text", { x: x + column / 2, y: y - 6, class: "bar-value", "text-anchor": "middle" }, fmt(p.value)),
+      s("text", { x: x + column / 2, y: height - bottom + 16, class: "axis-label", "text-anchor": "middle" }, p.date),
+      p.period_label
+        ? s("text", { x: x + column / 2, y: height - bottom + 32, class: "axis-label", "text-anchor": "middle" }, p.period_label)
+        : null,
+    );
+  });
+  return h(
+    "figure",
+    { class: "chart", id, "aria-labelledby": `${id}-caption` },
+    h("figcaption", { id: `${id}-caption` }, title),
+    svg,
+    dataTable([t("date"), t("value")], points.map((p) => [p.period_label ? `${p.date} (${p.period_label})` : p.date, fmt(p.value)])),
+  );
+}
+
+function dataTable(head, rows) {
+  return h(
+    "details",
+    { class: "data-table" },
+    h("summary", {}, t("showData")),
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, head.map((cell) => h("th", { scope: "col" }, cell)))),
+      h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell) => h("td", {}, cell))))),
+    ),
+  );
+}
+
+// --- router ------------------------------------------------------------------------------
+
+const RENDERERS = {
+  programs: renderPrograms,
+  program: renderProgram,
+  policies: renderPolicies,
+  stations: renderStations,
+  charts: renderCharts,
+};
+
+async function render() {
+  route = parseHash();
+  const current = ++generation;
+  const main = document.getElementById("main");
+  // Keep keyboard focus on the control that changed the view, if it is drawn again.
+  const focused = document.activeElement && document.activeElement.id;
+  renderChrome();
+  setStatus("loading", t("loading"));
+  main.setAttribute("aria-busy", "true");
+  try {
+    const view = route.view === "program" && !route.slug ? "programs" : route.view;
+    const done = await RENDERERS[view](main, current);
+    if (!done || current !== generation) return;
+    renderChrome();
+    main.dataset.hash = location.hash;
+    main.dataset.view = view;
+    main.removeAttribute("aria-busy");
+    setStatus("ready", t("loaded"));
+    const again = focused && document.getElementById(focused);
+    if (again) again.focus();
+    else if (view === "program") main.focus();
+  } catch (error) {
+    if (current !== generation) return;
+    main.removeAttribute("aria-busy");
+    main.dataset.hash = location.hash;
+    setStatus("error", t("failed", error.message));
+  }
+}
+
+for (const button of document.querySelectorAll(".lang-switch button")) {
+  button.addEventListener("click", () => switchLanguage(button.dataset.lang));
+}
+window.addEventListener("hashchange", render);
+render();

@@ -1,0 +1,449 @@
+"""The explorer at `/`: served by the app, and used in a real browser.
+
+The browser tests run the API with uvicorn on the seeded database and drive headless
+Chromium from Debian's `chromium` package through Playwright, which never downloads a
+browser here. Each check compares what the page shows with what the API answers for the
+same request. Screenshots go to var/screenshots/.
+
+Without a Chromium (REGISTRY_CHROMIUM, /usr/bin/chromium or `chromium` on PATH) the browser
+tests are skipped with a loud message, except under CI, where they fail. They run on the
+SQLite pass: the page reads the same API on either backend, and the API itself is tested
+on both.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import io
+import os
+import shutil
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from registry.api.explorer import STATIC
+from registry.migrations import PROJECT_ROOT
+from tests.admin_support import serve
+from tests.conftest import BACKEND
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGE_SIZE = 20  # the explorer's page size
+FACETS = ["target_group", "intervention_type", "setting", "province"]
+
+
+# --- served by the app (no browser) ------------------------------------------------------
+
+
+def test_page_and_assets_are_served_outside_the_api_document(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp
+    assert "'unsafe-inline'" not in csp
+    # No inline script: the only <script> loads the module file.
+    assert page.text.count("<script") == 1
+    assert '<script type="module" src="/explorer/static/explorer.js"></script>' in page.text
+
+    for name, media_type in (
+        ("explorer.js", "text/javascript; charset=utf-8"),
+        ("explorer.css", "text/css; charset=utf-8"),
+        ("favicon.svg", "image/svg+xml"),
+    ):
+        asset = client.get(f"/explorer/static/{name}")
+        assert asset.status_code == 200, name
+        assert asset.headers["content-type"] == media_type
+        assert asset.content == (STATIC / name).read_bytes()
+    missing = client.get("/explorer/static/app.py")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/" not in paths
+    assert not [p for p in paths if p.startswith("/explorer")]
+
+
+def test_api_caching_and_cors_still_apply(client: TestClient) -> None:
+    origin = "http://localhost:5173"  # a default REGISTRY_CORS_ORIGINS entry
+    listing = client.get("/api/v1/programs", params={"limit": 1}, headers={"Origin": origin})
+    assert listing.headers["access-control-allow-origin"] == origin
+    etag = listing.headers["etag"]
+    again = client.get("/api/v1/programs", params={"limit": 1}, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    # The page is not JSON, so the ETag middleware leaves it alone.
+    page = client.get("/")
+    assert "Accept-Language" not in page.headers.get("vary", "")
+
+
+def test_static_files_are_package_data() -> None:
+    """A wheel holds only what pyproject's package-data names, so every file the page needs
+    must match one of its patterns."""
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["registry"]
+    package = STATIC.parents[1]
+    files = [p.relative_to(package).as_posix() for p in STATIC.iterdir()]
+    assert {"explorer/static/index.html", "explorer/static/explorer.js"} <= set(files)
+    assert all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files)
+
+
+# --- the browser -------------------------------------------------------------------------
+
+
+def find_chromium() -> str | None:
+    for candidate in (
+        os.environ.get("REGISTRY_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _missing(message: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(f"*** BROWSER TESTS SKIPPED: {message} ***")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    if BACKEND != "sqlite":
+        pytest.skip(
+            "browser tests run on the SQLite pass: the page reads the same API on either "
+            "backend, and the API is tested on both"
+        )
+    path = find_chromium()
+    if path is None:
+        _missing(
+            "no Chromium found (set REGISTRY_CHROMIUM, or `apt-get install chromium` for "
+            "/usr/bin/chromium)"
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _missing("the Python package playwright is not installed (pip install -e '.[dev]')")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def server(chromium: str, seeded_url: str) -> Iterator[str]:
+    yield from serve(seeded_url, 1)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str, request: pytest.FixtureRequest) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    shots = ", ".join(sorted(p.name for p in SCREENSHOTS.glob("*.png")))
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\nexplorer screenshots in {SCREENSHOTS}/: {shots}")
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh tab; any script error or CSP violation in it fails the test."""
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    tab.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    yield tab
+    context.close()
+    assert not problems, problems
+
+
+def settle(page: Page) -> None:
+    """Wait until the view for the current URL is drawn (the page marks it on <main>)."""
+    current = page.evaluate("location.hash")
+    page.locator(f'main[data-hash="{current}"]').wait_for(state="attached")
+    assert page.get_attribute("body", "data-state") == "ready", page.inner_text("#status")
+
+
+def shoot(page: Page, name: str) -> Path:
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def api(server: str, path: str, **params: Any) -> Any:
+    response = httpx.get(f"{server}/api/v1{path}", params=params, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def shown_facets(page: Page) -> dict[str, dict[str, int]]:
+    return {
+        name: {
+            box.get_attribute("value") or "": int(
+                page.locator(f'label[for="{box.get_attribute("id")}"] .count').get_attribute(
+                    "data-count"
+                )
+                or -1
+            )
+            for box in page.locator(f'fieldset[data-facet="{name}"] input[type=checkbox]').all()
+        }
+        for name in FACETS
+    }
+
+
+def expected_facets(
+    body: dict[str, Any], chosen: dict[str, list[str]]
+) -> dict[str, dict[str, int]]:
+    # The page lists the options that would match something, and any option already chosen.
+    return {
+        name: {
+            str(v["value"]): v["count"]
+            for v in body["facets"][name]
+            if v["count"] > 0 or str(v["value"]) in chosen.get(name, [])
+        }
+        for name in FACETS
+    }
+
+
+def shown_names(page: Page) -> list[str]:
+    return page.locator(".program-item h3 a").all_inner_texts()
+
+
+def test_choosing_a_target_group_updates_list_counts_and_csv_link(page: Page, server: str) -> None:
+    page.goto(f"{server}/#programs?lang=en")
+    settle(page)
+    everything = api(server, "/programs", limit=PAGE_SIZE, sort="name_en", lang="en")
+    assert page.get_attribute("#result-total", "data-total") == str(everything["total"])
+    assert shown_names(page) == [p["name_en"] for p in everything["items"]]
+    all_facets = api(server, "/programs/facets", facet=FACETS, lang="en")
+    before = shown_facets(page)
+    assert before == expected_facets(all_facets, {})
+
+    left_behind = next(
+        v for v in all_facets["facets"]["target_group"] if v["value"] == "left_behind"
+    )
+    option = page.get_by_role("checkbox", name=f"{left_behind['label']} ({left_behind['count']})")
+    option.check()
+    settle(page)
+    assert "target_group=left_behind" in page.evaluate("location.hash")
+    shoot(page, "programs-left-behind-en")
+
+    filtered = api(
+        server, "/programs", target_group="left_behind", limit=PAGE_SIZE, sort="name_en", lang="en"
+    )
+    facets = api(server, "/programs/facets", target_group="left_behind", facet=FACETS, lang="en")
+    assert filtered["total"] == left_behind["count"] == facets["total"]
+    assert 0 < filtered["total"] < everything["total"]
+    assert page.get_attribute("#result-total", "data-total") == str(filtered["total"])
+    assert page.inner_text("#result-total") == f"{filtered['total']} programs"
+    assert shown_names(page) == [p["name_en"] for p in filtered["items"]]
+    chosen = {"target_group": ["left_behind"]}
+    assert shown_facets(page) == expected_facets(facets, chosen)
+    assert shown_facets(page) != before  # the counts did change
+    assert page.is_checked('input[name=target_group][value="left_behind"]')
+
+    # The CSV link exports exactly the filtered list: no paging parameters, same rows.
+    href = page.get_attribute("#csv-link", "href") or ""
+    query = parse_qs(urlsplit(href).query)
+    assert urlsplit(href).path == "/api/v1/programs"
+    assert query["format"] == ["csv"]
+    assert query["target_group"] == ["left_behind"]
+    assert not {"limit", "offset", "cursor"} & set(query)
+    export = httpx.get(f"{server}{href}", timeout=30)
+    assert export.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(export.text.removeprefix("\ufeff"))))
+    assert [r["slug"] for r in rows] == [p["slug"] for p in filtered["items"]]
+
+
+def test_paging_walks_the_list_as_the_api_does(page: Page, server: str) -> None:
+    page.goto(f"{server}/#programs?lang=en")
+    settle(page)
+    total = api(server, "/programs", limit=1)["total"]
+    pages = -(-total // PAGE_SIZE)
+    assert pages > 1
+    assert page.inner_text("#page-of") == f"Page 1 of {pages}"
+    assert page.is_disabled("#prev-page")
+    page.click("#next-page")
+    settle(page)
+    second = api(server, "/programs", limit=PAGE_SIZE, offset=PAGE_SIZE, sort="name_en")
+    assert shown_names(page) == [p["name_en"] for p in second["items"]]
+    assert page.inner_text("#page-of") == f"Page 2 of {pages}"
+    assert page.get_attribute(".program-list", "start") == str(PAGE_SIZE + 1)
+    assert "page=2" in page.evaluate("location.hash")
+
+
+def test_search_and_open_a_program(page: Page, server: str) -> None:
+    page.goto(f"{server}/#programs?lang=en")
+    settle(page)
+    page.get_by_label("Search", exact=True).fill("盈江")
+    page.get_by_role("button", name="Search", exact=True).click()
+    settle(page)
+    found = api(server, "/programs", q="盈江", lang="en")
+    assert [p["name_en"] for p in found["items"]] == shown_names(page)
+    slug = found["items"][0]["slug"]
+
+    page.get_by_role("link", name=found["items"][0]["name_en"]).click()
+    settle(page)
+    program = api(server, f"/programs/{slug}", lang="en")
+    organization = api(server, f"/organizations/{program['organization']['slug']}", lang="en")
+    source = api(server, f"/sources/{program['provenance']['source']['key']}")
+    assert page.inner_text("#program-name") == program["name_en"]
+
+    org = page.locator("section.organization")
+    assert org.locator(".org-name").inner_text().startswith(organization["name_en"])
+    assert organization["kind"]["label"] in org.inner_text()
+    partners = page.locator("section.partners li").all_inner_texts()
+    assert partners == [
+        f"{p['organization']['name_en']} ({p['role']['label']})" for p in program["partners"]
+    ]
+    assert partners  # this program has partners, so the check is not vacuous
+    links = page.locator("section.links a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert f"/api/v1/programs/{slug}" in hrefs
+    assert f"/api/v1/sources/{source['key']}" in hrefs
+
+    provenance = page.locator("section.provenance")
+    text = provenance.inner_text()
+    assert source["title_en"] in text
+    assert program["provenance"]["locator"] in text
+    notes = program["provenance"]["data_quality"]
+    assert notes
+    shown = provenance.locator(".quality-notes li")
+    assert shown.count() == len(notes)
+    for i, note in enumerate(notes):
+        assert shown.nth(i).get_attribute("data-issue") == note["issue"]
+        assert note["note"] in shown.nth(i).inner_text()
+    shoot(page, "program-detail-en")
+
+    page.get_by_role("link", name="← Back to the results").click()
+    settle(page)
+    assert page.input_value("#q") == "盈江"
+    assert shown_names(page) == [p["name_en"] for p in found["items"]]
+
+
+def test_language_switch(page: Page, server: str) -> None:
+    page.goto(f"{server}/#programs?target_group=migrant&lang=en")
+    settle(page)
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.inner_text("fieldset[data-facet=target_group] legend") == "Target group"
+    english = api(server, "/programs/facets", target_group="migrant", facet=FACETS, lang="en")
+    chinese = api(server, "/programs/facets", target_group="migrant", facet=FACETS, lang="zh")
+
+    def label(body: dict[str, Any], code: str) -> str:
+        return next(v["label"] for v in body["facets"]["target_group"] if v["value"] == code)
+
+    migrant = page.locator('label[for="facet-target_group-migrant"]')
+    assert migrant.inner_text().startswith(label(english, "migrant"))
+
+    page.get_by_role("button", name="中文").click()
+    settle(page)
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert page.get_attribute('button[data-lang="zh"]', "aria-pressed") == "true"
+    assert page.inner_text("fieldset[data-facet=target_group] legend") == "服务对象"
+    assert page.inner_text("#tabs a[data-view=programs]") == "项目"
+    assert migrant.inner_text().startswith(label(chinese, "migrant"))
+    assert label(chinese, "migrant") != label(english, "migrant")
+    assert page.inner_text("#result-total") == f"共 {chinese['total']} 个项目"
+    listed = api(
+        server, "/programs", target_group="migrant", sort="name_zh", lang="zh", limit=PAGE_SIZE
+    )
+    assert shown_names(page) == [p["name_zh"] or p["name_en"] for p in listed["items"]]
+    hash_ = page.evaluate("location.hash")
+    assert "lang=zh" in hash_
+    assert "target_group=migrant" in hash_
+    shoot(page, "programs-migrant-zh")
+
+    page.get_by_role("button", name="English").click()
+    settle(page)
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.inner_text("#tabs a[data-view=programs]") == "Programs"
+
+
+def test_policy_timeline_stations_and_charts(page: Page, server: str) -> None:
+    page.goto(f"{server}/#programs?lang=en")
+    settle(page)
+
+    page.get_by_role("link", name="Policy timeline").click()
+    settle(page)
+    years = api(server, "/policies/facets", facet="year")
+    policies = api(server, "/policies", sort="year,title_zh", limit=500, lang="en")
+    assert page.get_attribute("#policies-title", "data-total") == str(years["total"])
+    shown_years = page.locator(".timeline > li")
+    expected_years = [v for v in years["facets"]["year"] if v["count"] > 0]
+    assert shown_years.count() == len(expected_years)
+    for i, year in enumerate(expected_years):
+        group = shown_years.nth(i)
+        assert group.get_attribute("data-year") == str(year["value"])
+        assert group.locator(".policy").count() == year["count"]
+    assert page.locator(".policy").evaluate_all("els => els.map(e => e.dataset.slug)") == [
+        p["slug"] for p in policies["items"]
+    ]
+    shoot(page, "policies-en")
+
+    page.get_by_role("link", name="Service stations").click()
+    settle(page)
+    provinces = api(server, "/service-stations/facets", facet="province", lang="en")
+    groups = page.locator(".province-group")
+    expected = [v for v in provinces["facets"]["province"] if v["count"] > 0]
+    assert groups.count() == len(expected)
+    for i, province in enumerate(expected):
+        group = groups.nth(i)
+        assert group.get_attribute("data-province") == province["value"]
+        assert group.locator("h3").inner_text().startswith(province["label"])
+        stations = api(server, "/service-stations", province=province["value"], sort="name_en")
+        assert group.locator(".station").evaluate_all("els => els.map(e => e.dataset.slug)") == [
+            s["slug"] for s in stations["items"]
+        ]
+    shoot(page, "stations-en")
+
+    page.get_by_role("link", name="Charts").click()
+    settle(page)
+    stats = api(server, "/stats", lang="en")
+    for chart, group in (
+        ("#chart-intervention", stats["programs_by_intervention_type"]),
+        ("#chart-target", stats["programs_by_target_group"]),
+    ):
+        rows = [r for r in group["rows"] if r["count"] > 0 or r["stated"]]
+        bars = page.locator(f"{chart} svg rect.bar")
+        assert bars.evaluate_all("els => els.map(e => Number(e.dataset.value))") == [
+            r["count"] for r in rows
+        ]
+        labels = page.locator(f"{chart} svg text.bar-label").all_text_contents()
+        assert labels == [r["label"] for r in rows]
+    series = api(server, "/hotline-metrics/series", lang="en")
+    assert series
+    for i, one in enumerate(series):
+        figure = page.locator(f"#chart-series-{i}")
+        assert one["metric"]["label"] in figure.locator("figcaption").inner_text()
+        values = figure.locator("rect.bar").evaluate_all(
+            "els => els.map(e => Number(e.dataset.value))"
+        )
+        assert values == [p["value"] for p in one["points"]]
+    shoot(page, "charts-en")
