@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export REGISTRY_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run install migrate seed serve test test-sqlite test-postgresql lint format clean
+.PHONY: run install migrate seed serve test test-sqlite test-postgresql check-tools lint format clean bench
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -38,20 +38,44 @@ run: seed serve
 
 test: test-sqlite test-postgresql
 
-test-sqlite: $(VENV)/.installed-dev
+test-sqlite: $(VENV)/.installed-dev check-tools
 	REGISTRY_TEST_BACKEND=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgresql: $(VENV)/.installed-dev
 	REGISTRY_TEST_BACKEND=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The browser tests (SQLite pass) need a Chromium and the TypeScript client check needs node
+# and npm. Without them pytest skips those tests; say so loudly, and fail under CI.
+check-tools:
+	@found=; for c in "$$REGISTRY_CHROMIUM" /usr/bin/chromium "$$(command -v chromium)"; do \
+	  if [ -n "$$c" ] && [ -x "$$c" ]; then found=$$c; break; fi; done; \
+	if [ -z "$$found" ]; then \
+	  echo "*** browser tests SKIPPED: no Chromium found (apt-get install chromium, or set REGISTRY_CHROMIUM) ***"; \
+	  if [ -n "$$CI" ]; then exit 1; fi; \
+	fi
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  echo "*** TypeScript client check SKIPPED: node and npm not found ***"; \
+	  if [ -n "$$CI" ]; then exit 1; fi; \
+	fi
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+# The benchmark against Datasette (docs/performance.md); needs wrk (apt-get install wrk).
+# BENCH_SIZES=10000,100000 make bench for a shorter run.
+bench: $(VENV)/.installed-bench
+	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py
+
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests alembic
-	$(BIN)/ruff format --check src tests alembic
+	$(BIN)/ruff check src tests alembic bench
+	$(BIN)/ruff format --check src tests alembic bench
 	$(BIN)/mypy
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format src tests alembic
-	$(BIN)/ruff check --fix src tests alembic
+	$(BIN)/ruff format src tests alembic bench
+	$(BIN)/ruff check --fix src tests alembic bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache clients/node_modules clients/src/registry.d.ts

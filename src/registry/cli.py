@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from registry.config import get_settings
 from registry.db import make_engine, make_sessionmaker, write_session
 from registry.errors import RegistryError
 from registry.exporting import export
-from registry.importing import Importer, entity_for, parse
+from registry.importing import Importer, entity_for, ndjson_rows, parse
 from registry.migrations import alembic_config
 from registry.seeding.loader import SeedError, load_seeds, read_seed_set
 
@@ -202,17 +203,26 @@ def import_command(
     ] = False,
     actor: Annotated[str, typer.Option(help="Name recorded in the history.")] = "cli",
 ) -> None:
-    """Upsert one file's records by natural key, all or nothing, with history."""
+    """Upsert one file's records by natural key, all or nothing, with history.
+
+    .json, .csv and .ndjson (one object per line, read as a stream) are accepted.
+    """
     resource = entity or file.stem.replace("_", "-")
-    kind = "text/csv" if file.suffix.lower() == ".csv" else "application/json"
+    suffix = file.suffix.lower()
+    started = time.perf_counter()
     with _session() as session:
         target = entity_for(resource)
-        report = Importer(session, target, f"cli:{actor}").run(
-            parse(target, file.read_bytes(), kind)
-        )
+        importer = Importer(session, target, f"cli:{actor}", every_row=False)
+        if suffix == ".ndjson":
+            with file.open("rb") as lines:
+                report = importer.run(ndjson_rows(lines))
+        else:
+            kind = "text/csv" if suffix == ".csv" else "application/json"
+            report = importer.run(parse(target, file.read_bytes(), kind))
         failed = report.counts["error"] > 0
         if failed or dry_run:
             session.rollback()
+    elapsed = time.perf_counter() - started
     for row in report.rows:
         for problem in row.errors:
             where = f"{file}: row {row.row} ({row.key}), field {problem.field or '-'}"
@@ -225,7 +235,11 @@ def import_command(
     if failed:
         err.print(f"[red]import failed[/red]: {counts}; nothing was written")
         raise typer.Exit(1)
-    out.print(f"{'dry run, nothing written' if dry_run else 'imported'}: {counts}")
+    rows = sum(report.counts.values())
+    out.print(
+        f"{'dry run, nothing written' if dry_run else 'imported'}: {counts}"
+        f" in {elapsed:.1f} s ({rows / max(elapsed, 1e-9):,.0f} rows/s)"
+    )
 
 
 @contextmanager

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import typing
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from registry import bulk
+from registry.bulk import LOOKUP_CHUNK
 from registry.entities import ENTITIES, Entity
 from registry.errors import InvalidInput, InvalidParam, RegistryError
 from registry.vocab import VocabIndex
-from registry.writes import find, to_create_dict, upsert
+from registry.writes import Resolver, to_create_dict, upsert
 
 # The names the API uses for each importable entity.
 RESOURCES = {
@@ -55,7 +60,9 @@ def parse(entity: Entity, content: bytes, content_type: str) -> list[dict[str, A
 
     A CSV column that is present but blank clears the field; leave the column out to keep it.
     """
-    if "csv" in content_type:
+    if "ndjson" in content_type:
+        rows = list(ndjson_rows(content.splitlines()))
+    elif "csv" in content_type:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -66,6 +73,20 @@ def parse(entity: Entity, content: bytes, content_type: str) -> list[dict[str, A
     if not rows:
         raise InvalidInput("the upload has no rows")
     return rows
+
+
+def ndjson_rows(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+    """One JSON object per line, read lazily so a big file never sits in memory at once."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidInput(f"line {number} is not JSON: {exc}") from exc
+        if not isinstance(row, dict):
+            raise InvalidInput(f"line {number} is not a JSON object")
+        yield row
 
 
 def _json_rows(content: bytes) -> list[dict[str, Any]]:
@@ -116,36 +137,81 @@ def _csv_row(entity: Entity, row: dict[str, str | None]) -> dict[str, Any]:
     return out
 
 
+# Rows checked and written per round: big enough that the INSERTs are set-based, small
+# enough that a million-row file never sits in memory at once.
+BATCH = 5000
+
+
 @dataclass
 class Importer:
     session: Session
     entity: Entity
     actor: str
+    # Per-row reports for every row (the API's answer), or only for failed rows.
+    every_row: bool = True
     reports: list[RowReport] = field(default_factory=list)
+    counts: dict[str, int] = field(
+        default_factory=lambda: {o: 0 for o in ("created", "updated", "unchanged", "error")}
+    )
+    _seen: dict[str, int] = field(default_factory=dict)
 
-    def run(self, rows: list[dict[str, Any]]) -> ImportReport:
+    def run(self, rows: Iterable[dict[str, Any]]) -> ImportReport:
         """Check and upsert every row; raises nothing, reports everything.
 
         A row for an existing record changes only the fields it carries (as a PATCH
-        would); a row for a new record must be complete. The caller rolls the
+        would); a row for a new record must be complete. New records are written in
+        batches (`bulk.create_many`), the rest one at a time. After the first failed row
+        nothing more is written, but every row is still checked. The caller rolls the
         transaction back when any row failed, or for a dry run.
         """
         vocab = VocabIndex.load(self.session)
-        seen: dict[str, int] = {}
-        for index, row in enumerate(rows, start=1):
-            raw_key = row.get(self.entity.key)
+        resolver = Resolver(self.session, vocab)
+        numbered = enumerate(rows, start=1)
+        while batch := tuple(itertools.islice(numbered, BATCH)):
+            if not self._batch(batch, vocab, resolver):
+                break
+        self.reports.sort(key=lambda r: r.row)
+        return ImportReport(
+            entity=self.entity.name,
+            dry_run=False,
+            written=False,
+            counts=self.counts,
+            rows=self.reports,
+        )
+
+    def _batch(
+        self, batch: tuple[tuple[int, dict[str, Any]], ...], vocab: VocabIndex, resolver: Resolver
+    ) -> bool:
+        """One batch of rows; False when the database refused a write (stop there)."""
+        entity = self.entity
+        keys = [str(row[entity.key]) for _, row in batch if row.get(entity.key) is not None]
+        existing = {
+            str(getattr(obj, entity.key)): obj
+            for start in range(0, len(keys), LOOKUP_CHUNK)
+            for obj in self.session.scalars(
+                select(entity.model).where(
+                    entity.key_column.in_(keys[start : start + LOOKUP_CHUNK])
+                )
+            )
+        }
+        new: list[tuple[int, str | None, BaseModel]] = []
+        old: list[tuple[int, str | None, BaseModel]] = []
+        for index, row in batch:
+            raw_key = row.get(entity.key)
             key = None if raw_key is None else str(raw_key)
-            if key is not None and key in seen:
-                problem = RowProblem(field=f"/{self.entity.key}", reason=f"repeats row {seen[key]}")
+            if key is not None and key in self._seen:
+                problem = RowProblem(
+                    field=f"/{entity.key}", reason=f"repeats row {self._seen[key]}"
+                )
                 self._error(index, key, [problem])
                 continue
             if key is not None:
-                seen[key] = index
-            existing = find(self.session, self.entity, key) if key is not None else None
-            if existing is not None and existing.deleted_at is None:
-                row = {**to_create_dict(self.session, self.entity, existing, vocab), **row}
+                self._seen[key] = index
+            obj = existing.get(key) if key is not None else None
+            if obj is not None and obj.deleted_at is None:
+                row = {**to_create_dict(self.session, entity, obj, vocab), **row}
             try:
-                data = self.entity.create.model_validate(row)
+                data = entity.create.model_validate(row)
             except ValidationError as exc:
                 self._error(
                     index,
@@ -156,29 +222,59 @@ class Importer:
                     ],
                 )
                 continue
-            try:
-                _, outcome = upsert(self.session, self.entity, data, vocab, self.actor)
-            except RegistryError as exc:
-                problems = [
-                    RowProblem(field=p.name, reason=p.reason) for p in exc.invalid_params or []
-                ]
-                self._error(index, key, problems or [RowProblem(field="", reason=exc.detail)])
+            (new if obj is None else old).append((index, key, data))
+        unresolved = bulk.prefetch_refs(self.session, resolver, [d for _, _, d in new])
+        fast: list[tuple[int, str | None, BaseModel]] = []
+        for item in new:
+            if bulk.refs_of(item[2]) & unresolved:
+                old.append(item)  # UUID or unknown references: resolved and reported one by one
                 continue
+            resolver.check(item[2])
+            if errors := resolver.take_errors():
+                self._error(
+                    item[0], item[1], [RowProblem(field=e.name, reason=e.reason) for e in errors]
+                )
+            else:
+                fast.append(item)
+        try:
+            if not self.counts["error"]:
+                bulk.create_many(
+                    self.session, entity, [d for _, _, d in fast], resolver, vocab, self.actor
+                )
+        except SQLAlchemyError as exc:
+            # A set-based INSERT cannot name its row; name the batch instead.
+            first, last = batch[0][0], batch[-1][0]
+            reason = f"rows {first}-{last}: {getattr(exc, 'orig', exc)}"
+            self._error(first, None, [RowProblem(field="", reason=reason)])
+            return False
+        for index, key, _ in fast:
+            self._report(index, key, "created")
+        for index, key, checked in sorted(old, key=lambda item: item[0]):
+            try:
+                self._one(index, key, checked, vocab)
             except SQLAlchemyError as exc:
                 self._error(
                     index, key, [RowProblem(field="", reason=str(getattr(exc, "orig", exc)))]
                 )
-                break
+                return False
+        return True
+
+    def _one(self, index: int, key: str | None, data: BaseModel, vocab: VocabIndex) -> None:
+        try:
+            _, outcome = upsert(self.session, self.entity, data, vocab, self.actor)
+        except RegistryError as exc:
+            problems = [RowProblem(field=p.name, reason=p.reason) for p in exc.invalid_params or []]
+            self._error(index, key, problems or [RowProblem(field="", reason=exc.detail)])
+            return
+        self._report(index, key, outcome)
+
+    def _report(self, index: int, key: str | None, outcome: str) -> None:
+        self.counts[outcome] += 1
+        if self.every_row:
             self.reports.append(RowReport(row=index, key=key, outcome=outcome))
-        self.reports.sort(key=lambda r: r.row)
-        counts = {o: 0 for o in ("created", "updated", "unchanged", "error")}
-        for report in self.reports:
-            counts[report.outcome] += 1
-        return ImportReport(
-            entity=self.entity.name, dry_run=False, written=False, counts=counts, rows=self.reports
-        )
 
     def _error(self, index: int, key: Any, problems: list[RowProblem]) -> None:
+        self.counts["error"] += 1
         self.reports.append(
             RowReport(
                 row=index, key=None if key is None else str(key), outcome="error", errors=problems

@@ -17,6 +17,7 @@ from registry.models import (
     ProgramPartner,
     ServiceStation,
     Source,
+    VocabularyTerm,
 )
 from registry.schemas.common import OrganizationSummary, Provenance, QualityNote, SourceRef
 from registry.schemas.figure import FigureRead
@@ -199,12 +200,17 @@ def figure(obj: Figure, v: VocabIndex, sources: dict[Any, Source]) -> FigureRead
 
 
 # What each reader touches, loaded in one query per relationship rather than one per row.
+_SUMMARY = (Organization.id, Organization.slug, Organization.name_zh, Organization.name_en)
+
 LOAD_OPTIONS: dict[type[Any], list[LoaderOption]] = {
     Organization: [],
     Program: [
-        selectinload(Program.organization),
-        selectinload(Program.terms),
-        selectinload(Program.partners).selectinload(ProgramPartner.organization),
+        # Only what the read schema shows: lists load these for every row of a page.
+        selectinload(Program.organization).load_only(*_SUMMARY),
+        selectinload(Program.terms).load_only(VocabularyTerm.id),
+        selectinload(Program.partners)
+        .selectinload(ProgramPartner.organization)
+        .load_only(*_SUMMARY),
     ],
     Policy: [selectinload(Policy.terms)],
     ServiceStation: [selectinload(ServiceStation.operator)],

@@ -27,9 +27,20 @@ _CONVERTER = opencc.OpenCC("t2s")
 MAX_QUERY_LENGTH = 200
 
 
+# The full-width punctuation of everyday Chinese text, replaced as NFKC would replace it,
+# so NFKC's quick check then passes and the full (slow) normalisation is skipped.
+_FULLWIDTH = [(chr(c), chr(c - 0xFEE0)) for c in map(ord, "，：；！？（）％")]
+
+
 def normalize(text: str) -> str:
     """NFKC, traditional to simplified, case-folded."""
-    return str(_CONVERTER.convert(unicodedata.normalize("NFKC", text))).casefold()
+    if text.isascii():
+        return text.casefold()
+    for wide, narrow in _FULLWIDTH:
+        text = text.replace(wide, narrow)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return str(_CONVERTER.convert(text)).casefold()
 
 
 @lru_cache(maxsize=65536)
@@ -37,16 +48,31 @@ def _cjk_token(chars: str) -> str:
     return "".join(f"u{ord(c):x}" for c in chars)
 
 
+class _Units(dict[int, str]):
+    """str.translate table from a CJK character to its token; filled on first use."""
+
+    def __missing__(self, codepoint: int) -> str:
+        self[codepoint] = unit = f"u{codepoint:x}"
+        return unit
+
+
+_UNITS = _Units()
+
+
 def tokens(texts: Iterable[str | None]) -> str:
-    """The space-separated search tokens of some texts, as stored in the index."""
+    """The space-separated search tokens of some texts, as stored in the index.
+
+    Each CJK run gives its characters, then its overlapping pairs.
+    """
     out: list[str] = []
     for text in texts:
         if not text:
             continue
         for cjk, word in _RUN.findall(normalize(text)):
             if cjk:
-                out.extend(_cjk_token(c) for c in cjk)
-                out.extend(_cjk_token(cjk[i : i + 2]) for i in range(len(cjk) - 1))
+                units = list(map(_UNITS.__getitem__, map(ord, cjk)))
+                out += units
+                out += map(str.__add__, units, units[1:])
             else:
                 out.append(word)
     return " ".join(out)
@@ -121,8 +147,16 @@ def zh_sort_key(text: str | None) -> str | None:
     """Pinyin with tone numbers, then the name itself: 北京… sorts before 上海…"""
     if not text:
         return None
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin.seg.simpleseg import seg
 
     letters = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum())
-    syllables = lazy_pinyin(letters, style=Style.TONE3, neutral_tone_with_five=True)
+    # pypinyin's own segmentation, with each word's reading cached: names share words.
+    syllables = [s for word in seg(letters) for s in _word_pinyin(word)]
     return " ".join(s.casefold() for s in syllables)[:900] + " |" + letters[:90]
+
+
+@lru_cache(maxsize=65536)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True))

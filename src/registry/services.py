@@ -180,11 +180,11 @@ def purge(session: Session, entity: Entity, obj: Any, vocab: VocabIndex, actor: 
 def _references(entity: Entity) -> list[tuple[str, str]]:
     """(entity name, column) for each record this entity's create schema points at."""
     from registry.schemas.common import RecordRef
-    from registry.writes import _RENAMED, _markers
+    from registry.writes import _RENAMED, field_markers
 
     refs = []
-    for name, info in entity.create.model_fields.items():
-        for in_list, marker in _markers(info.annotation, list(info.metadata)):
+    for name, markers in field_markers(entity.create):
+        for in_list, marker in markers:
             if isinstance(marker, RecordRef) and not in_list and marker.entity != "source":
                 refs.append((marker.entity, _RENAMED.get(name, f"{name}_id")))
     return refs

@@ -6,6 +6,7 @@ is checked the same way whichever door it came in by.
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 import uuid
@@ -55,6 +56,18 @@ def _markers(annotation: Any, metadata: list[Any]) -> Iterator[tuple[bool, Any]]
             stack.extend((in_list, a) for a in typing.get_args(tp))
 
 
+Marker = tuple[bool, Any]  # (is_list, VocabRef or RecordRef)
+
+
+@functools.cache
+def field_markers(schema: type[BaseModel]) -> tuple[tuple[str, tuple[Marker, ...]], ...]:
+    """Each field of a schema with its (is_list, marker) pairs; worked out once per class."""
+    return tuple(
+        (name, tuple(_markers(info.annotation, list(info.metadata))))
+        for name, info in schema.model_fields.items()
+    )
+
+
 @dataclass
 class Resolver:
     """Resolves vocabulary codes and record references, collecting every failure."""
@@ -86,12 +99,20 @@ class Resolver:
             self.errors.append(InvalidParam(name=pointer, reason=f"no {entity_name} {ref!r}"))
         return found
 
+    def remember(self, entity_name: str, ids: dict[str, uuid.UUID]) -> None:
+        """Pre-resolved references (natural key to id), so `record` needs no query."""
+        self._records.update(((entity_name, k), v) for k, v in ids.items())
+
+    def take_errors(self) -> list[InvalidParam]:
+        errors, self.errors = self.errors, []
+        return errors
+
     def check(self, model: BaseModel, pointer: str = "") -> None:
         """Check every code and reference inside `model`, nested models included."""
-        for name, info in type(model).model_fields.items():
+        for name, markers in field_markers(type(model)):
             value = getattr(model, name)
             path = f"{pointer}/{name}"
-            for in_list, marker in _markers(info.annotation, list(info.metadata)):
+            for in_list, marker in markers:
                 items = list(enumerate(value)) if in_list else [(None, value)]
                 for index, item in items:
                     if item is None:
@@ -128,9 +149,8 @@ def row_values(entity: Entity, data: BaseModel, resolver: Resolver) -> dict[str,
     """Column values (and `terms`/`partners` link sets) for a checked create schema."""
     values: dict[str, Any] = {}
     terms: set[uuid.UUID] = set()
-    for name, info in type(data).model_fields.items():
+    for name, markers in field_markers(type(data)):
         value = getattr(data, name)
-        markers = list(_markers(info.annotation, list(info.metadata)))
         if name == "partners":
             values["partners"] = {
                 (
@@ -208,8 +228,7 @@ def to_create_dict(session: Session, entity: Entity, obj: Any, vocab: VocabIndex
     The inverse of `row_values`: PATCH merges into it, history records it, export writes it.
     """
     out: dict[str, Any] = {}
-    for name, info in entity.create.model_fields.items():
-        markers = list(_markers(info.annotation, list(info.metadata)))
+    for name, markers in field_markers(entity.create):
         if name == "partners":
             out[name] = sorted(
                 (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,10 +11,12 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from registry.api import (
     changes,
+    explorer,
     figures,
     health,
     hotline_metrics,
     hotlines,
+    hsds,
     imports,
     organizations,
     policies,
@@ -25,10 +28,13 @@ from registry.api import (
 )
 from registry.api.bodylimit import BodyLimitMiddleware
 from registry.api.caching import ETagMiddleware
+from registry.api.deps import ReadCache
+from registry.api.matchindex import MatchIndex
 from registry.api.openapi import install_openapi
 from registry.config import Settings, get_settings
 from registry.db import make_engine, make_sessionmaker
 from registry.errors import install_error_handlers
+from registry.models import Program
 
 DESCRIPTION = """\
 An open registry of China's mental-health services: organizations, the programs they run,
@@ -44,7 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cache = getattr(app.state, "read_cache", None)
+        if cache is not None and engine.dialect.name == "sqlite":
+            # Build the match indexes off the request path; until then lists count in SQL.
+            threading.Thread(target=cache.warm, args=(app,), daemon=True).start()
         yield
         engine.dispose()
 
@@ -57,6 +67,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.read_cache = ReadCache(
+        indexes={
+            "program": MatchIndex(
+                programs.FILTERS, depends={"organization": Program.organization_id}
+            )
+        }
+    )
     app.add_middleware(ETagMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -103,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats,
         changes,
         imports,
+        hsds,
+        explorer,
     ):
         app.include_router(module.router)
     return app

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Query, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.errors import InvalidInput, InvalidParam
-from registry.models import Source
+from registry.models import Change, Source
 from registry.vocab import VocabIndex
+
+logger = logging.getLogger(__name__)
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -38,6 +42,56 @@ class ReadContext:
     vocab: VocabIndex
     sources: dict[uuid.UUID, Source]
     lang: str
+    # The change-log head this request's snapshot shows, and the app's per-process caches.
+    head: int | None = field(default=None, kw_only=True)
+    cache: ReadCache | None = field(default=None, kw_only=True)
+
+
+@dataclass
+class ReadCache:
+    """What every read needs and writes rarely change: vocabularies, sources, match indexes.
+
+    Valid while the change log's head is the same: every write, term edits and seeding
+    included, adds a change.
+    """
+
+    indexes: dict[str, Any] = field(default_factory=dict)
+    head: int | None = None
+    vocab: dict[str, VocabIndex] = field(default_factory=dict)
+    sources: dict[uuid.UUID, Source] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def warm(self, app: Any) -> None:
+        """Build every match index now, in a session of its own (run in a thread).
+
+        Only a head start: if it fails (say the app is shutting down), the first request
+        that needs an index builds it.
+        """
+        try:
+            with app.state.sessionmaker() as session:
+                head = session.scalar(select(func.coalesce(func.max(Change.id), 0)))
+                for index in self.indexes.values():
+                    index.current(session, head)
+        except Exception:
+            logger.info("match index warm-up stopped", exc_info=True)
+
+    def read(self, session: Session, lang: str) -> ReadContext:
+        head = session.scalar(select(func.coalesce(func.max(Change.id), 0)))
+        with self.lock:
+            if head == self.head and lang in self.vocab:
+                return ReadContext(
+                    session, self.vocab[lang], self.sources, lang, head=head, cache=self
+                )
+        sources = {s.id: s for s in session.scalars(select(Source))}
+        for source in sources.values():
+            # Shared between requests: out of this session, so its rollback cannot expire them.
+            session.expunge(source)
+        vocab = VocabIndex.load(session, lang)
+        with self.lock:
+            if head != self.head:
+                self.head, self.vocab, self.sources = head, {}, sources
+            self.vocab[lang] = vocab
+        return ReadContext(session, vocab, sources, lang, head=head, cache=self)
 
 
 def negotiate_lang(lang: str | None, accept_language: str | None) -> str:
@@ -53,6 +107,7 @@ def negotiate_lang(lang: str | None, accept_language: str | None) -> str:
 
 
 def get_read_context(
+    request: Request,
     session: SessionDep,
     lang: Annotated[
         Literal["zh", "en"] | None,
@@ -61,8 +116,11 @@ def get_read_context(
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> ReadContext:
     chosen = negotiate_lang(lang, accept_language)
-    sources = {s.id: s for s in session.scalars(select(Source))}
-    return ReadContext(session, VocabIndex.load(session, chosen), sources, chosen)
+    cache: ReadCache | None = getattr(request.app.state, "read_cache", None)
+    if cache is None:
+        sources = {s.id: s for s in session.scalars(select(Source))}
+        return ReadContext(session, VocabIndex.load(session, chosen), sources, chosen)
+    return cache.read(session, chosen)
 
 
 ReadDep = Annotated[ReadContext, Depends(get_read_context)]

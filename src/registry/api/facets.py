@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet, FilterValues, TermFilter, facet_counts
-from registry.api.listing import search_subquery
+from registry.api.listing import match_index, search_hits, search_subquery
 
 
 class FacetValue(BaseModel):
@@ -32,14 +32,28 @@ def compute_facets(
     ctx: ReadContext, fs: FilterSet, filters: FilterValues, names: list[str], q: str | None
 ) -> Facets:
     extra = []
-    if q:
-        search = search_subquery(ctx.session, fs.entity.search_key, q)
+    search = search_subquery(ctx.session, fs.entity.search_key, q) if q else None
+    if search is not None:
         extra.append(fs.model.id.in_(select(search.c.record_id)))
-    counted = select(func.count(fs.model.id)).where(*fs.conditions(filters), *extra)
-    total = ctx.session.scalar(counted) or 0
+    indexed = match_index(ctx, fs)
+    hits = None
+    if indexed is not None and search is not None:
+        hits = search_hits(ctx.session, fs, search).rowids
+    matched = indexed[0].matches(indexed[1], filters, search=hits) if indexed else None
+    if matched is not None:
+        total = len(matched)
+    else:
+        counted = select(func.count(fs.model.id)).where(*fs.conditions(filters), *extra)
+        total = ctx.session.scalar(counted) or 0
     result: dict[str, list[FacetValue]] = {}
     for name in names:
-        counts = facet_counts(ctx.session, fs, name, filters, extra)
+        counts = None
+        if indexed is not None and matched is not None:
+            index, state = indexed
+            others = index.matches(state, filters, skip=name, search=hits)
+            counts = index.facet_counts(state, name, others) if others is not None else None
+        if counts is None:
+            counts = facet_counts(ctx.session, fs, name, filters, extra)
         facet = fs.facets[name]
         if isinstance(facet, TermFilter):
             result[name] = _term_values(ctx, facet, counts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import heapq
 import io
 import typing
 import uuid
@@ -17,10 +18,13 @@ import orjson
 from fastapi import Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
+from pyroaring import BitMap
 from sqlalchemy import (
     ColumnElement,
+    Double,
     Select,
     and_,
+    cast,
     column,
     false,
     func,
@@ -35,6 +39,7 @@ from sqlalchemy.sql import Subquery
 from registry import readers
 from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet, FilterValues
+from registry.api.matchindex import FETCH_LIMIT, MatchIndex, State, rowid
 from registry.auth import authenticate
 from registry.errors import InvalidInput, InvalidParam
 from registry.models import SearchDocument, Source
@@ -165,7 +170,8 @@ def search_subquery(session: Session, entity: str, q: str) -> Subquery:
     vector = func.to_tsvector(config, doc.tokens)
     query = func.to_tsquery(config, tsquery(terms))
     return (
-        select(doc.record_id, (-func.ts_rank(vector, query)).label("rank"))
+        # ts_rank is a real; as a double it survives the trip through a cursor exactly.
+        select(doc.record_id, cast(-func.ts_rank(vector, query), Double).label("rank"))
         .where(vector.op("@@")(query), doc.entity == entity)
         .subquery("search")
     )
@@ -350,13 +356,20 @@ def list_response(
         columns = fields or _export_columns(item_model, params, enrich)
         return export_response(request, fs, query, params, reader, columns, export, ctx, enrich)
     cursor_values = decode_cursor(query.keys, params.cursor) if params.cursor else None
-    rows = _rows(ctx.session, query, fs, params.limit + 1, params.offset or 0, cursor_values)
+    matched = _matched(ctx, fs, filters, params, query)
+    rows = None
+    if matched is not None:
+        rows = _indexed_rows(ctx.session, query, fs, matched, params, cursor_values)
+    if rows is None:
+        rows = _rows(ctx.session, query, fs, params.limit + 1, params.offset or 0, cursor_values)
     page, more = rows[: params.limit], len(rows) > params.limit
     items = _items(ctx, fs, [row[0] for row in page], params, reader, enrich)
     if fields:
         items = [{f: item.get(f) for f in fields} for item in items]
     total = None
-    if params.count == "exact":
+    if params.count == "exact" and matched is not None:
+        total = len(matched.rows)
+    elif params.count == "exact":
         counted = select(func.count()).select_from(query.stmt.order_by(None).subquery())
         total = ctx.session.scalar(counted) or 0
     next_url = None
@@ -374,6 +387,148 @@ def list_response(
         "next": next_url,
     }
     return Response(orjson.dumps(body), media_type="application/json")
+
+
+def match_index(ctx: ReadContext, fs: FilterSet) -> tuple[MatchIndex, State] | None:
+    """The entity's match index, current for this request's snapshot, if it has one."""
+    if ctx.cache is None or ctx.head is None:
+        return None
+    index = ctx.cache.indexes.get(fs.entity.name)
+    state = index.current(ctx.session, ctx.head) if index is not None else None
+    return None if index is None or state is None else (index, state)
+
+
+@dataclass
+class Hits:
+    """Every search match: rowid to (rank, id as stored), for ranking without SQL's sort."""
+
+    ranks: dict[int, tuple[float, Any]]
+
+    @property
+    def rowids(self) -> BitMap:
+        return BitMap(self.ranks)
+
+
+def search_hits(session: Session, fs: FilterSet, search: Subquery) -> Hits:
+    query = (
+        select(rowid(fs.model), search.c.rank, fs.model.id)
+        .select_from(fs.model)
+        .join(search, search.c.record_id == fs.model.id)
+    )
+    compiled = query.compile(session.get_bind())
+    params = compiled.construct_params()
+    # Raw rows: the stored id sorts as the converted one does, and converting every
+    # match would cost more than the search.
+    values = tuple(params[name] for name in compiled.positiontup or [])
+    rows = session.connection().exec_driver_sql(str(compiled), values)
+    return Hits({r[0]: (r[1], r[2]) for r in rows})
+
+
+@dataclass
+class Matched:
+    rows: BitMap
+    hits: Hits | None
+    population: int  # rows in the table, deleted ones included: what a walk passes over
+
+
+def _matched(
+    ctx: ReadContext, fs: FilterSet, filters: FilterValues, params: ListParams, query: ListQuery
+) -> Matched | None:
+    found = match_index(ctx, fs)
+    if found is None:
+        return None
+    index, state = found
+    hits = search_hits(ctx.session, fs, query.search) if query.search is not None else None
+    rows = index.matches(
+        state, filters, deleted=params.deleted, search=hits.rowids if hits else None
+    )
+    return None if rows is None else Matched(rows, hits, len(state.everything))
+
+
+# Walk at most this many index entries for a page; beyond it SQL does better.
+WALK_LIMIT = 50_000
+
+
+def _indexed_rows(
+    session: Session,
+    q: ListQuery,
+    fs: FilterSet,
+    matched: Matched,
+    params: ListParams,
+    cursor_values: list[Any] | None,
+) -> list[Any] | None:
+    """The page's rows found through the match index, or None to let SQL find them.
+
+    Ranked search results are ranked in memory from the one search query. Otherwise the
+    sort key's index is walked: rowids come off it in order and the first members of the
+    result are kept, so the cost follows the page's depth divided by the share of rows
+    that match. When that share is too small for a walk, a small result is fetched by
+    rowid and sorted by SQL, and a large one is left to SQL.
+    """
+    model = fs.model
+    ids = rowid(model)
+    found = matched.rows
+    wanted, skip = params.limit + 1, params.offset or 0
+    if skip >= len(found):
+        return []
+    ranked = q.keys[0].name == "relevance"
+    if ranked and matched.hits is not None and cursor_values is None:
+        ranks = matched.hits.ranks
+        best = heapq.nsmallest(skip + wanted, found, key=ranks.__getitem__)[skip:]
+        loaded = session.execute(
+            select(model, ids).where(ids.in_(best)).options(*readers.LOAD_OPTIONS[model])
+        )
+        objects = {row_id: obj for obj, row_id in loaded}
+        return [(objects[r], ranks[r][0], objects[r].id) for r in best]
+    if ranked:
+        return None
+    keys = [k.expr.label(f"k{i}") for i, k in enumerate(q.keys)]
+    walk = select(ids).select_from(model).order_by(*order_by(q.keys))
+    if cursor_values is not None:
+        walk = walk.where(after(q.keys, cursor_values))
+    # Index entries a walk is expected to pass before it has the page.
+    steps = (skip + wanted) * max(1, matched.population) / len(found)
+    if steps <= WALK_LIMIT and _walkable(session, walk):
+        picked: list[int] = []
+        result = session.connection().execute(walk)
+        try:
+            for (row_id,) in result:
+                if row_id in found:
+                    if skip:
+                        skip -= 1
+                        continue
+                    picked.append(row_id)
+                    if len(picked) == wanted:
+                        break
+        finally:
+            result.close()
+        stmt = select(model, *keys).where(ids.in_(picked))
+        skip = 0
+    elif len(found) <= FETCH_LIMIT:
+        stmt = select(model, *keys).where(ids.in_(list(found)))
+    else:
+        return None
+    if cursor_values is not None:
+        stmt = stmt.where(after(q.keys, cursor_values))
+    stmt = stmt.options(*readers.LOAD_OPTIONS[model]).order_by(*order_by(q.keys))
+    return list(session.execute(stmt.limit(wanted).offset(skip)).all())
+
+
+def _walkable(session: Session, stmt: Any) -> bool:
+    """Whether SQLite streams `stmt` in order from an index, without sorting the table."""
+    compiled = stmt.compile(session.get_bind())
+    sql = str(compiled)
+    known = _WALKABLE.get(sql)
+    if known is None:
+        # Whether the plan sorts is a matter of the statement's shape, not of its values.
+        blanks = (None,) * len(compiled.positiontup or ())
+        plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, blanks).all()
+        known = not any("B-TREE FOR ORDER BY" in str(step[-1]) for step in plan)
+        _WALKABLE[sql] = known
+    return known
+
+
+_WALKABLE: dict[str, bool] = {}
 
 
 def _items(

@@ -5,7 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, ProvenanceMixin, RecordMixin, SlugMixin
@@ -18,12 +28,9 @@ program_terms = Table(
     "program_terms",
     Base.metadata,
     Column("program_id", ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "term_id",
-        ForeignKey("vocabulary_terms.id", ondelete="RESTRICT"),
-        primary_key=True,
-        index=True,
-    ),
+    Column("term_id", ForeignKey("vocabulary_terms.id", ondelete="RESTRICT"), primary_key=True),
+    # Term first, program second: filters and facets read the program ids off the index.
+    Index("ix_program_terms_term_id_program_id", "term_id", "program_id"),
 )
 
 
@@ -31,11 +38,15 @@ class Program(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     __tablename__ = "programs"
     __table_args__ = (
         CheckConstraint("established_year BETWEEN 1800 AND 2200", name="established_year_range"),
+        # Sort keys with the id tie-breaker, so a page is read off an index in order.
+        Index("ix_programs_name_zh_sort_id", "name_zh_sort", "id"),
+        Index("ix_programs_name_en_id", "name_en", "id"),
+        Index("ix_programs_established_year_id", "established_year", "id"),
     )
 
     name_zh: Mapped[str | None] = mapped_column(String(300))
     # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
-    name_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
+    name_zh_sort: Mapped[str | None] = mapped_column(String(1000))
     name_en: Mapped[str] = mapped_column(String(300))
     aliases: Mapped[list[Any]] = mapped_column(default=list)
     components: Mapped[list[Any]] = mapped_column(default=list)
@@ -46,7 +57,7 @@ class Program(RecordMixin, SlugMixin, ProvenanceMixin, Base):
         ForeignKey("vocabulary_terms.id"), index=True
     )
     course_based: Mapped[bool] = mapped_column(Boolean, default=False)
-    established_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    established_year: Mapped[int | None] = mapped_column(Integer)
     interviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str | None] = mapped_column(Text)
 

@@ -23,5 +23,5 @@ class SearchDocument(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entity: Mapped[str] = mapped_column(String(32))
-    record_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    record_id: Mapped[uuid.UUID]  # looked up with entity, through the unique index
     tokens: Mapped[str] = mapped_column(Text)

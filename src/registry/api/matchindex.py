@@ -1,0 +1,225 @@
+"""Exact counts, facets and pages whose cost follows the page, not the table.
+
+SQL answers "how many programs match" and "how many per target group" by visiting every
+matching row, so at a million programs a broad filter costs hundreds of milliseconds. A
+`MatchIndex` keeps, for each filter value, the set of records carrying it as a compressed
+bitmap of SQLite rowids (pyroaring). A filter is then a few bitmap ANDs and ORs, a count
+is the size of the result, a facet is one intersection count per value, and a page is
+found by walking the sort order's index until enough members of the result have passed.
+
+The bitmaps are built from each filter's own `pairs()` declaration, so they can only
+agree with the SQL path (the tests compare both). They are a per-process cache of the
+database: every write leaves a row in `changes`, and a request whose snapshot shows a
+newer change than the index has applies those changes first, in its own transaction,
+so what it counts is exactly what it reads. A request that cannot use the index (a
+filter without pairs, PostgreSQL, a refresh in progress in another thread) takes the
+SQL path, which gives the same answers more slowly.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyroaring import BitMap
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from registry.api.filters import (
+    BoolFilter,
+    Filter,
+    FilterSet,
+    FilterValues,
+    RangeFilter,
+    TermFilter,
+)
+from registry.models import Change
+
+# Above this many changed records a rebuild is cheaper than patching.
+PATCH_LIMIT = 5_000
+# A result this small is fetched by rowid and sorted in SQL rather than walked.
+FETCH_LIMIT = 2_000
+
+
+def rowid(model: Any) -> ColumnElement[int]:
+    return literal_column(f"{model.__tablename__}.rowid")
+
+
+@dataclass(frozen=True)
+class State:
+    """One consistent picture of the table; replaced, never changed, so readers need no lock."""
+
+    head: int
+    everything: BitMap
+    live: BitMap
+    values: dict[str, dict[Any, BitMap]]
+
+
+@dataclass
+class MatchIndex:
+    fs: FilterSet
+    # Other entities whose changes move this one's filter values (program province comes
+    # from its organization too), with the column that points at them.
+    depends: dict[str, Any] = field(default_factory=dict)
+    state: State | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _walkable: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def filters(self) -> list[Filter]:
+        return [f for f in self.fs.filters if _indexable(f)]
+
+    # --- keeping up with the database ------------------------------------------------------
+
+    def current(self, session: Session, head: int) -> State | None:
+        """The state for `session`'s snapshot, whose change-log head is `head`, refreshed if
+        need be; None means use SQL (another backend, or another thread is refreshing)."""
+        if session.get_bind().dialect.name != "sqlite":
+            return None
+        state = self.state
+        if state is not None and state.head == head:
+            return state
+        if state is not None and state.head > head:
+            return None  # another request refreshed past this request's snapshot
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            state = self.state
+            if state is None or state.head != head:
+                state = self._refresh(session, state, head)
+                self.state = state
+            return state
+        finally:
+            self._lock.release()
+
+    def _refresh(self, session: Session, state: State | None, head: int) -> State:
+        if state is None:
+            return self._build(session, head)
+        changed = session.execute(
+            select(Change.entity, Change.record_id, Change.action).where(Change.id > state.head)
+        ).all()
+        name = self.fs.entity.name
+        if any(e == name and a == "purge" for e, _, a in changed):
+            return self._build(session, head)  # a purged row's rowid is gone with it
+        model = self.fs.model
+        owners: set[Any] = {r for e, r, _ in changed if e == name}
+        for entity, column in self.depends.items():
+            related = {r for e, r, _ in changed if e == entity}
+            if related:
+                owners |= set(session.scalars(select(model.id).where(column.in_(related))))
+        if len(owners) > PATCH_LIMIT:
+            return self._build(session, head)
+        if not owners:
+            return State(head, state.everything, state.live, state.values)
+        ids = list(owners)
+        rows = session.execute(
+            select(rowid(model), model.deleted_at.is_(None)).where(model.id.in_(ids))
+        ).all()
+        touched = BitMap(r[0] for r in rows)
+        live = (state.live - touched) | BitMap(r[0] for r in rows if r[1])
+        values = {
+            name: {key: bitmap - touched for key, bitmap in by_key.items()}
+            for name, by_key in state.values.items()
+        }
+        for filter_ in self.filters:
+            by_key = values[filter_.name]
+            for row_id, key in session.execute(self._pairs(filter_).where(model.id.in_(ids))):
+                by_key[key] = by_key.get(key, BitMap()) | BitMap([row_id])
+        return State(head, state.everything | touched, live, values)
+
+    def _build(self, session: Session, head: int) -> State:
+        model = self.fs.model
+        alive = _grouped(session, select(rowid(model).label("rid"), model.deleted_at.is_(None)))
+        live = alive.get(True, BitMap())
+        everything = live | alive.get(False, BitMap())
+        values = {f.name: _grouped(session, self._pairs(f)) for f in self.filters}
+        return State(head, everything, live, values)
+
+    def _pairs(self, filter_: Filter) -> Select[Any]:
+        """(rowid, key) for each record and value of the filter, from its declaration."""
+        model = self.fs.model
+        pairs = filter_.pairs()
+        assert pairs is not None
+        sub = pairs.subquery()
+        return (
+            select(rowid(model).label("rid"), sub.c.key)
+            .select_from(model)
+            .join(sub, sub.c.owner_id == model.id)
+        )
+
+    # --- answering -----------------------------------------------------------------------
+
+    def matches(
+        self,
+        state: State,
+        values: FilterValues,
+        *,
+        deleted: str = "exclude",
+        skip: str | None = None,
+        search: BitMap | None = None,
+    ) -> BitMap | None:
+        """Rowids matching every filter (but `skip`), or None if one is not indexed."""
+        result = {"exclude": state.live, "only": state.everything - state.live}.get(
+            deleted, state.everything
+        )
+        by_name = {f.name: f for f in self.fs.filters}
+        for name, value in values.values.items():
+            if name == skip:
+                continue
+            by_key = state.values.get(name)
+            if by_key is None:
+                return None
+            result = result & _selected(by_name[name], by_key, value)
+        if search is not None:
+            result = result & search
+        return result
+
+    def facet_counts(self, state: State, name: str, matching: BitMap) -> dict[Any, int]:
+        counts = {
+            key: matching.intersection_cardinality(b) for key, b in state.values[name].items()
+        }
+        return {key: count for key, count in counts.items() if count}
+
+
+def _indexable(filter_: Filter) -> bool:
+    return isinstance(filter_, TermFilter | BoolFilter | RangeFilter)
+
+
+def _grouped(session: Session, query: Select[Any]) -> dict[Any, BitMap]:
+    """{key: rowids} for a query of (rowid, key) rows, grouped by the database.
+
+    Building reads millions of pairs: SQLite hands them over as one comma-separated list
+    per key, and only the few hundred distinct keys go through the column's conversion.
+    """
+    sub = query.subquery()
+    rid, key = sub.c
+    grouped = select(key, func.group_concat(rid)).group_by(key)
+    connection = session.connection()
+    compiled = grouped.compile(connection)
+    params = compiled.construct_params()
+    # Only plain literals (vocabulary names) reach here, so no bind conversion is needed.
+    values = tuple(params[name] for name in compiled.positiontup or [])
+    assert all(isinstance(v, str | int) for v in values), values
+    convert = key.type.result_processor(connection.dialect, None)
+    out: dict[Any, BitMap] = {}
+    for raw, listed in connection.exec_driver_sql(str(compiled), values):
+        value = convert(raw) if convert is not None else raw
+        out[value] = BitMap(map(int, listed.split(",")))
+    return out
+
+
+def _selected(filter_: Filter, by_key: dict[Any, BitMap], value: Any) -> BitMap:
+    if isinstance(filter_, TermFilter):
+        return BitMap.union(BitMap(), *(by_key[v] for v in value if v in by_key))
+    if isinstance(filter_, BoolFilter):
+        return by_key.get(value, BitMap())
+    low, high = value
+    return BitMap.union(
+        BitMap(),
+        *(
+            b
+            for k, b in by_key.items()
+            if (low is None or k >= low) and (high is None or k <= high)
+        ),
+    )

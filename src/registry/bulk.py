@@ -1,0 +1,183 @@
+"""Set-based creation of many new records: the fast half of bulk import.
+
+`writes.apply` creates one record through the ORM (a flush, a search-document lookup and a
+change entry per row). For thousands of new rows that is dominated by round trips, so this
+writes the same rows, links, search documents and change entries with one multi-row INSERT
+per table per batch. The rows are checked by the same create schema and `Resolver`, and
+`tests/test_bulk.py` holds both paths to the same stored result and history.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Table, insert, select
+from sqlalchemy.orm import Session
+
+from registry.entities import ENTITIES, Entity
+from registry.models import Change, ProgramPartner, SearchDocument
+from registry.models.base import utcnow
+from registry.schemas.common import RecordRef, VocabRef
+from registry.vocab import VocabIndex
+from registry.writes import Resolver, diff, field_markers, row_values, search_text
+
+# Bound parameters per IN (…) lookup: well inside SQLite's and PostgreSQL's limits.
+LOOKUP_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    in_list: bool
+    marker: VocabRef | RecordRef | None
+
+
+@functools.cache
+def _plan(entity: Entity) -> list[_Field]:
+    return [
+        _Field(name, markers[0][0] if markers else False, markers[0][1] if markers else None)
+        for name, markers in field_markers(entity.create)
+    ]
+
+
+def link_table(entity: Entity) -> tuple[Table, str] | None:
+    """The vocabulary link table of an entity with term lists, and its owner column."""
+    relationship = getattr(entity.model, "terms", None)
+    if relationship is None:
+        return None
+    table = relationship.property.secondary
+    owner = next(c.name for c in table.columns if c.references(entity.model.__table__.c.id))
+    return table, owner
+
+
+def prefetch_refs(session: Session, resolver: Resolver, rows: Sequence[BaseModel]) -> set[str]:
+    """Resolve every record reference in `rows` by natural key with a few IN queries.
+
+    Returns the references that are not keys of existing records (UUIDs, or unknown keys):
+    rows carrying them take the one-at-a-time path, which resolves and reports them.
+    """
+    wanted: dict[str, set[str]] = {}
+    for row in rows:
+        for entity_name, ref in _record_refs(row):
+            wanted.setdefault(entity_name, set()).add(ref)
+    unresolved: set[str] = set()
+    for entity_name, refs in wanted.items():
+        entity = ENTITIES[entity_name]
+        pending = sorted(refs)
+        found: dict[str, uuid.UUID] = {}
+        for start in range(0, len(pending), LOOKUP_CHUNK):
+            chunk = pending[start : start + LOOKUP_CHUNK]
+            query = select(entity.key_column, entity.model.id).where(entity.key_column.in_(chunk))
+            found.update((str(k), i) for k, i in session.execute(query))
+        resolver.remember(entity_name, found)
+        unresolved |= {f"{entity_name}:{r}" for r in refs if r not in found}
+    return unresolved
+
+
+def _record_refs(model: BaseModel) -> Iterable[tuple[str, str]]:
+    for name, markers in field_markers(type(model)):
+        value = getattr(model, name)
+        if value is None:
+            continue
+        for in_list, marker in markers:
+            if isinstance(marker, RecordRef):
+                yield from ((marker.entity, v) for v in (value if in_list else [value]))
+        nested = value if isinstance(value, list) else [value]
+        for item in nested:
+            if isinstance(item, BaseModel):
+                yield from _record_refs(item)
+
+
+def refs_of(model: BaseModel) -> set[str]:
+    return {f"{e}:{r}" for e, r in _record_refs(model)}
+
+
+def created_dict(entity: Entity, data: BaseModel, vocab: VocabIndex) -> dict[str, Any]:
+    """What `writes.to_create_dict` returns for the stored record, without reading it back.
+
+    References are natural keys here (the caller sends UUID references the other way).
+    """
+    out: dict[str, Any] = data.model_dump(mode="json")
+    for field in _plan(entity):
+        value = out[field.name]
+        if field.name == "partners":
+            out["partners"] = sorted(value, key=lambda p: (p["organization"], p["role"]))
+        elif field.in_list and isinstance(field.marker, VocabRef):
+            vocabulary = field.marker.vocabulary
+            terms = [vocab.by_code[(vocabulary, code)] for code in dict.fromkeys(value)]
+            out[field.name] = [t.code for t in sorted(terms, key=lambda t: (t.position, t.code))]
+    return out
+
+
+def create_many(
+    session: Session,
+    entity: Entity,
+    rows: Sequence[BaseModel],
+    resolver: Resolver,
+    vocab: VocabIndex,
+    actor: str,
+) -> list[uuid.UUID]:
+    """Insert new records for rows already checked by `resolver`; return their ids."""
+    if not rows:
+        return []
+    now = utcnow()
+    links = link_table(entity)
+    records: list[dict[str, Any]] = []
+    link_rows: list[dict[str, Any]] = []
+    partner_rows: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    ids: list[uuid.UUID] = []
+    for data in rows:
+        record_id = uuid.uuid4()
+        ids.append(record_id)
+        values = row_values(entity, data, resolver)
+        terms = values.pop("terms", set())
+        partners = values.pop("partners", set())
+        records.append(
+            {**values, "id": record_id, "created_at": now, "updated_at": now, "version": 1}
+        )
+        if links is not None:
+            link_rows += [{links[1]: record_id, "term_id": t} for t in terms]
+        partner_rows += [
+            {"program_id": record_id, "organization_id": org, "role_id": role}
+            for org, role in partners
+        ]
+        if entity.search_fields:
+            documents.append(
+                {
+                    "entity": entity.search_key,
+                    "record_id": record_id,
+                    "tokens": search_text(entity, data),
+                }
+            )
+        changes.append(
+            {
+                "entity": entity.name,
+                "record_id": record_id,
+                "action": "create",
+                "version": 1,
+                "actor": actor,
+                "at": now,
+                "changes": diff(None, created_dict(entity, data, vocab)),
+            }
+        )
+    session.execute(insert(_table(entity.model)), records)
+    if link_rows and links is not None:
+        session.execute(insert(links[0]), link_rows)
+    if partner_rows:
+        session.execute(insert(_table(ProgramPartner)), partner_rows)
+    if documents:
+        session.execute(insert(_table(SearchDocument)), documents)
+    session.execute(insert(_table(Change)), changes)
+    return ids
+
+
+def _table(model: Any) -> Table:
+    return typing.cast(Table, model.__table__)
