@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy.orm import selectinload
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import selectinload, with_expression
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from registry.models import (
@@ -17,7 +19,7 @@ from registry.models import (
     ProgramPartner,
     ServiceStation,
     Source,
-    VocabularyTerm,
+    program_terms,
 )
 from registry.schemas.common import OrganizationSummary, Provenance, QualityNote, SourceRef
 from registry.schemas.figure import FigureRead
@@ -69,8 +71,14 @@ def organization(obj: Organization, v: VocabIndex, sources: dict[Any, Source]) -
     )
 
 
+def _term_ids(obj: Program) -> list[uuid.UUID]:
+    if obj.term_ids is None:  # not loaded with LOAD_OPTIONS (a write's own object)
+        return [t.id for t in obj.terms]
+    return [uuid.UUID(t) for t in obj.term_ids.split(",") if t]
+
+
 def program(obj: Program, v: VocabIndex, sources: dict[Any, Source]) -> ProgramRead:
-    term_ids = [t.id for t in obj.terms]
+    terms = v.grouped(_term_ids(obj))
     return ProgramRead(
         **_record(obj),
         slug=obj.slug,
@@ -92,11 +100,11 @@ def program(obj: Program, v: VocabIndex, sources: dict[Any, Source]) -> ProgramR
         course_based=obj.course_based,
         established_year=obj.established_year,
         interviewed=obj.interviewed,
-        target_groups=v.refs(term_ids, "target_group"),
-        settings=v.refs(term_ids, "setting"),
-        ecological_levels=v.refs(term_ids, "ecological_level"),
-        elements=v.refs(term_ids, "element"),
-        provinces=v.refs(term_ids, "province"),
+        target_groups=terms.get("target_group", []),
+        settings=terms.get("setting", []),
+        ecological_levels=terms.get("ecological_level", []),
+        elements=terms.get("element", []),
+        provinces=terms.get("province", []),
         description=obj.description,
         provenance=_provenance(obj, sources),
     )
@@ -201,13 +209,19 @@ def figure(obj: Figure, v: VocabIndex, sources: dict[Any, Source]) -> FigureRead
 
 # What each reader touches, loaded in one query per relationship rather than one per row.
 _SUMMARY = (Organization.id, Organization.slug, Organization.name_zh, Organization.name_en)
+_PROGRAM_TERM_IDS = func.coalesce(
+    select(func.aggregate_strings(cast(program_terms.c.term_id, String), ","))
+    .where(program_terms.c.program_id == Program.id)
+    .scalar_subquery(),
+    "",
+)
 
 LOAD_OPTIONS: dict[type[Any], list[LoaderOption]] = {
     Organization: [],
     Program: [
         # Only what the read schema shows: lists load these for every row of a page.
         selectinload(Program.organization).load_only(*_SUMMARY),
-        selectinload(Program.terms).load_only(VocabularyTerm.id),
+        with_expression(Program.term_ids, _PROGRAM_TERM_IDS),
         selectinload(Program.partners)
         .selectinload(ProgramPartner.organization)
         .load_only(*_SUMMARY),

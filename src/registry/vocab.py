@@ -43,6 +43,8 @@ class VocabIndex:
         self.by_id: dict[uuid.UUID, Term] = {t.id: t for t in terms}
         self.by_code: dict[tuple[str, str], Term] = {(t.vocabulary, t.code): t for t in terms}
         self.vocabularies: set[str] = {t.vocabulary for t in terms}
+        # The index is shared by every request until a write; so are its rendered refs.
+        self._refs: dict[uuid.UUID, TermRef] = {}
 
     @classmethod
     def load(cls, session: Session, lang: str = "en") -> VocabIndex:
@@ -82,15 +84,24 @@ class VocabIndex:
         return found
 
     def term(self, term_id: uuid.UUID) -> TermRef:
-        return self.by_id[term_id].ref(self.lang)
+        ref = self._refs.get(term_id)
+        if ref is None:
+            ref = self._refs[term_id] = self.by_id[term_id].ref(self.lang)
+        return ref
 
     def ref(self, term_id: uuid.UUID | None) -> TermRef | None:
-        return None if term_id is None else self.by_id[term_id].ref(self.lang)
+        return None if term_id is None else self.term(term_id)
 
     def refs(self, term_ids: list[uuid.UUID], vocabulary: str) -> list[TermRef]:
-        terms = [self.by_id[t] for t in term_ids if self.by_id[t].vocabulary == vocabulary]
-        terms.sort(key=lambda t: (t.position, t.code))
-        return [t.ref(self.lang) for t in terms]
+        return self.grouped(term_ids).get(vocabulary, [])
+
+    def grouped(self, term_ids: list[uuid.UUID]) -> dict[str, list[TermRef]]:
+        """A record's terms by vocabulary, each list in the vocabulary's order."""
+        terms = sorted((self.by_id[t] for t in term_ids), key=lambda t: (t.position, t.code))
+        out: dict[str, list[TermRef]] = {}
+        for term in terms:
+            out.setdefault(term.vocabulary, []).append(self.term(term.id))
+        return out
 
     def ids(self, vocabulary: str) -> list[uuid.UUID]:
         terms = sorted(

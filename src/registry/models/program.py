@@ -16,7 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from registry.models.base import Base, ProvenanceMixin, RecordMixin, SlugMixin
 from registry.models.organization import Organization
@@ -60,6 +60,10 @@ class Program(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     established_year: Mapped[int | None] = mapped_column(Integer)
     interviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str | None] = mapped_column(Text)
+
+    # Comma-separated term ids, filled by lists and details (readers.LOAD_OPTIONS) with one
+    # subquery per row instead of a term object per link; writes use `terms`.
+    term_ids: Mapped[str | None] = query_expression()
 
     organization: Mapped[Organization] = relationship()
     intervention_type: Mapped[VocabularyTerm | None] = relationship()
