@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import yaml
 from fastapi.testclient import TestClient
@@ -207,3 +208,79 @@ def test_import_rows_for_existing_records_change_only_their_columns(
     )
     assert empty.status_code == 422
     assert empty.json()["detail"] == "the upload has no rows"
+
+
+def test_batched_and_one_by_one_creates_store_the_same_record_and_history(
+    api: TestClient, bulk_db: tuple[str, Tokens]
+) -> None:
+    """New rows are written set-based (bulk.py), a POST one at a time (writes.apply)."""
+    headers = bulk_db[1].headers("admin")
+    row = {
+        "name_zh": "对照项目",
+        "name_en": "Twin",
+        "organization": "guangdong-rici-foundation",
+        "partners": [
+            {"organization": "beijing-new-sunshine-charity-foundation", "role": "cooperating"}
+        ],
+        "intervention_type": "prevention_promotion",
+        "target_groups": ["parents", "left_behind", "migrant"],
+        "settings": ["school"],
+        "provinces": ["CN-YN"],
+        "established_year": 2021,
+        "aliases": ["双胞胎"],
+        "description": "留守儿童 teacher",
+        "source": "rici-mapping-2024",
+        "locator": "table 1",
+    }
+    imported = api.post(
+        "/api/v1/import",
+        params={"entity": "programs"},
+        json=[{**row, "slug": "twin-batched"}],
+        headers=headers,
+    )
+    assert imported.status_code == 200, imported.text
+    posted = api.post("/api/v1/programs", json={**row, "slug": "twin-posted"}, headers=headers)
+    assert posted.status_code == 201, posted.text
+
+    def stored(slug: str) -> tuple[Any, Any]:
+        body = api.get(f"/api/v1/programs/{slug}").json()
+        history = api.get(f"/api/v1/programs/{slug}/history").json()
+        volatile = ("id", "slug", "created_at", "updated_at")
+        return (
+            {k: v for k, v in body.items() if k not in volatile},
+            [
+                (h["action"], {k: v for k, v in h["changes"].items() if k != "slug"})
+                for h in history
+            ],
+        )
+
+    assert stored("twin-batched") == stored("twin-posted")
+    found = api.get("/api/v1/programs", params={"q": "对照", "limit": 5}).json()
+    assert {p["slug"] for p in found["items"]} == {"twin-batched", "twin-posted"}
+
+
+def test_ndjson_import_streams_and_stays_all_or_nothing(
+    api: TestClient, bulk_db: tuple[str, Tokens], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows past the first batch of 5,000 are checked too; one bad row writes nothing."""
+    path = tmp_path / "programs.ndjson"
+    rows = [
+        {"slug": f"nd-{i}", "name_en": f"ND {i}", "organization": "guangdong-rici-foundation"}
+        for i in range(5_200)
+    ]
+    rows[5_100]["settings"] = ["nowhere"]
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
+    failed = run_cli(bulk_db[0], monkeypatch, "import", str(path))
+    assert failed.exit_code == 1
+    assert f"{path}: row 5101 (nd-5100), field /settings/0: unknown code 'nowhere'" in (
+        failed.output.replace("\n", "")
+    )
+    assert api.get("/api/v1/programs/nd-0").status_code == 404  # the first batch rolled back
+    del rows[5_100]["settings"]
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
+    ok = run_cli(bulk_db[0], monkeypatch, "import", str(path))
+    assert ok.exit_code == 0 and "created 5200" in ok.output
+    assert api.get("/api/v1/programs", params={"q": "ND 5199"}).json()["total"] >= 1
+    path.write_text('{"slug": "x"\n', encoding="utf-8")
+    broken = run_cli(bulk_db[0], monkeypatch, "import", str(path))
+    assert broken.exit_code == 1 and "line 1 is not JSON" in broken.output

@@ -190,6 +190,9 @@ def export_command(
     out.print(table)
 
 
+SHOWN_PROBLEMS = 50
+
+
 @app.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(help="A .json or .csv file of one entity type.")],
@@ -228,14 +231,12 @@ def import_command(
         if failed or dry_run:
             session.rollback()
     elapsed = time.perf_counter() - started
-    for row in report.rows:
-        for problem in row.errors:
-            where = f"{file}: row {row.row} ({row.key}), field {problem.field or '-'}"
-            err.print(
-                f"  {where}: {problem.reason}",
-                highlight=False,
-                soft_wrap=True,
-            )
+    problems = [(row, problem) for row in report.rows for problem in row.errors]
+    for row, problem in problems[:SHOWN_PROBLEMS]:
+        where = f"{file}: row {row.row} ({row.key}), field {problem.field or '-'}"
+        err.print(f"  {where}: {problem.reason}", highlight=False, soft_wrap=True)
+    if len(problems) > SHOWN_PROBLEMS:
+        err.print(f"  … and {len(problems) - SHOWN_PROBLEMS} more problems", highlight=False)
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     if failed:
         err.print(f"[red]import failed[/red]: {counts}; nothing was written")
