@@ -255,16 +255,16 @@ def _ms(text: str) -> float:
 # --- the requests ----------------------------------------------------------------------
 
 
-def sample(db: Path, n: int = 500) -> tuple[list[str], dict[str, str]]:
-    """Random program ids (as stored: 32 hex digits) and the filter's term ids."""
+def sample(db: Path, n: int = 2000) -> tuple[list[str], list[str], dict[str, str]]:
+    """Random programs (ids as stored, 32 hex digits, and slugs) and the filter's term id."""
     rng = random.Random(5)
     with sqlite3.connect(db) as conn:
         top = conn.execute("SELECT max(rowid) FROM programs").fetchone()[0]
-        ids = [
-            row[0]
+        rows = [
+            row
             for _ in range(n)
             if (row := conn.execute(
-                "SELECT id FROM programs WHERE rowid >= ? LIMIT 1", (rng.randint(1, top),)
+                "SELECT id, slug FROM programs WHERE rowid >= ? LIMIT 1", (rng.randint(1, top),)
             ).fetchone())
         ]  # fmt: skip
         term = conn.execute(
@@ -272,7 +272,20 @@ def sample(db: Path, n: int = 500) -> tuple[list[str], dict[str, str]]:
             " WHERE v.name = 'setting' AND t.code = ?",
             (LIST_FILTER["setting"],),
         ).fetchone()[0]
-    return ids, {"setting": term}
+    return [r[0] for r in rows], [r[1] for r in rows], {"setting": term}
+
+
+def postgres_ids(url: str, slugs: list[str]) -> list[str]:
+    """The same programs' ids in PostgreSQL, where the import gave them ids of their own."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as conn:
+        found = dict(
+            conn.execute("SELECT slug, id FROM programs WHERE slug = ANY(%s)", [slugs]).fetchall()
+        )
+    return [found[s].hex for s in slugs]
 
 
 def registry_paths(base: str, ids: list[str]) -> dict[str, list[str]]:
@@ -459,7 +472,7 @@ def servers(db: Path, pg: str | None, workers: int) -> list[Server]:
 
 def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, results: Any) -> None:
     global _DATASETTE
-    ids, terms = sample(db)
+    ids, slugs, terms = sample(db)
     expected: tuple[int, list[str]] | None = None
     ours: dict[str, list[str]] = {}
     for srv in servers(db, pg, args.workers):
@@ -474,7 +487,8 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
             else:
                 if srv.label == "registry":
                     wait_for_index(base, args.workers)
-                paths = registry_paths(base, ids)
+                here = postgres_ids(pg, slugs) if srv.label != "registry" and pg else ids
+                paths = registry_paths(base, here)
                 if srv.label == "registry":
                     ours = paths
                     expected = first_page(base, paths["filtered list, exact total"][0])
@@ -511,9 +525,9 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
                 results["exports"].append({"size": size, "server": srv.label, **done})
                 print(f"  {srv.label:22} CSV export {done}", flush=True)
     if size == max(args.sizes):
-        results["plans"]["sqlite"] = plans(f"sqlite:///{db}", ours)
-        if pg:
-            results["plans"]["postgresql"] = plans(pg, ours)
+        results["plans"][f"SQLite, {size:,} programs"] = plans(f"sqlite:///{db}", ours)
+    if pg and size == max(int(s) for s in args.postgres_sizes.split(",")):
+        results["plans"][f"PostgreSQL, {size:,} programs"] = plans(pg, ours)
 
 
 def main() -> None:
@@ -526,7 +540,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", "8")))
     parser.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", "1")))
     parser.add_argument("--rebuild", action="store_true", help="reload the databases")
-    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--postgres-sizes",
+        default=env("BENCH_POSTGRES_SIZES", "10000,100000"),
+        help="sizes also measured on PostgreSQL ('' for none)",
+    )
     parser.add_argument("--data-only", action="store_true", help="build the databases and stop")
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")]
@@ -550,7 +568,8 @@ def main() -> None:
     for size in args.sizes:
         print(f"{size:,} programs", flush=True)
         db = sqlite_db(size, args.rebuild, results)
-        pg = None if args.no_postgres else postgres_db(size, args.rebuild, results)
+        on_pg = size in [int(s) for s in args.postgres_sizes.split(",") if s]
+        pg = postgres_db(size, args.rebuild, results) if on_pg else None
         state.write_text(json.dumps(results, indent=1))
         if not args.data_only:
             measure(size, db, pg, args, results)
@@ -670,7 +689,7 @@ def write_doc(results: dict[str, Any], sizes: list[int]) -> None:
         body = "\n\n".join(
             f"{name}:\n\n```\n" + "\n".join(lines) + "\n```" for name, lines in by_request.items()
         )
-        title = f"Query plans at {max(sizes):,} programs, {backend}"
+        title = f"Query plans: {backend}"
         parts.append(f"<details><summary>{title}</summary>\n\n{body}\n\n</details>")
     text = DOC.read_text() if DOC.exists() else f"# Performance\n\n{START}\n{END}\n"
     head, rest = text.split(START, 1)

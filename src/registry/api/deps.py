@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -20,8 +20,13 @@ from registry.vocab import VocabIndex
 logger = logging.getLogger(__name__)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed when the handler succeeds, rolled back otherwise."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request: committed when the handler succeeds, rolled back otherwise.
+
+    Async, like the other read dependencies, so FastAPI does not hop to its thread pool
+    for each of them (every hop costs more than the short statements they run); the
+    handler itself still runs in the pool.
+    """
     session: Session = request.app.state.sessionmaker()
     try:
         yield session
@@ -47,6 +52,11 @@ class ReadContext:
     cache: ReadCache | None = field(default=None, kw_only=True)
 
 
+def change_head(session: Session) -> int:
+    """The newest change's id: a bare max() that SQLite answers from the end of the index."""
+    return session.scalar(select(func.max(Change.id))) or 0
+
+
 @dataclass
 class ReadCache:
     """What every read needs and writes rarely change: vocabularies, sources, match indexes.
@@ -69,14 +79,14 @@ class ReadCache:
         """
         try:
             with app.state.sessionmaker() as session:
-                head = session.scalar(select(func.coalesce(func.max(Change.id), 0)))
+                head = change_head(session)
                 for index in self.indexes.values():
                     index.current(session, head)
         except Exception:
             logger.info("match index warm-up stopped", exc_info=True)
 
     def read(self, session: Session, lang: str) -> ReadContext:
-        head = session.scalar(select(func.coalesce(func.max(Change.id), 0)))
+        head = change_head(session)
         with self.lock:
             if head == self.head and lang in self.vocab:
                 return ReadContext(
@@ -106,7 +116,7 @@ def negotiate_lang(lang: str | None, accept_language: str | None) -> str:
     return "en"
 
 
-def get_read_context(
+async def get_read_context(
     request: Request,
     session: SessionDep,
     lang: Annotated[
@@ -126,7 +136,7 @@ def get_read_context(
 ReadDep = Annotated[ReadContext, Depends(get_read_context)]
 
 
-def reject_unknown_params(request: Request) -> None:
+async def reject_unknown_params(request: Request) -> None:
     """Unknown query parameters are an error, never silently ignored."""
     route: Any = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
