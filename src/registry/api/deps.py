@@ -23,9 +23,10 @@ logger = logging.getLogger(__name__)
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request: committed when the handler succeeds, rolled back otherwise.
 
-    Async, like the other read dependencies, so FastAPI does not hop to its thread pool
-    for each of them (every hop costs more than the short statements they run); the
-    handler itself still runs in the pool.
+    Async, so FastAPI does not hop to its thread pool to open and close it (each hop costs
+    more than a short statement). Creating a session takes no connection: the first
+    statement does, in a pool thread (`get_read_context` or the handler), so the event loop
+    never waits for a pooled connection that only it could give back.
     """
     session: Session = request.app.state.sessionmaker()
     try:
@@ -116,7 +117,7 @@ def negotiate_lang(lang: str | None, accept_language: str | None) -> str:
     return "en"
 
 
-async def get_read_context(
+def get_read_context(
     request: Request,
     session: SessionDep,
     lang: Annotated[
