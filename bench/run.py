@@ -235,7 +235,7 @@ def wrk(base: str, paths: list[str], seconds: int, connections: int) -> Measure:
     listing.write_text("\n".join(paths) + "\n")
     script.write_text(LUA % listing)
     out = sh(
-        "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency",
+        "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "--latency",
         "-s", script, base,
     )  # fmt: skip
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -405,15 +405,32 @@ def plans(url: str, paths: dict[str, list[str]]) -> dict[str, list[str]]:
     return out
 
 
+def rss_now_mb(pid: int) -> float:
+    total = 0
+    for p in processes(pid):
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except FileNotFoundError:
+            continue
+        found = re.search(r"VmRSS:\s+(\d+) kB", status)
+        total += int(found.group(1)) if found else 0
+    return round(total / 1024)
+
+
 def export(base: str, path: str, pid: int) -> dict[str, Any]:
+    """Stream a whole CSV export, sampling the server's resident memory as rows arrive."""
+    drain(base + ("/-/versions.json" if path.endswith("_size=max") else "/healthz"))
     before = sum(peak_rss_mb(pid).values())
     started = time.perf_counter()
-    rows = 0
-    size = 0
+    rows, size, samples = 0, 0, [rss_now_mb(pid)]
     with httpx.stream("GET", base + path, timeout=3600) as response:
+        response.raise_for_status()
         for chunk in response.iter_bytes():
             size += len(chunk)
-            rows += chunk.count(b"\n")
+            newlines = chunk.count(b"\n")
+            if (rows + newlines) // 100_000 > rows // 100_000:
+                samples.append(rss_now_mb(pid))
+            rows += newlines
     seconds = time.perf_counter() - started
     return {
         "rows": rows - 1,
@@ -421,10 +438,22 @@ def export(base: str, path: str, pid: int) -> dict[str, Any]:
         "mb": round(size / 1e6, 1),
         "rss_before_mb": round(before),
         "rss_after_mb": round(sum(peak_rss_mb(pid).values())),
+        "rss_during_mb": samples,
     }
 
 
-# --- the run ---------------------------------------------------------------------------
+def drain(probe: str) -> None:
+    """Wait until the server has worked off requests a finished wrk run left queued."""
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        try:
+            started = time.perf_counter()
+            httpx.get(probe, timeout=120)
+            if time.perf_counter() - started < 0.5:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
 
 
 def machine() -> dict[str, str]:
@@ -496,7 +525,10 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
                 if not urls:
                     continue
                 wrk(base, urls, 2, args.connections)  # warm-up
+                probe = base + ("/-/versions.json" if srv.label == "datasette" else "/healthz")
+                drain(probe)
                 m = wrk(base, urls, args.seconds, args.connections)
+                drain(probe)
                 results["runs"].append(
                     {"size": size, "server": srv.label, "request": request, **m.__dict__}
                 )
@@ -680,10 +712,12 @@ def write_doc(results: dict[str, Any], sizes: list[int]) -> None:
         [
             *(f"{e['size']:,}", e["server"], f"{e['rows']:,}", e["seconds"], e["mb"]),
             *(f"{e['rows'] / e['seconds']:,.0f}", f"{e['rss_before_mb']} → {e['rss_after_mb']}"),
+            " ".join(map(str, e.get("rss_during_mb", []))),
         ]
         for e in results["exports"]
     ]
     header = ["programs", "server", "rows", "seconds", "MB", "rows/s", "peak RSS before → after"]
+    header.append("RSS every 100k rows")
     parts += ["### CSV export", _table(header, exports)]
     for backend, by_request in results["plans"].items():
         body = "\n\n".join(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet, FilterValues, TermFilter, facet_counts
-from registry.api.listing import match_index, search_hits, search_subquery
+from registry.api.listing import match_index, search_rowids, search_subquery
 
 
 class FacetValue(BaseModel):
@@ -38,7 +38,7 @@ def compute_facets(
     indexed = match_index(ctx, fs)
     hits = None
     if indexed is not None and search is not None:
-        hits = search_hits(ctx.session, fs, search).rowids
+        hits = search_rowids(ctx.session, fs, q or "")
     matched = indexed[0].matches(indexed[1], filters, search=hits) if indexed else None
     if matched is not None:
         total = len(matched)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import heapq
 import io
 import typing
 import uuid
@@ -143,8 +142,10 @@ def list_params(
 # --- search -----------------------------------------------------------------------------
 
 
-def search_subquery(session: Session, entity: str, q: str) -> Subquery:
+def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = True) -> Subquery:
     """(record_id, rank) of the records matching `q`; lower rank is more relevant.
+
+    Unranked, it is (record_id) alone: matching without scoring every match.
 
     `entity` is an Entity.search_key. On SQLite the entity is matched inside the FTS query
     only, so the planner drives the join from the full-text index outwards.
@@ -159,8 +160,9 @@ def search_subquery(session: Session, entity: str, q: str) -> Subquery:
             FTS_TABLE
         )  # FTS5 matches and ranks on the table itself
         match = f'entity : "{entity}" AND tokens : ({fts5_query(terms)})'
+        rank = [func.bm25(whole, 0.0, 1.0).label("rank")] if ranked else []
         return (
-            select(doc.record_id, func.bm25(whole, 0.0, 1.0).label("rank"))
+            select(doc.record_id, *rank)
             .select_from(fts)
             .join(doc, doc.id == fts.c.rowid)
             .where(whole.op("MATCH")(match))
@@ -169,9 +171,10 @@ def search_subquery(session: Session, entity: str, q: str) -> Subquery:
     config: ColumnElement[Any] = literal_column("'simple'::regconfig")
     vector = func.to_tsvector(config, doc.tokens)
     query = func.to_tsquery(config, tsquery(terms))
+    # ts_rank is a real; as a double it survives the trip through a cursor exactly.
+    scored = [cast(-func.ts_rank(vector, query), Double).label("rank")] if ranked else []
     return (
-        # ts_rank is a real; as a double it survives the trip through a cursor exactly.
-        select(doc.record_id, cast(-func.ts_rank(vector, query), Double).label("rank"))
+        select(doc.record_id, *scored)
         .where(vector.op("@@")(query), doc.entity == entity)
         .subquery("search")
     )
@@ -398,36 +401,20 @@ def match_index(ctx: ReadContext, fs: FilterSet) -> tuple[MatchIndex, State] | N
     return None if index is None or state is None else (index, state)
 
 
-@dataclass
-class Hits:
-    """Every search match: rowid to (rank, id as stored), for ranking without SQL's sort."""
-
-    ranks: dict[int, tuple[float, Any]]
-
-    @property
-    def rowids(self) -> BitMap:
-        return BitMap(self.ranks)
-
-
-def search_hits(session: Session, fs: FilterSet, search: Subquery) -> Hits:
+def search_rowids(session: Session, fs: FilterSet, q: str) -> BitMap:
+    """Rowids of every match, unscored: the search as one more bitmap to intersect."""
+    search = search_subquery(session, fs.entity.search_key, q, ranked=False)
     query = (
-        select(rowid(fs.model), search.c.rank, fs.model.id)
+        select(rowid(fs.model))
         .select_from(fs.model)
         .join(search, search.c.record_id == fs.model.id)
     )
-    compiled = query.compile(session.get_bind())
-    params = compiled.construct_params()
-    # Raw rows: the stored id sorts as the converted one does, and converting every
-    # match would cost more than the search.
-    values = tuple(params[name] for name in compiled.positiontup or [])
-    rows = session.connection().exec_driver_sql(str(compiled), values)
-    return Hits({r[0]: (r[1], r[2]) for r in rows})
+    return BitMap(session.scalars(query))
 
 
 @dataclass
 class Matched:
     rows: BitMap
-    hits: Hits | None
     population: int  # rows in the table, deleted ones included: what a walk passes over
 
 
@@ -438,11 +425,9 @@ def _matched(
     if found is None:
         return None
     index, state = found
-    hits = search_hits(ctx.session, fs, query.search) if query.search is not None else None
-    rows = index.matches(
-        state, filters, deleted=params.deleted, search=hits.rowids if hits else None
-    )
-    return None if rows is None else Matched(rows, hits, len(state.everything))
+    hits = search_rowids(ctx.session, fs, params.q) if params.q else None
+    rows = index.matches(state, filters, deleted=params.deleted, search=hits)
+    return None if rows is None else Matched(rows, len(state.everything))
 
 
 # Walk at most this many index entries for a page; beyond it SQL does better.
@@ -459,8 +444,7 @@ def _indexed_rows(
 ) -> list[Any] | None:
     """The page's rows found through the match index, or None to let SQL find them.
 
-    Ranked search results are ranked in memory from the one search query. Otherwise the
-    sort key's index is walked: rowids come off it in order and the first members of the
+    The sort key's index is walked: rowids come off it in order and the first members of the
     result are kept, so the cost follows the page's depth divided by the share of rows
     that match. When that share is too small for a walk, a small result is fetched by
     rowid and sorted by SQL, and a large one is left to SQL.
@@ -471,17 +455,8 @@ def _indexed_rows(
     wanted, skip = params.limit + 1, params.offset or 0
     if skip >= len(found):
         return []
-    ranked = q.keys[0].name == "relevance"
-    if ranked and matched.hits is not None and cursor_values is None:
-        ranks = matched.hits.ranks
-        best = heapq.nsmallest(skip + wanted, found, key=ranks.__getitem__)[skip:]
-        loaded = session.execute(
-            select(model, ids).where(ids.in_(best)).options(*readers.LOAD_OPTIONS[model])
-        )
-        objects = {row_id: obj for obj, row_id in loaded}
-        return [(objects[r], ranks[r][0], objects[r].id) for r in best]
-    if ranked:
-        return None
+    if q.keys[0].name == "relevance":
+        return None  # SQL ranks with a bounded sort; only it scores the matches
     keys = [k.expr.label(f"k{i}") for i, k in enumerate(q.keys)]
     walk = select(ids).select_from(model).order_by(*order_by(q.keys))
     if cursor_values is not None:

@@ -194,7 +194,8 @@ def _grouped(session: Session, query: Select[Any]) -> dict[Any, BitMap]:
     """
     sub = query.subquery()
     rid, key = sub.c
-    grouped = select(key, func.group_concat(rid)).group_by(key)
+    # One list per key and block of 65,536 rowids: short strings, so little memory at once.
+    grouped = select(key, func.group_concat(rid)).group_by(key, rid.op(">>")(16))
     connection = session.connection()
     compiled = grouped.compile(connection)
     params = compiled.construct_params()
@@ -205,7 +206,11 @@ def _grouped(session: Session, query: Select[Any]) -> dict[Any, BitMap]:
     out: dict[Any, BitMap] = {}
     for raw, listed in connection.exec_driver_sql(str(compiled), values):
         value = convert(raw) if convert is not None else raw
-        out[value] = BitMap(map(int, listed.split(",")))
+        block = BitMap(map(int, listed.split(",")))
+        if value in out:
+            out[value] |= block
+        else:
+            out[value] = block
     return out
 
 
