@@ -56,28 +56,29 @@ def link_table(entity: Entity) -> tuple[Table, str] | None:
     return table, owner
 
 
-def prefetch_refs(session: Session, resolver: Resolver, rows: Sequence[BaseModel]) -> set[str]:
+def prefetch_refs(session: Session, resolver: Resolver, rows: Sequence[BaseModel]) -> list[bool]:
     """Resolve every record reference in `rows` by natural key with a few IN queries.
 
-    Returns the references that are not keys of existing records (UUIDs, or unknown keys):
-    rows carrying them take the one-at-a-time path, which resolves and reports them.
+    Returns, per row, whether all its references are keys of existing records. Rows with
+    a UUID or an unknown key take the one-at-a-time path, which resolves and reports them.
     """
+    per_row = [set(_record_refs(row)) for row in rows]
     wanted: dict[str, set[str]] = {}
-    for row in rows:
-        for entity_name, ref in _record_refs(row):
+    for row_refs in per_row:
+        for entity_name, ref in row_refs:
             wanted.setdefault(entity_name, set()).add(ref)
-    unresolved: set[str] = set()
-    for entity_name, refs in wanted.items():
+    unresolved: set[tuple[str, str]] = set()
+    for entity_name, keys in wanted.items():
         entity = ENTITIES[entity_name]
-        pending = sorted(refs)
+        pending = sorted(keys)
         found: dict[str, uuid.UUID] = {}
         for start in range(0, len(pending), LOOKUP_CHUNK):
             chunk = pending[start : start + LOOKUP_CHUNK]
             query = select(entity.key_column, entity.model.id).where(entity.key_column.in_(chunk))
             found.update((str(k), i) for k, i in session.execute(query))
         resolver.remember(entity_name, found)
-        unresolved |= {f"{entity_name}:{r}" for r in refs if r not in found}
-    return unresolved
+        unresolved |= {(entity_name, k) for k in keys if k not in found}
+    return [not (row_refs & unresolved) for row_refs in per_row]
 
 
 def _record_refs(model: BaseModel) -> Iterable[tuple[str, str]]:
@@ -92,10 +93,6 @@ def _record_refs(model: BaseModel) -> Iterable[tuple[str, str]]:
         for item in nested:
             if isinstance(item, BaseModel):
                 yield from _record_refs(item)
-
-
-def refs_of(model: BaseModel) -> set[str]:
-    return {f"{e}:{r}" for e, r in _record_refs(model)}
 
 
 def created_dict(entity: Entity, data: BaseModel, vocab: VocabIndex) -> dict[str, Any]:

@@ -223,10 +223,10 @@ class Importer:
                 )
                 continue
             (new if obj is None else old).append((index, key, data))
-        unresolved = bulk.prefetch_refs(self.session, resolver, [d for _, _, d in new])
+        resolved = bulk.prefetch_refs(self.session, resolver, [d for _, _, d in new])
         fast: list[tuple[int, str | None, BaseModel]] = []
-        for item in new:
-            if bulk.refs_of(item[2]) & unresolved:
+        for item, known in zip(new, resolved, strict=True):
+            if not known:
                 old.append(item)  # UUID or unknown references: resolved and reported one by one
                 continue
             resolver.check(item[2])
