@@ -43,6 +43,14 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+    worker_healthcheck_timeout: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="With --workers > 1: seconds a worker may take to answer the supervisor's "
+            "ping before it is restarted. Raise it on a loaded host.",
+        ),
+    ] = 30,
 ) -> None:
     """Serve the API with uvicorn."""
     import uvicorn
@@ -55,6 +63,7 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        timeout_worker_healthcheck=worker_healthcheck_timeout,
     )
 
 
@@ -95,8 +104,24 @@ def seed(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and report; write nothing.")
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Exit 3 when a file and an edit since the last seed clash."),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write the files' state over edits made since the last seed (with history).",
+        ),
+    ] = False,
 ) -> None:
-    """Validate every seed file, then upsert them all in one transaction."""
+    """Validate every seed file, then merge them into the database in one transaction.
+
+    A record edited since the last seed (through the API, an import or the CLI) keeps its
+    edits: only fields the file changed and nobody edited are updated. Where both changed,
+    the database wins and the clash is reported.
+    """
     settings = get_settings()
     root = path or Path(settings.seeds_path)
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
@@ -117,6 +142,7 @@ def seed(
                 dry_run=dry_run,
                 seeds=seeds,
                 advance=lambda n: progress.advance(task, n),
+                force=force,
             )
     except SeedError as exc:
         err.print(f"[red]seed failed[/red]: {len(exc.problems)} problem(s); nothing was written")
@@ -126,11 +152,24 @@ def seed(
     finally:
         engine.dispose()
     table = Table(title="seed dry run (nothing written)" if dry_run else "seed")
-    for column in ("entity", "created", "updated", "unchanged"):
+    columns = ("created", "updated", "kept", "unchanged", "conflicts")
+    for column in ("entity", *columns):
         table.add_column(column, justify="left" if column == "entity" else "right")
     for entity, counts in summary.counts.items():
-        table.add_row(entity, *(str(counts[c]) for c in ("created", "updated", "unchanged")))
+        table.add_row(entity, *(str(counts[c]) for c in columns))
     out.print(table)
+    for line in summary.kept:
+        out.print(f"kept: {line}", markup=False, highlight=False, soft_wrap=True)
+    for conflict in summary.conflicts:
+        err.print(f"conflict: {conflict}", markup=False, highlight=False, soft_wrap=True)
+    if summary.conflicts:
+        err.print(
+            f"{len(summary.conflicts)} conflict(s): edit the seed file to agree, or run "
+            "`registry seed --force` to write the file's values",
+            markup=False,
+        )
+        if strict:
+            raise typer.Exit(3)
 
 
 @db_app.command()

@@ -17,7 +17,14 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     # Browsers may call the API from these origins; "*" is refused in production.
     cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
-    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    # How long a write waits for another process's write on SQLite before 503.
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    # How long a write waits behind this process's other writes before 503.
+    write_queue_timeout_s: float = Field(default=60.0, gt=0)
+    # Connections each process keeps, may add under load, and waits for before 503.
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_s: float = Field(default=30.0, gt=0)
     seeds_path: str = "seeds"
     # Bodies above this get 413: a record is a few kilobytes; imports have their own limit.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

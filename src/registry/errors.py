@@ -10,7 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -90,6 +91,27 @@ class PreconditionRequired(RegistryError):
     title = "Precondition Required"
 
 
+class ServiceUnavailable(RegistryError):
+    """The server cannot answer now for its own reasons; the client should retry."""
+
+    status = 503
+    title = "Service Unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+def database_unavailable(exc: Exception) -> ServiceUnavailable:
+    """503 for a database that is down, locked past the busy timeout or out of connections."""
+    if isinstance(exc, PoolTimeout):
+        return ServiceUnavailable("every database connection is busy; retry shortly")
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    if "locked" in message or "busy" in message:
+        return ServiceUnavailable("the database is busy with other writes; retry shortly")
+    return ServiceUnavailable("the database is unreachable; retry shortly", retry_after=10)
+
+
 def problem_response(
     status: int,
     detail: str | None,
@@ -132,13 +154,27 @@ def _describe(err: Any) -> tuple[str, str]:
     return _loc_to_name(err.get("loc", ())), str(err.get("msg"))
 
 
+def _body_error(cause: BaseException) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the body is not valid UTF-8 (bad byte at position {cause.start}); send UTF-8 JSON"
+    if isinstance(cause, RecursionError):
+        return "the JSON is nested too deeply; records nest a few levels at most"
+    return "the body could not be read as JSON; send a JSON object"
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route takes at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    """Every method some route takes at this path, found by asking the router itself."""
+    methods = {
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    }
     if "GET" in methods:
         methods.add("HEAD")  # answered like GET by the caching middleware
     return sorted(methods)
@@ -168,6 +204,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI's "error parsing the body" for what its JSON decoding did not catch.
+            reason = _body_error(exc.__cause__)
+            return problem_response(
+                422,
+                f"Invalid input: /: {reason}",
+                instance=request.url.path,
+                invalid_params=[InvalidParam(name="/", reason=reason)],
+            )
         headers = dict(exc.headers) if exc.headers else {}
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request))
@@ -186,9 +231,19 @@ def install_error_handlers(app: FastAPI) -> None:
             409, "The write conflicts with a database constraint.", instance=request.url.path
         )
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        logger.warning("database unavailable on %s: %s", request.url.path, exc)
+        return await _registry_error(request, database_unavailable(exc))
+
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s", request.url.path)
+        # The server closes the connection after a 500; tell the client not to reuse it.
         return problem_response(
-            500, "The server failed to handle this request.", instance=request.url.path
+            500,
+            "The server failed to handle this request.",
+            instance=request.url.path,
+            headers={"Connection": "close"},
         )

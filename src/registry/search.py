@@ -6,7 +6,8 @@ of one character matches a unigram, a longer one must match all of its pairs, wh
 how two-character words such as 留守 or 欺凌 are found without a dictionary. Traditional
 characters are folded to simplified first (OpenCC), so 青睞 and 青睐 meet. Chinese tokens
 are written in ASCII (`u7559u5b88`), so neither backend's parser or locale can split them.
-Latin words are case-folded and match by prefix.
+Latin words are case-folded, marked with a leading `w` (so no query word can spell a
+Chinese token: `q=u5fc3` must not find 心) and match by prefix.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _RUN = re.compile(rf"([{_CJK}]+)|([^\W_]+)")
 _CONVERTER = opencc.OpenCC("t2s")
 
 MAX_QUERY_LENGTH = 200
+LATIN_MARK = "w"
 
 
 # The full-width punctuation of everyday Chinese text, replaced as NFKC would replace it,
@@ -74,7 +76,7 @@ def tokens(texts: Iterable[str | None]) -> str:
                 out += units
                 out += map(str.__add__, units, units[1:])
             else:
-                out.append(word)
+                out.append(LATIN_MARK + word)
     return " ".join(out)
 
 
@@ -95,7 +97,7 @@ def query_terms(q: str) -> list[Term]:
                 Term(_cjk_token(cjk[i : i + 2]), prefix=False) for i in range(len(cjk) - 1)
             )
         else:
-            terms.append(Term(word, prefix=True))
+            terms.append(Term(LATIN_MARK + word, prefix=True))
     return list(dict.fromkeys(terms))
 
 

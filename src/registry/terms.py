@@ -71,6 +71,16 @@ def create_term(
             f"{vocabulary.name} already has the code {data.code!r}",
             invalid_params=[InvalidParam(name="/code", reason="already exists")],
         )
+    # Deleted terms included: the unique index holds for them too.
+    twin = next((c for c in terms if c.casefold() == data.code.casefold()), None)
+    if twin is not None:
+        raise Conflict(
+            f"{vocabulary.name} already has the code {twin!r}, which differs from "
+            f"{data.code!r} only in case; use {twin!r} or a different code",
+            invalid_params=[
+                InvalidParam(name="/code", reason=f"differs only in case from {twin!r}")
+            ],
+        )
     position = session.scalar(
         select(func.coalesce(func.max(VocabularyTerm.position), -1) + 1).where(
             VocabularyTerm.vocabulary_id == vocabulary.id

@@ -21,10 +21,9 @@ from sqlalchemy.orm import Session
 
 from registry.entities import ENTITIES, Entity
 from registry.errors import Conflict, InvalidInput, InvalidParam
-from registry.models import Change, ProgramPartner, SearchDocument, Vocabulary, VocabularyTerm
+from registry.models import Change, ProgramPartner, SearchDocument, VocabularyTerm
 from registry.models.base import utcnow
 from registry.schemas.common import RecordRef, VocabRef
-from registry.schemas.vocabulary import VocabularyCreate
 from registry.search import tokens, zh_sort_key
 from registry.vocab import VocabIndex
 
@@ -364,84 +363,3 @@ def upsert(
             f"{entity.name} {getattr(data, entity.key)!r} is deleted; restore or purge it first"
         )
     return apply(session, entity, data, vocab, actor, obj)
-
-
-def upsert_vocabulary(
-    session: Session, data: VocabularyCreate, actor: str = "seed"
-) -> dict[Outcome, int]:
-    """Insert or update a vocabulary and its terms; terms absent from `data` are kept."""
-    counts: dict[Outcome, int] = {"created": 0, "updated": 0, "unchanged": 0}
-    vocabulary = session.scalar(select(Vocabulary).where(Vocabulary.name == data.vocabulary))
-    header = {"label_en": data.label_en, "label_zh": data.label_zh, "description": data.description}
-    if vocabulary is None:
-        vocabulary = Vocabulary(name=data.vocabulary, **header)
-        session.add(vocabulary)
-        session.flush()
-    elif any(getattr(vocabulary, k) != v for k, v in header.items()):
-        for k, v in header.items():
-            setattr(vocabulary, k, v)
-    existing = {
-        t.code: t
-        for t in session.scalars(
-            select(VocabularyTerm).where(VocabularyTerm.vocabulary_id == vocabulary.id)
-        )
-    }
-    codes = {t.code for t in data.terms} | set(existing)
-    errors = [
-        InvalidParam(name=f"/terms/{i}/parent", reason=f"unknown parent code {t.parent!r}")
-        for i, t in enumerate(data.terms)
-        if t.parent is not None and (t.parent not in codes or t.parent == t.code)
-    ]
-    if errors:
-        raise InvalidInput("; ".join(e.reason for e in errors), invalid_params=errors)
-    outcomes: dict[str, Outcome] = {}
-    by_id = {t.id: t.code for t in existing.values()}
-    before = {
-        code: {
-            "code": t.code,
-            "label_en": t.label_en,
-            "label_zh": t.label_zh,
-            "parent": by_id.get(t.parent_id) if t.parent_id else None,
-            "description": t.description,
-        }
-        for code, t in existing.items()
-    }
-    for position, term_in in enumerate(data.terms):
-        values: dict[str, Any] = {
-            "label_en": term_in.label_en,
-            "label_zh": term_in.label_zh,
-            "description": term_in.description,
-            "position": position,
-        }
-        term = existing.get(term_in.code)
-        if term is None:
-            term = VocabularyTerm(vocabulary_id=vocabulary.id, code=term_in.code, **values)
-            session.add(term)
-            existing[term_in.code] = term
-            outcomes[term_in.code] = "created"
-        elif any(getattr(term, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(term, k, v)
-            outcomes[term_in.code] = "updated"
-        else:
-            outcomes[term_in.code] = "unchanged"
-    session.flush()
-    for term_in in data.terms:
-        term = existing[term_in.code]
-        parent_id = existing[term_in.parent].id if term_in.parent else None
-        if term.parent_id != parent_id:
-            term.parent_id = parent_id
-            if outcomes[term_in.code] == "unchanged":
-                outcomes[term_in.code] = "updated"
-    session.flush()
-    for term_in in data.terms:
-        outcome = outcomes[term_in.code]
-        counts[outcome] += 1
-        if outcome != "unchanged":
-            after = term_in.model_dump(
-                include={"code", "label_en", "label_zh", "parent", "description"}
-            )
-            action = "create" if outcome == "created" else "update"
-            change = diff(before.get(term_in.code), after)
-            record_change(session, "vocabulary_term", existing[term_in.code], action, actor, change)
-    return counts

@@ -31,6 +31,7 @@ from registry.api.caching import ETagMiddleware
 from registry.api.deps import ReadCache
 from registry.api.matchindex import MatchIndex
 from registry.api.openapi import install_openapi
+from registry.api.writing import WriteGate
 from registry.config import Settings, get_settings
 from registry.db import make_engine, make_sessionmaker
 from registry.errors import install_error_handlers
@@ -47,7 +48,13 @@ Lists return `{items, total, limit, offset, next}`. Errors are RFC 9457
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    engine = make_engine(
+        settings.database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_s,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.write_gate = WriteGate(settings.write_queue_timeout_s)
     app.state.read_cache = ReadCache(
         indexes={
             "program": MatchIndex(

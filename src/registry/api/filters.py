@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import typing
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -62,8 +63,11 @@ class Param:
 
     def parameter(self) -> inspect.Parameter:
         extra = {"x-vocabulary": self.vocabulary} if self.vocabulary else None
+        description = self.description
+        if typing.get_origin(self.annotation) is list:
+            description += " Repeat the parameter for any of several values; none may be empty."
         query = Query(
-            description=self.description,
+            description=description,
             examples=self.examples,
             json_schema_extra=extra,
             ge=self.ge,
@@ -234,12 +238,15 @@ class RangeFilter(Filter):
             Param(
                 f"{self.name}_{end}",
                 kind,
-                f"{self.description}: {words}.",
+                f"{self.description}: {words}. {rule}",
                 [self.example],
                 ge=low,
                 le=high,
             )
-            for end, words in (("min", "at least"), ("max", "at most"))
+            for end, words, rule in (
+                ("min", "at least", f"Must not be greater than `{self.name}_max` (else 422)."),
+                ("max", "at most", f"Must not be less than `{self.name}_min` (else 422)."),
+            )
         ]
 
     def parse(self, raw: dict[str, Any], vocab: VocabIndex) -> tuple[Any, Any] | None:

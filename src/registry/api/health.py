@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from registry.api.deps import SessionDep
 from registry.api.openapi import problems
+from registry.errors import ServiceUnavailable
 
 router = APIRouter(tags=["health"])
 
@@ -21,10 +24,14 @@ class Health(BaseModel):
     )
 
 
-@router.get("/healthz", operation_id="healthz", response_model=Health, responses=problems(500))
+@router.get("/healthz", operation_id="healthz", response_model=Health, responses=problems(503))
 def healthz(request: Request, session: SessionDep) -> Health:
-    """Answers 200 when the API can reach its database."""
-    session.execute(text("SELECT 1"))
+    """Answers 200 when the API can reach its database, 503 with the reason when not."""
+    try:
+        session.execute(text("SELECT 1"))
+    except (OperationalError, PoolTimeout) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise ServiceUnavailable(f"the database is unreachable: {reason}", retry_after=10) from exc
     dialect = session.get_bind().dialect.name
     cache = getattr(request.app.state, "read_cache", None)
     indexes = {}

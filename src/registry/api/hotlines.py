@@ -24,8 +24,9 @@ from registry.api.writing import (
     IfMatch,
     commit,
     create_response,
-    expected_version,
+    if_match_tags,
     load,
+    matched_version,
     patch_fields,
 )
 from registry.entities import ENTITIES
@@ -145,8 +146,9 @@ def update_hotline(
     if_match: IfMatch = None,
 ) -> Response:
     """Change some fields of a hotline; needs its current ETag in If-Match."""
-    version = expected_version(if_match)
+    tags = if_match_tags(if_match)
     obj = load(ctx.session, ENTITY, ref)
+    version = matched_version(ctx, tags, obj, _read)
     services.update(
         ctx.session, ENTITY, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
     )
@@ -157,8 +159,9 @@ def update_hotline(
 @router.delete("/{ref}", operation_id="delete_hotline", status_code=204, responses=WRITE_ERRORS)
 def delete_hotline(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
     """Soft-delete a hotline: it leaves lists and details (410) until restored or purged."""
-    version = expected_version(if_match)
+    tags = if_match_tags(if_match)
     obj = load(ctx.session, ENTITY, ref)
+    version = matched_version(ctx, tags, obj, _read)
     services.soft_delete(ctx.session, ENTITY, obj, ctx.actor.name, version)
     commit(ctx)
     return Response(status_code=204)

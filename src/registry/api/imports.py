@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from registry.api.deps import reject_unknown_params
-from registry.api.writing import WRITE_ERRORS, AdminDep, WriteContext, commit
+from registry.api.writing import WRITE_ERRORS, WriteContext, admin, commit, write_context
+from registry.auth import Actor
 from registry.entities import Entity
 from registry.importing import RESOURCES, Importer, ImportReport, entity_for, import_failure, parse
 
@@ -35,7 +36,7 @@ Resource = Literal[tuple(RESOURCES)]  # type: ignore[valid-type]
     },
 )
 async def import_records(
-    ctx: AdminDep,
+    actor: Annotated[Actor, Depends(admin)],
     request: Request,
     entity: Annotated[Resource, Query(description="What the upload holds.")],  # type: ignore[valid-type]
     dry_run: Annotated[bool, Query(description="Report per row; write nothing.")] = False,
@@ -43,16 +44,25 @@ async def import_records(
     """Upsert by natural key, all or nothing, every change in history. A dry run reports
     what each row would do (created, updated, unchanged, or its errors) and writes nothing."""
     target = entity_for(entity)
+    # The whole upload first: a slow client must not hold the write lock while it sends.
     content = await request.body()
     content_type = request.headers.get("content-type", "")
-    # The database work is blocking: keep it off the event loop.
-    return await run_in_threadpool(_run, ctx, target, content, content_type, dry_run)
+    rows = await run_in_threadpool(parse, target, content, content_type)
+    async with request.app.state.write_gate.slot():
+        # The database work is blocking: keep it off the event loop.
+        return await run_in_threadpool(_run, request, actor, target, rows, dry_run)
 
 
 def _run(
-    ctx: WriteContext, target: Entity, content: bytes, content_type: str, dry_run: bool
+    request: Request, actor: Actor, target: Entity, rows: list[dict[str, Any]], dry_run: bool
 ) -> ImportReport:
-    rows = parse(target, content, content_type)
+    with write_context(request, actor) as ctx:
+        return _import(ctx, target, rows, dry_run)
+
+
+def _import(
+    ctx: WriteContext, target: Entity, rows: list[dict[str, Any]], dry_run: bool
+) -> ImportReport:
     report = Importer(ctx.session, target, ctx.actor.name).run(rows)
     report.dry_run = dry_run
     if report.counts["error"]:

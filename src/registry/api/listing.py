@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
+from sqlalchemy.types import TypeDecorator
 
 from registry import readers
 from registry.api.deps import ReadContext
@@ -100,13 +101,20 @@ def list_params(
     ] = DEFAULT_LIMIT,
     offset: Annotated[
         int | None,
-        Query(ge=0, le=1_000_000_000, description="Records to skip (page numbers); see `cursor`."),
+        Query(
+            ge=0,
+            le=1_000_000_000,
+            description="Records to skip (page numbers); see `cursor`. Not with `cursor` "
+            "(422 if both are given).",
+        ),
     ] = None,
     cursor: Annotated[
         str | None,
         Query(
             max_length=2000,
-            description="Opaque keyset cursor from a previous page's `next`; cheap at any depth.",
+            description="Opaque keyset cursor from a previous page's `next`; cheap at any depth. "
+            "Not with `offset` (422 if both are given); 422 `invalid cursor` for one this API "
+            "did not issue or one from another sort order.",
         ),
     ] = None,
     count: Annotated[
@@ -266,10 +274,40 @@ def decode_cursor(keys: list[SortKey], cursor: str) -> list[Any]:
         values = [_decode(v) for v in payload["v"]]
         signature = payload["s"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise _invalid("cursor", "not a cursor this API issued") from exc
+        raise _invalid("cursor", "invalid cursor: not one this API issued") from exc
     if signature != [("-" if k.desc else "") + k.name for k in keys] or len(values) != len(keys):
-        raise _invalid("cursor", "the cursor belongs to a different sort order")
+        raise _invalid("cursor", "invalid cursor: it belongs to a different sort order")
+    for key, value in zip(keys, values, strict=True):
+        if not _fits(key, value):
+            raise _invalid("cursor", f"invalid cursor: bad value for sort key {key.name!r}")
     return values
+
+
+_INT32 = 2**31 - 1
+
+
+def _fits(key: SortKey, value: Any) -> bool:
+    """A cursor value has the type of its sort key's column, so SQL can compare it."""
+    if value is None:
+        return key.name != "id"
+    column_type = key.expr.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    try:
+        expected = column_type.python_type
+    except NotImplementedError:
+        return False
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _INT32
+    if expected is datetime:
+        return isinstance(value, datetime) and value.tzinfo is not None
+    if expected is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    if expected is str:
+        return isinstance(value, str) and len(value) <= 2000 and "\x00" not in value
+    return isinstance(value, expected)
 
 
 # --- the query ---------------------------------------------------------------------------

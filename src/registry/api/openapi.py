@@ -25,11 +25,13 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "No record with that id or slug.",
         409: "Conflicts with existing records.",
         410: "The record was deleted.",
-        412: "If-Match does not match the record's current version.",
+        412: "If-Match names none of the record's current ETags: GET it again.",
         413: "The body is too large.",
         422: "A parameter or field is invalid or unknown.",
-        428: "If-Match is required.",
+        428: "If-Match is required: send the ETag from a GET of the record.",
         500: "Server error.",
+        503: "The database is unreachable, or busy with other writes: retry after "
+        "`Retry-After` seconds.",
     }
     return {
         status: {
@@ -41,8 +43,8 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-LIST_ERRORS = problems(422)
-DETAIL_ERRORS = problems(404, 410, 422)
+LIST_ERRORS = problems(422, 503)
+DETAIL_ERRORS = problems(404, 410, 422, 503)
 # List endpoints also stream exports.
 EXPORTABLE_LIST: dict[int | str, dict[str, Any]] = {
     200: {
@@ -108,6 +110,13 @@ def _annotate(
                 "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             }
     for param in operation.get("parameters", []):
+        if param["in"] == "header" and param["name"].lower() == "if-match":
+            # Optional to FastAPI, so that a missing header gets 428 rather than 422.
+            param["required"] = True
+            param["description"] = (
+                "The record's ETag from a GET. Required: without it 428; for a stale or "
+                "unknown tag 412. `*` matches any current version."
+            )
         schema = param.get("schema", {})
         vocabulary = _find(schema, "x-vocabulary")
         if vocabulary:

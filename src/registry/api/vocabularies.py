@@ -21,7 +21,8 @@ from registry.api.writing import (
     EditorDep,
     IfMatch,
     commit,
-    expected_version,
+    if_match_tags,
+    matched_version,
     patch_fields,
 )
 from registry.errors import Gone, NotFound
@@ -139,6 +140,10 @@ def _term_read(session: Session, term: VocabularyTerm, lang: str) -> TermRead:
     )
 
 
+def _term_view(ctx: ReadContext, term: VocabularyTerm) -> TermRead:
+    return _term_read(ctx.session, term, ctx.lang)
+
+
 @router.get(
     "/{name}/terms/{code}",
     operation_id="get_vocabulary_term",
@@ -183,8 +188,9 @@ def update_vocabulary_term(
     if_match: IfMatch = None,
 ) -> Response:
     """Change a code's labels, description or parent (the code itself is permanent)."""
-    version = expected_version(if_match)
+    tags = if_match_tags(if_match)
     term = _term(ctx.session, name, code)
+    version = matched_version(ctx, tags, term, _term_view)
     terms.update_term(
         ctx.session,
         _vocabulary(ctx.session, name),
@@ -208,8 +214,10 @@ def delete_vocabulary_term(
     ctx: AdminDep, name: Name, code: Code, if_match: IfMatch = None
 ) -> Response:
     """Retire a code no live record uses; old references still render it."""
-    version = expected_version(if_match)
-    terms.delete_term(ctx.session, _term(ctx.session, name, code), ctx.actor.name, version)
+    tags = if_match_tags(if_match)
+    term = _term(ctx.session, name, code)
+    version = matched_version(ctx, tags, term, _term_view)
+    terms.delete_term(ctx.session, term, ctx.actor.name, version)
     commit(ctx)
     return Response(status_code=204)
 

@@ -3,9 +3,13 @@ idempotency keys and the responses (Location, ETag)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import re
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 import orjson
@@ -30,6 +34,7 @@ from registry.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    ServiceUnavailable,
 )
 from registry.models import IdempotencyKey, Source
 from registry.vocab import VocabIndex
@@ -38,8 +43,8 @@ from registry.vocab import VocabIndex
 # in order and a feed reader polling by id never skips a late commit.
 WRITE_LOCK_KEY = 727_001
 
-WRITE_ERRORS = problems(400, 401, 403, 404, 409, 410, 412, 413, 422, 428)
-CREATE_ERRORS = problems(400, 401, 403, 404, 409, 413, 422)
+WRITE_ERRORS = problems(400, 401, 403, 404, 409, 410, 412, 413, 422, 428, 503)
+CREATE_ERRORS = problems(400, 401, 403, 404, 409, 413, 422, 503)
 
 # Declared as an OpenAPI security scheme, so clients and fuzzers know writes need a token;
 # auto_error is off so that a missing token gets our 401 problem, not FastAPI's 403.
@@ -73,7 +78,49 @@ class WriteContext(ReadContext):
     actor: Actor
 
 
-def _write_context(request: Request, actor: Actor) -> Iterator[WriteContext]:
+class WriteGate:
+    """Queues one process's writes on the event loop, before they take a thread or a
+    database connection.
+
+    Only one write per process at a time holds a connection and waits on the database's
+    own write lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock), so a burst can
+    neither exhaust the thread pool nor the connection pool: the rest wait here, where
+    waiting costs nothing. A write queued longer than `timeout` seconds gets 503.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        # asyncio locks belong to one event loop; test clients may run several.
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.setdefault(loop, asyncio.Lock())
+        try:
+            await asyncio.wait_for(lock.acquire(), self.timeout)
+        except TimeoutError as exc:
+            raise ServiceUnavailable(
+                f"writes have queued for more than {self.timeout:g} s; retry shortly",
+                retry_after=max(1, int(self.timeout // 4)),
+            ) from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+async def write_slot(request: Request) -> AsyncIterator[None]:
+    async with request.app.state.write_gate.slot():
+        yield
+
+
+@contextmanager
+def write_context(request: Request, actor: Actor) -> Iterator[WriteContext]:
+    """The write transaction: begun (and the database's write lock taken) on entry, rolled
+    back on exit unless the handler committed. Call it in a worker thread, in a slot."""
     session: Session = request.app.state.sessionmaker()
     try:
         session.connection(execution_options={"sqlite_immediate": True})
@@ -87,16 +134,21 @@ def _write_context(request: Request, actor: Actor) -> Iterator[WriteContext]:
         session.close()
 
 
+Slot = Annotated[None, Depends(write_slot)]
+
+
 def editor_context(
-    request: Request, actor: Annotated[Actor, Depends(editor)]
+    request: Request, actor: Annotated[Actor, Depends(editor)], _slot: Slot
 ) -> Iterator[WriteContext]:
-    yield from _write_context(request, actor)
+    with write_context(request, actor) as ctx:
+        yield ctx
 
 
 def admin_context(
-    request: Request, actor: Annotated[Actor, Depends(admin)]
+    request: Request, actor: Annotated[Actor, Depends(admin)], _slot: Slot
 ) -> Iterator[WriteContext]:
-    yield from _write_context(request, actor)
+    with write_context(request, actor) as ctx:
+        yield ctx
 
 
 EditorDep = Annotated[WriteContext, Depends(editor_context)]
@@ -114,16 +166,57 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def expected_version(if_match: str | None) -> int:
-    if not if_match:
-        raise PreconditionRequired("send If-Match with the record's ETag")
-    tag = if_match.strip()
-    if tag.startswith("W/"):
-        raise PreconditionFailed("If-Match needs the strong ETag of the record")
-    try:
-        return int(tag.strip('"').split("-", 1)[0])
-    except ValueError as exc:
-        raise PreconditionFailed("If-Match is not an ETag this API issued") from exc
+_ENTITY_TAG = re.compile(r'\s*(W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
+
+
+def if_match_tags(if_match: str | None) -> list[str] | None:
+    """The strong entity-tags of an If-Match header (RFC 9110 §13.1.1), or None for `*`.
+
+    428 without the header; 412 for a header that holds no strong tag, since a weak tag
+    never matches under the strong comparison If-Match uses.
+    """
+    if not if_match or not if_match.strip():
+        raise PreconditionRequired("send If-Match with the record's ETag from a GET")
+    value = if_match.strip()
+    if value == "*":
+        return None
+    tags: list[str] = []
+    position = 0
+    while position < len(value):
+        match = _ENTITY_TAG.match(value, position)
+        if match is None or match.end() == position:
+            raise PreconditionFailed(
+                'If-Match must be the record\'s ETag as sent, quotes included, e.g. "3-1a2b…"'
+            )
+        if match.group(1) is None:
+            tags.append(match.group(2))
+        position = match.end()
+    if not tags:
+        raise PreconditionFailed("If-Match needs the strong ETag of the record, not a weak one")
+    return tags
+
+
+def matched_version(
+    ctx: WriteContext,
+    tags: list[str] | None,
+    obj: Any,
+    read: Callable[[WriteContext, Any], BaseModel],
+) -> int:
+    """The record's version when If-Match names one of its current ETags (in either
+    language, as GET sends it); 412 otherwise."""
+    if tags is None:
+        return int(obj.version)
+    current = set()
+    for lang in ("en", "zh"):
+        vocab = ctx.vocab if lang == ctx.lang else VocabIndex.load(ctx.session, lang)
+        view = replace(ctx, vocab=vocab, lang=lang)
+        current.add(etag(obj.version, orjson.dumps(read(view, obj).model_dump(mode="json"))))
+    if current.isdisjoint(tags):
+        raise PreconditionFailed(
+            f"If-Match does not match the record's current ETag (it is at version "
+            f"{obj.version}); GET it again and send that ETag"
+        )
+    return int(obj.version)
 
 
 def load(session: Session, entity: Entity, ref: str, *, deleted: bool = False) -> Any:

@@ -1,6 +1,6 @@
 """All mapped models; importing this package registers every table on Base.metadata."""
 
-from registry.models.admin import ApiToken, Change, IdempotencyKey
+from registry.models.admin import ApiToken, Change, IdempotencyKey, SeedRecord
 from registry.models.base import Base
 from registry.models.figure import Figure
 from registry.models.hotline import Hotline, HotlineMetric
@@ -25,6 +25,7 @@ __all__ = [
     "Program",
     "ProgramPartner",
     "SearchDocument",
+    "SeedRecord",
     "ServiceStation",
     "Source",
     "Vocabulary",

@@ -64,3 +64,20 @@ class IdempotencyKey(Base):
     body: Mapped[str] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SeedRecord(Base):
+    """What `registry seed` last wrote for one seeded record, in its seed file's terms.
+
+    The base of a three-way merge: a field whose database value still equals it was not
+    edited since, so a changed seed file may update it; any other field was edited through
+    the API, an import or the CLI, and the seed keeps it.
+    """
+
+    __tablename__ = "seed_records"
+
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    record_id: Mapped[uuid.UUID]
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    seeded_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -9,6 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, RecordMixin
 
+# Codes are matched exactly, but two that differ only in case would mislead readers: a
+# unique index on (vocabulary_id, lower(code)). SQLAlchemy cannot reflect an expression
+# index on SQLite, so it lives in the migrations only and the drift check skips it.
+LOWER_CODE_INDEX = "uq_vocabulary_terms_vocabulary_id_lower_code"
+
 
 class Vocabulary(RecordMixin, Base):
     __tablename__ = "vocabularies"

@@ -52,10 +52,27 @@ def _not_future_date(value: date) -> date:
     return value
 
 
+def _not_uuid(value: str) -> str:
+    # Paths and references take a UUID or a slug, and a UUID is tried first.
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return value
+    raise ValueError(
+        "a slug may not read as a UUID (ids and slugs share paths and references); "
+        "use words, e.g. 'lianai-huxin'"
+    )
+
+
 Slug = Annotated[
     str,
     StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=120),
-    Field(examples=["lianai-huxin"]),
+    AfterValidator(_not_uuid),
+    Field(
+        examples=["lianai-huxin"],
+        description="Lower-case words joined by hyphens; never a string that reads as a UUID "
+        "(32 hex digits, hyphens aside).",
+    ),
 ]
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, min_length=1, max_length=64)]
 Ref = Annotated[

@@ -6,18 +6,27 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from registry import services, terms
 from registry.db import write_session
 from registry.entities import ENTITIES, Entity
-from registry.errors import InvalidInput
-from registry.schemas.vocabulary import VocabularyCreate
+from registry.errors import Conflict, InvalidInput, InvalidParam
+from registry.models import SeedRecord, Vocabulary, VocabularyTerm
+from registry.models.base import utcnow
+from registry.schemas.vocabulary import TermCreate, VocabularyCreate
+from registry.seeding import merge
 from registry.seeding.files import Row, SeedFileError, read_rows, read_vocabulary
 from registry.vocab import VocabIndex
-from registry.writes import upsert, upsert_vocabulary
+from registry.writes import apply, diff, find, record_change, to_create_dict
+
+# The author the loader writes history as; `base_from_history` looks for it.
+SEED_ACTOR = merge.SEED_ACTOR
 
 ENTITY_ORDER = [
     "source",
@@ -51,11 +60,35 @@ class SeedSet:
 
 @dataclass
 class Summary:
+    """Per entity: created, updated, kept (edited since the last seed; the edit stays),
+    unchanged; and every conflict and kept record, named."""
+
     counts: dict[str, Counter[str]] = field(default_factory=dict)
+    conflicts: list[merge.Conflict] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def add(self, entity: str, outcome: str, n: int = 1) -> None:
         self.counts.setdefault(entity, Counter())[outcome] += n
+
+    def keep(self, entity: str, key: str, why: str) -> None:
+        self.add(entity, "kept")
+        self.kept.append(f"{entity} {key!r}: {why}")
+
+    def record(self, entity: str, key: str, result: merge.Merge) -> None:
+        """Count one merged record; conflicts are counted as well as listed."""
+        if result.take:
+            self.add(entity, "updated")
+        elif result.kept or result.conflicts:
+            self.add(entity, "kept")
+        else:
+            self.add(entity, "unchanged")
+        if result.kept:
+            fields = ", ".join(result.kept)
+            self.kept.append(f"{entity} {key!r}: edited since the last seed ({fields}); kept")
+        if result.conflicts:
+            self.add(entity, "conflicts")
+            self.conflicts += result.conflicts
 
     @property
     def changed(self) -> bool:
@@ -141,19 +174,24 @@ def _check_unique(rows: list[Row], key: str, problems: list[str]) -> None:
 
 
 def write_seed_set(
-    session: Session, seeds: SeedSet, advance: Callable[[int], None] | None = None
+    session: Session,
+    seeds: SeedSet,
+    advance: Callable[[int], None] | None = None,
+    *,
+    force: bool = False,
 ) -> Summary:
-    """Upsert everything into `session`; raise SeedError (and write nothing) on any problem."""
+    """Merge everything into `session`; raise SeedError (and write nothing) on any problem.
+
+    Edits made since the last seed are kept (see `merge`); `force` writes the files' state.
+    """
     summary = Summary()
     problems: list[str] = []
     for header, vocabulary in seeds.vocabularies:
         try:
-            counts = upsert_vocabulary(session, vocabulary)
+            seed_vocabulary(session, vocabulary, summary, force=force)
         except InvalidInput as exc:
             problems += [f"{header.where(p.name)}: {p.reason}" for p in exc.invalid_params or []]
             continue
-        for outcome, n in counts.items():
-            summary.add("vocabulary_term", outcome, n)
         if advance:
             advance(len(vocabulary.terms))
     if problems:
@@ -163,19 +201,216 @@ def write_seed_set(
         entity: Entity = ENTITIES[name]
         for row, data in seeds.records.get(name, []):
             try:
-                _, outcome = upsert(session, entity, data, vocab)
-            except InvalidInput as exc:
-                problems += [f"{row.where(p.name)}: {p.reason}" for p in exc.invalid_params or []]
+                seed_record(session, entity, data, vocab, summary, force=force)
+            except (InvalidInput, Conflict) as exc:
+                params = exc.invalid_params or [InvalidParam(name="", reason=exc.detail)]
+                problems += [f"{row.where(p.name)}: {p.reason}" for p in params]
                 continue
             except SQLAlchemyError as exc:
                 reason = str(getattr(exc, "orig", None) or exc)
                 raise SeedError([f"{row.where()}: the database refused the row: {reason}"]) from exc
-            summary.add(name, outcome)
             if advance:
                 advance(1)
     if problems:
         raise SeedError(problems)
     return summary
+
+
+def seed_record(
+    session: Session,
+    entity: Entity,
+    data: BaseModel,
+    vocab: VocabIndex,
+    summary: Summary,
+    *,
+    force: bool = False,
+) -> None:
+    """Create, update or keep one record, merging the file with edits since the last seed."""
+    key = str(getattr(data, entity.key))
+    file = data.model_dump(mode="json")
+    saved = merge.state(session, entity.name, key)
+    obj = session.get(entity.model, saved.record_id) if saved else None
+    if obj is None:
+        obj = find(session, entity, key)
+        if obj is None and saved is not None and not force:
+            summary.keep(entity.name, key, "purged since the last seed; not recreated")
+            return
+    if obj is None:
+        obj, _ = apply(session, entity, data, vocab, SEED_ACTOR)
+        merge.remember(session, entity.name, key, obj.id, file, saved)
+        summary.add(entity.name, "created")
+        return
+    if obj.deleted_at is not None:
+        if not force:
+            summary.keep(entity.name, key, "deleted since the last seed; left deleted")
+            return
+        services.restore(session, entity, obj, SEED_ACTOR)
+    database = to_create_dict(session, entity, obj, vocab)
+    if saved is not None and saved.record_id == obj.id:
+        base: dict[str, Any] | None = saved.values
+    else:
+        base = merge.base_from_history(session, entity.name, obj.id, database)
+    if force:
+        result = merge.Merge(
+            take={k: v for k, v in file.items() if not merge.same(v, database.get(k))},
+            base=file,
+        )
+    else:
+        result = merge.merge(entity.name, key, file, database, base)
+    if result.take:
+        try:
+            combined = entity.create.model_validate({**database, **result.take})
+        except ValidationError as exc:
+            # The file's changes do not fit the edits kept beside them: keep the database.
+            reason = "; ".join(str(e["msg"]) for e in exc.errors())
+            for name in result.take:
+                result.conflicts.append(
+                    merge.Conflict(entity.name, key, name, file[name], database.get(name), reason)
+                )
+                result.base[name] = (base or {}).get(name, merge.UNSEEDED)
+            result.take = {}
+        else:
+            apply(session, entity, combined, vocab, SEED_ACTOR, obj)
+    summary.record(entity.name, key, result)
+    merge.remember(session, entity.name, key, obj.id, result.base, saved)
+
+
+def _term_values(term: TermCreate) -> dict[str, Any]:
+    return term.model_dump(mode="json", include={"code", "label_en", "label_zh", "parent"}) | {
+        "description": term.description
+    }
+
+
+def seed_vocabulary(
+    session: Session, data: VocabularyCreate, summary: Summary, *, force: bool = False
+) -> None:
+    """Insert a vocabulary and its terms, or merge them like records; terms absent from
+    `data` are kept."""
+    vocabulary = session.scalar(select(Vocabulary).where(Vocabulary.name == data.vocabulary))
+    header = {"label_en": data.label_en, "label_zh": data.label_zh, "description": data.description}
+    if vocabulary is None:
+        vocabulary = Vocabulary(name=data.vocabulary, **header)
+        session.add(vocabulary)
+        session.flush()
+    elif any(getattr(vocabulary, k) != v for k, v in header.items()):
+        for k, v in header.items():
+            setattr(vocabulary, k, v)
+    existing = {
+        t.code: t
+        for t in session.scalars(
+            select(VocabularyTerm).where(VocabularyTerm.vocabulary_id == vocabulary.id)
+        )
+    }
+    codes = {t.code for t in data.terms} | set(existing)
+    folded = {c.casefold(): c for c in existing}
+    errors = [
+        InvalidParam(name=f"/terms/{i}/parent", reason=f"unknown parent code {t.parent!r}")
+        for i, t in enumerate(data.terms)
+        if t.parent is not None and (t.parent not in codes or t.parent == t.code)
+    ] + [
+        InvalidParam(
+            name=f"/terms/{i}/code",
+            reason=f"differs only in case from the existing code {folded[t.code.casefold()]!r}",
+        )
+        for i, t in enumerate(data.terms)
+        if t.code not in existing and t.code.casefold() in folded
+    ]
+    if errors:
+        raise InvalidInput("; ".join(e.reason for e in errors), invalid_params=errors)
+    by_id = {t.id: t.code for t in existing.values()}
+    plans: list[_TermPlan] = []
+    for position, term_in in enumerate(data.terms):
+        plan = _TermPlan(
+            key=f"{data.vocabulary}/{term_in.code}",
+            file=_term_values(term_in),
+            term=existing.get(term_in.code),
+        )
+        plan.saved = merge.state(session, terms.ENTITY, plan.key)
+        if plan.term is None and plan.saved is not None and not force:
+            summary.keep(terms.ENTITY, plan.key, "purged since the last seed; not recreated")
+            continue
+        if plan.term is not None and plan.term.deleted_at is not None:
+            if not force:
+                summary.keep(terms.ENTITY, plan.key, "deleted since the last seed; left deleted")
+                continue
+            terms.restore_term(session, plan.term, SEED_ACTOR)
+        plans.append(plan)
+        if plan.term is None:
+            plan.term = VocabularyTerm(
+                vocabulary_id=vocabulary.id,
+                code=term_in.code,
+                label_en=term_in.label_en,
+                label_zh=term_in.label_zh,
+                description=term_in.description,
+                position=position,
+            )
+            session.add(plan.term)
+            existing[term_in.code] = plan.term
+            plan.result = merge.Merge(base=plan.file)
+            continue
+        plan.before = _stored_term(plan.term, by_id)
+        plan.term.position = position
+        if force:
+            plan.result = merge.Merge(
+                take={k: v for k, v in plan.file.items() if not merge.same(v, plan.before[k])},
+                base=plan.file,
+            )
+        else:
+            if plan.saved is not None and plan.saved.record_id == plan.term.id:
+                base: dict[str, Any] | None = plan.saved.values
+            else:
+                base = merge.base_from_history(session, terms.ENTITY, plan.term.id, plan.before)
+            plan.result = merge.merge(terms.ENTITY, plan.key, plan.file, plan.before, base)
+        for name, value in plan.result.take.items():
+            if name != "parent":
+                setattr(plan.term, name, value)
+    session.flush()
+    for plan in plans:
+        assert plan.term is not None
+        if plan.before is None:
+            parent = plan.file["parent"]
+        else:
+            parent = plan.result.take.get("parent", plan.before["parent"])
+        if parent is None:
+            plan.term.parent_id = None
+        elif parent in existing:  # not a parent the seed keeps purged
+            plan.term.parent_id = existing[parent].id
+    session.flush()
+    by_id = {t.id: t.code for t in existing.values()}
+    for plan in plans:
+        assert plan.term is not None
+        after = _stored_term(plan.term, by_id)
+        if plan.before is None:
+            summary.add(terms.ENTITY, "created")
+            record_change(session, terms.ENTITY, plan.term, "create", SEED_ACTOR, diff(None, after))
+        else:
+            if after != plan.before:
+                plan.term.updated_at = utcnow()
+                session.flush()
+                change = diff(plan.before, after)
+                record_change(session, terms.ENTITY, plan.term, "update", SEED_ACTOR, change)
+            summary.record(terms.ENTITY, plan.key, plan.result)
+        merge.remember(session, terms.ENTITY, plan.key, plan.term.id, plan.result.base, plan.saved)
+
+
+@dataclass
+class _TermPlan:
+    key: str
+    file: dict[str, Any]
+    term: VocabularyTerm | None
+    saved: SeedRecord | None = None
+    before: dict[str, Any] | None = None
+    result: merge.Merge = field(default_factory=merge.Merge)
+
+
+def _stored_term(term: VocabularyTerm, codes: dict[Any, str]) -> dict[str, Any]:
+    return {
+        "code": term.code,
+        "label_en": term.label_en,
+        "label_zh": term.label_zh,
+        "parent": codes.get(term.parent_id) if term.parent_id else None,
+        "description": term.description,
+    }
 
 
 def load_seeds(
@@ -185,17 +420,18 @@ def load_seeds(
     dry_run: bool = False,
     advance: Callable[[int], None] | None = None,
     seeds: SeedSet | None = None,
+    force: bool = False,
 ) -> Summary:
     """Validate `root`, then load it in one transaction (rolled back when `dry_run`)."""
     seeds = seeds or read_seed_set(root)
     if dry_run:
         session = factory()
         try:
-            summary = write_seed_set(session, seeds, advance)
+            summary = write_seed_set(session, seeds, advance, force=force)
         finally:
             session.rollback()
             session.close()
         summary.dry_run = True
         return summary
     with write_session(factory) as session:
-        return write_seed_set(session, seeds, advance)
+        return write_seed_set(session, seeds, advance, force=force)
