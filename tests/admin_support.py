@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -48,7 +49,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(url: str, workers: int) -> Iterator[str]:
+def serve(url: str, workers: int, *extra: str) -> Iterator[str]:
     """Run the API as users do (uvicorn, several worker processes) until the generator closes."""
     port = free_port()
     env = {**os.environ, "REGISTRY_DATABASE_URL": url}
@@ -56,9 +57,8 @@ def serve(url: str, workers: int) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "registry.api.app:create_app",
-            "--factory",
+            "registry",
+            "serve",
             "--host",
             "127.0.0.1",
             "--port",
@@ -67,6 +67,7 @@ def serve(url: str, workers: int) -> Iterator[str]:
             str(workers),
             "--log-level",
             "warning",
+            *extra,
         ],
         env=env,
     )
@@ -86,3 +87,19 @@ def serve(url: str, workers: int) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def cpu_burner() -> Iterator[None]:
+    """Keep every core busy with spinning processes while the block runs, as a loaded host
+    would be: what a test asserts inside must not depend on a quiet machine."""
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 2)
+    ]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()

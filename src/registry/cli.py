@@ -51,6 +51,9 @@ def serve(
             "ping before it is restarted. Raise it on a loaded host.",
         ),
     ] = 30,
+    log_level: Annotated[
+        str, typer.Option(help="uvicorn's log level: critical, error, warning, info, debug.")
+    ] = "info",
 ) -> None:
     """Serve the API with uvicorn."""
     import uvicorn
@@ -64,6 +67,7 @@ def serve(
         reload=reload,
         proxy_headers=True,
         timeout_worker_healthcheck=worker_healthcheck_timeout,
+        log_level=log_level,
     )
 
 

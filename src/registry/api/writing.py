@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from registry.api.deps import ReadContext, negotiate_lang
+from registry.api.deps import ReadCache, ReadContext, negotiate_lang
 from registry.api.openapi import problems
 from registry.api.resources import etag, record_response
 from registry.auth import Actor, authenticate
@@ -127,8 +127,16 @@ def write_context(request: Request, actor: Actor) -> Iterator[WriteContext]:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
         lang = negotiate_lang(None, request.headers.get("accept-language"))
-        sources = {s.id: s for s in session.scalars(select(Source))}
-        yield WriteContext(session, VocabIndex.load(session, lang), sources, lang, actor)
+        cache: ReadCache | None = getattr(request.app.state, "read_cache", None)
+        if cache is None:
+            sources = {s.id: s for s in session.scalars(select(Source))}
+            yield WriteContext(session, VocabIndex.load(session, lang), sources, lang, actor)
+        else:
+            # Read inside the write lock, so the cache's change head is the newest.
+            read = cache.read(session, lang)
+            yield WriteContext(
+                session, read.vocab, read.sources, lang, actor, head=read.head, cache=cache
+            )
     finally:
         session.rollback()  # a no-op after the handler's commit
         session.close()
@@ -206,17 +214,31 @@ def matched_version(
     language, as GET sends it); 412 otherwise."""
     if tags is None:
         return int(obj.version)
+    # Every current ETag starts with the version: a stale tag fails without rendering.
+    prefix = f'"{obj.version}-'
+    if not any(tag.startswith(prefix) for tag in tags):
+        raise _stale(obj)
     current = set()
+    cache: ReadCache | None = ctx.cache
     for lang in ("en", "zh"):
-        vocab = ctx.vocab if lang == ctx.lang else VocabIndex.load(ctx.session, lang)
+        if lang == ctx.lang:
+            vocab = ctx.vocab
+        elif cache is not None:
+            vocab = cache.read(ctx.session, lang).vocab
+        else:
+            vocab = VocabIndex.load(ctx.session, lang)
         view = replace(ctx, vocab=vocab, lang=lang)
         current.add(etag(obj.version, orjson.dumps(read(view, obj).model_dump(mode="json"))))
     if current.isdisjoint(tags):
-        raise PreconditionFailed(
-            f"If-Match does not match the record's current ETag (it is at version "
-            f"{obj.version}); GET it again and send that ETag"
-        )
+        raise _stale(obj)
     return int(obj.version)
+
+
+def _stale(obj: Any) -> PreconditionFailed:
+    return PreconditionFailed(
+        f"If-Match does not match the record's current ETag (it is at version "
+        f"{obj.version}); GET it again and send that ETag"
+    )
 
 
 def load(session: Session, entity: Entity, ref: str, *, deleted: bool = False) -> Any:
