@@ -93,12 +93,26 @@ def _json_rows(content: bytes) -> list[dict[str, Any]]:
     try:
         data = orjson.loads(content)
     except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"the body is not JSON: {exc}") from exc
+        raise _unreadable(content, exc) from exc
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise InvalidInput('send a JSON list of objects (or {"items": [...]})')
     return typing.cast(list[dict[str, Any]], data)
+
+
+def _unreadable(content: bytes, exc: orjson.JSONDecodeError) -> InvalidInput:
+    """The same reasons the API gives for a body it cannot read."""
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        reason = f"the body is not valid UTF-8 (bad byte at position {bad.start}); send UTF-8"
+    else:
+        if "depth limit" in exc.msg or "recursion" in exc.msg.lower():
+            reason = "the JSON is nested too deeply; records nest a few levels at most"
+        else:
+            reason = f"not valid JSON (at character {exc.pos}): {exc.msg}"
+    return InvalidInput(f"/: {reason}", invalid_params=[InvalidParam(name="/", reason=reason)])
 
 
 def _is_list(annotation: Any) -> bool:

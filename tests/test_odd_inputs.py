@@ -1,0 +1,288 @@
+"""Every odd input gets a clear problem+json answer, never a 500: the adversarial probes."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from registry.api.app import create_app
+from registry.config import Settings
+from registry.db import make_engine
+from registry.models import Vocabulary, VocabularyTerm
+from tests.admin_support import Tokens, seeded_database
+from tests.conftest import BACKEND, POSTGRES_URL, DatabaseFactory
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def site(databases: DatabaseFactory) -> Iterator[tuple[str, Tokens, TestClient]]:
+    url = databases.new()
+    tokens = seeded_database(url)
+    app = create_app(Settings(database_url=url, environment="test"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield url, tokens, client
+    app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def api(site: tuple[str, Tokens, TestClient]) -> TestClient:
+    return site[2]
+
+
+@pytest.fixture(scope="module")
+def tokens(site: tuple[str, Tokens, TestClient]) -> Tokens:
+    return site[1]
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+def _cursor(payload: Any) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+
+
+# --- cursors ------------------------------------------------------------------------------
+
+
+def test_the_forged_cursor_from_the_report_is_422(api: TestClient) -> None:
+    response = api.get(
+        "/api/v1/programs",
+        params={"cursor": "eyJzIjpbIm5hbWVfemgiLCJpZCJdLCJ2IjpbbnVsbCwibm9wZSJdfQ"},
+    )
+    body = problem(response, 422)
+    assert body["invalid-params"] == [
+        {"name": "cursor", "reason": "invalid cursor: bad value for sort key 'id'"}
+    ]
+
+
+VALUES: list[Any] = [
+    None,
+    "nope",
+    1,
+    2**40,
+    1.5,
+    True,
+    [],
+    {},
+    {"u": "zz"},
+    {"u": "2bc727d7-5d5f-4438-9ff0-392976875488"},
+    {"dt": "2020-01-01T00:00:00"},
+    {"dt": "2020-01-01T00:00:00+00:00"},
+    {"d": "2020-01-01"},
+    {"d": 5},
+]
+SORTS = [["name_zh", "id"], ["-established_year", "id"], ["updated_at", "id"], ["name_en", "id"]]
+
+
+def test_cursors_with_values_of_every_wrong_type_are_422_never_500(api: TestClient) -> None:
+    statuses: set[int] = set()
+    for keys, (a, b) in itertools.product(SORTS, itertools.product(VALUES, VALUES)):
+        params = {"cursor": _cursor({"s": keys, "v": [a, b]})}
+        if keys[0] != "name_zh":  # the default order
+            params["sort"] = keys[0]
+        response = api.get("/api/v1/programs", params=params)
+        statuses.add(response.status_code)
+        if response.status_code != 200:
+            assert problem(response, 422)["invalid-params"][0]["name"] == "cursor"
+    assert statuses == {200, 422}  # the well-typed forgeries page on; no 500
+
+
+def test_an_issued_cursor_still_pages(api: TestClient) -> None:
+    first = api.get("/api/v1/programs", params={"limit": 5, "sort": "-established_year"}).json()
+    second = api.get(first["next"])
+    assert second.status_code == 200
+    assert {p["id"] for p in first["items"]}.isdisjoint(p["id"] for p in second.json()["items"])
+
+
+# --- slugs that read as UUIDs ---------------------------------------------------------------
+
+
+def test_slugs_that_read_as_uuids_are_refused(api: TestClient, tokens: Tokens) -> None:
+    target = api.get("/api/v1/programs/lianai-huxin").json()["id"]
+    hexed = target.replace("-", "")
+    for slug in ("0123456789abcdef0123456789abcdef", hexed, target):
+        body = {
+            "slug": slug,
+            "name_zh": "测试",
+            "name_en": "Test",
+            "organization": "guangdong-rici-foundation",
+        }
+        response = api.post("/api/v1/programs", json=body, headers=tokens.headers())
+        params = problem(response, 422)["invalid-params"]
+        assert params[0]["name"] == "/slug"
+        assert "may not read as a UUID" in params[0]["reason"]
+    assert api.get(f"/api/v1/programs/{hexed}").json()["slug"] == "lianai-huxin"
+
+
+# --- If-Match -------------------------------------------------------------------------------
+
+
+def test_if_match_is_compared_as_a_whole_tag(api: TestClient, tokens: Tokens) -> None:
+    path = "/api/v1/figures/prevalence-depression-primary-school"
+    current = api.get(path)
+    tag = current.headers["etag"]
+    version = current.json()["version"]
+    value = current.json()["value"]
+
+    def patch(if_match: str) -> Any:
+        return api.patch(
+            path, json={"value": value}, headers=tokens.headers(**{"If-Match": if_match})
+        )
+
+    for forged in (f'"{version}-forged"', f"W/{tag}", f'"{version}-forged", "x"', "abc", '"'):
+        assert "ETag" in problem(patch(forged), 412)["detail"]
+    zh_tag = api.get(path, params={"lang": "zh"}).headers["etag"]
+    assert zh_tag != tag  # the body differs by language, and so does its tag
+    assert patch(f'"{version}-forged", {zh_tag}').status_code == 200  # one tag in a list
+    assert patch("*").status_code == 200
+    problem(api.patch(path, json={"value": value}, headers=tokens.headers()), 428)
+
+
+# --- methods and bodies ---------------------------------------------------------------------
+
+
+def test_405_carries_the_real_allow_header(api: TestClient) -> None:
+    response = api.delete("/api/v1/programs")
+    problem(response, 405)
+    assert response.headers["allow"] == "GET, HEAD, POST"
+    response = api.put("/api/v1/programs/lianai-huxin")
+    problem(response, 405)
+    assert response.headers["allow"] == "DELETE, GET, HEAD, PATCH"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b'{"slug": "\xff\xfe"}', "the body is not valid UTF-8 (bad byte at position 10)"),
+        (b"[" * 1200 + b"]" * 1200, "the JSON is nested too deeply"),
+        (b'{"a":' * 1100 + b"1" + b"}" * 1100, "the JSON is nested too deeply"),
+    ],
+)
+def test_unreadable_bodies_are_422_with_invalid_params(
+    api: TestClient, tokens: Tokens, content: bytes, reason: str
+) -> None:
+    headers = tokens.headers(**{"Content-Type": "application/json"})
+    for path in ("/api/v1/figures", "/api/v1/import?entity=figures"):
+        admin = tokens.headers("admin", **{"Content-Type": "application/json"})
+        response = api.post(path, content=content, headers=admin if "import" in path else headers)
+        params = problem(response, 422)["invalid-params"]
+        assert params[0]["name"] in ("/", "body")
+        assert params[0]["reason"].startswith(reason), params
+
+
+def test_a_500_asks_the_client_to_close_the_connection(site: tuple[str, Tokens, Any]) -> None:
+    app = create_app(Settings(database_url=site[0], environment="test"))
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    problem(response, 500)
+    assert response.headers["connection"] == "close"
+    assert "a bug" not in response.text
+
+
+# --- the database down ----------------------------------------------------------------------
+
+
+def _unreachable_url(tmp_path: Path) -> str:
+    if BACKEND == "postgresql":
+        return POSTGRES_URL.replace("127.0.0.1:5432", "127.0.0.1:1")
+    folder = tmp_path / "a-directory.db"  # SQLite cannot open a directory as its database
+    folder.mkdir()
+    return f"sqlite:///{folder}"
+
+
+def test_database_down_is_503_with_retry_after(tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=_unreachable_url(tmp_path), environment="test"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        health = client.get("/healthz")
+        body = problem(health, 503)
+        assert body["detail"].startswith("the database is unreachable: ")
+        assert health.headers["retry-after"] == "10"
+        for path in ("/api/v1/programs", "/api/v1/programs/lianai-huxin", "/api/v1/stats"):
+            response = client.get(path)
+            problem(response, 503)
+            assert int(response.headers["retry-after"]) > 0
+
+
+# --- search tokens and codes ----------------------------------------------------------------
+
+
+def test_internal_search_tokens_cannot_be_queried(api: TestClient) -> None:
+    assert api.get("/api/v1/programs", params={"q": "心"}).json()["total"] > 0
+    for q in ("u5fc3", "u5fc3u7406", "u5"):
+        matched = api.get("/api/v1/programs", params={"q": q}).json()
+        assert matched["total"] == 0, q
+    assert api.get("/api/v1/programs", params={"q": "counselling"}).json()["total"] > 0
+    assert api.get("/api/v1/programs", params={"q": "counsel"}).json()["total"] > 0
+
+
+def test_codes_differing_only_in_case_cannot_coexist(
+    site: tuple[str, Tokens, TestClient],
+) -> None:
+    url, tokens, api = site
+    body = {"code": "ONLINE", "label_en": "Online (shouting)", "label_zh": "线上"}
+    response = api.post("/api/v1/vocabularies/setting/terms", json=body, headers=tokens.headers())
+    params = problem(response, 409)["invalid-params"]
+    assert params == [{"name": "/code", "reason": "differs only in case from 'online'"}]
+    # The database holds the rule too, for any door that skipped the check.
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            vocabulary_id = conn.scalar(select(Vocabulary.id).where(Vocabulary.name == "setting"))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(
+                insert(VocabularyTerm).values(
+                    vocabulary_id=vocabulary_id,
+                    code="Online",
+                    label_en="x",
+                    label_zh="x",
+                    position=99,
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+# --- the contract states the rules ---------------------------------------------------------
+
+
+def test_openapi_states_what_the_server_enforces(api: TestClient) -> None:
+    spec = api.get("/openapi.json").json()
+    for path, method in (
+        ("/api/v1/programs/{ref}", "patch"),
+        ("/api/v1/programs/{ref}", "delete"),
+        ("/api/v1/vocabularies/{name}/terms/{code}", "patch"),
+    ):
+        operation = spec["paths"][path][method]
+        if_match = next(p for p in operation["parameters"] if p["name"].lower() == "if-match")
+        assert if_match["required"] is True
+        assert "428" in if_match["description"] and "412" in if_match["description"]
+        assert {"412", "428", "503"} <= set(operation["responses"])
+    params = {p["name"]: p for p in spec["paths"]["/api/v1/programs"]["get"]["parameters"]}
+    assert "Not with `cursor`" in params["offset"]["description"]
+    assert "Not with `offset`" in params["cursor"]["description"]
+    assert (
+        "Must not be greater than `established_year_max`"
+        in (params["established_year_min"]["description"])
+    )
+    assert "none may be empty" in params["target_group"]["description"]
+    assert "503" in spec["paths"]["/healthz"]["get"]["responses"]
