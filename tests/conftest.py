@@ -9,6 +9,7 @@ the PostgreSQL run locally but fails it when CI is set.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -67,6 +68,30 @@ class DatabaseFactory:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         self.created.append(name)
         return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    def clone(self, url: str) -> str:
+        """A new database with the contents of `url`, which nothing may be connected to."""
+        name = f"registry_test_{uuid.uuid4().hex[:12]}"
+        if self.admin is None:
+            source = Path(make_url(url).database or "")
+            target = self.tmp / (name + ".db")
+            shutil.copyfile(source, target)
+            return f"sqlite:///{target}"
+        template = make_url(url).database
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        self.created.append(name)
+        return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        """Remove one database now rather than at the end of the run."""
+        if self.admin is None:
+            Path(make_url(url).database or "").unlink(missing_ok=True)
+            return
+        name = make_url(url).database
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.created.remove(str(name))
 
     def drop_all(self) -> None:
         if self.admin is None:

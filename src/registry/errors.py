@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -165,16 +166,35 @@ def _body_error(cause: BaseException) -> str:
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[^}]+\}", template)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts) + "$")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route takes at this path, found by asking the router itself."""
-    methods = {
-        method
-        for method in _METHODS
-        if any(
-            route.matches({**request.scope, "method": method})[0] is Match.FULL
-            for route in request.app.router.routes
-        )
-    }
+    """The methods the resource at this path takes, as the OpenAPI document lists them.
+
+    Where two templates match (`/programs/facets` and `/programs/{ref}`), the one with
+    fewer parameters is the resource, as routing gives literal paths precedence.
+    """
+    paths: dict[str, Any] = request.app.openapi().get("paths", {})
+    matches = [
+        (template.count("{"), template)
+        for template in paths
+        if _template_regex(template).match(request.url.path)
+    ]
+    if matches:
+        operations = paths[min(matches)[1]]
+        methods = {m.upper() for m in operations if m.upper() in _METHODS}
+    else:  # a route outside the document: ask the router
+        methods = {
+            method
+            for method in _METHODS
+            if any(
+                route.matches({**request.scope, "method": method})[0] is Match.FULL
+                for route in request.app.router.routes
+            )
+        }
     if "GET" in methods:
         methods.add("HEAD")  # answered like GET by the caching middleware
     return sorted(methods)

@@ -26,7 +26,6 @@ from registry.api.writing import (
     IfMatch,
     commit,
     create_response,
-    if_match_tags,
     load,
     matched_version,
     patch_fields,
@@ -228,9 +227,8 @@ def update_hotline_metric(
     if_match: IfMatch = None,
 ) -> Response:
     """Change some fields of a hotline metric; needs its current ETag in If-Match."""
-    tags = if_match_tags(if_match)
     obj = load(ctx.session, ENTITY, ref)
-    version = matched_version(ctx, tags, obj, _read)
+    version = matched_version(ctx, if_match, obj, _read)
     services.update(
         ctx.session, ENTITY, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
     )
@@ -243,9 +241,8 @@ def update_hotline_metric(
 )
 def delete_hotline_metric(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
     """Soft-delete a hotline metric: it leaves lists and details (410) until restored or purged."""
-    tags = if_match_tags(if_match)
     obj = load(ctx.session, ENTITY, ref)
-    version = matched_version(ctx, tags, obj, _read)
+    version = matched_version(ctx, if_match, obj, _read)
     services.soft_delete(ctx.session, ENTITY, obj, ctx.actor.name, version)
     commit(ctx)
     return Response(status_code=204)

@@ -86,6 +86,7 @@ def install_openapi(app: FastAPI, lists: dict[str, tuple[FilterSet, type[BaseMod
                 _annotate(operation, vocab, lists.get(operation.get("operationId", "")))
                 _problem_content(operation)
         _enumerate_codes(schema.get("components", {}), vocab)
+        _link_lifecycles(schema)
         cache.update(state=tuple(state), schema=schema)
         app.openapi_schema = schema
         return schema
@@ -117,6 +118,7 @@ def _annotate(
                 "The record's ETag from a GET. Required: without it 428; for a stale or "
                 "unknown tag 412. `*` matches any current version."
             )
+            param["schema"] = {"type": "string", "minLength": 1, "title": "If-Match"}
         schema = param.get("schema", {})
         vocabulary = _find(schema, "x-vocabulary")
         if vocabulary:
@@ -134,6 +136,53 @@ def _annotate(
             names = ", ".join(listing[1].model_fields)
             param["description"] += f" Fields: {names}."
             schema["examples"] = [f"id,{listing[0].entity.key}"]
+
+
+# How a record's lifecycle operations follow one another, as OpenAPI links: the record's
+# key comes from the created record's body (or the request's path), If-Match from the ETag.
+_KEY_FROM_BODY = {"ref": "$response.body#/id"}
+_KEY_FROM_PATH = {"ref": "$request.path.ref"}
+_TERM_FROM_BODY = {"name": "$request.path.name", "code": "$response.body#/code"}
+_TERM_FROM_PATH = {"name": "$request.path.name", "code": "$request.path.code"}
+_ETAG = {"header.If-Match": "$response.header.ETag"}
+_FOLLOWS = {
+    ("create", "201"): ("get", "update", "delete", "history"),
+    ("get", "200"): ("update", "delete", "history"),
+    ("update", "200"): ("get", "update", "delete"),
+    ("delete", "204"): ("get", "restore", "purge", "history"),
+    ("restore", "200"): ("get", "update", "delete"),
+}
+
+
+def _lifecycle_id(step: str, entity: str) -> str:
+    return f"{entity}_history" if step == "history" else f"{step}_{entity}"
+
+
+def _link_lifecycles(schema: dict[str, Any]) -> None:
+    operations = {
+        op["operationId"]: op
+        for path in schema["paths"].values()
+        for op in path.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    for operation_id, operation in operations.items():
+        step, _, entity = operation_id.partition("_")
+        for (source, status), targets in _FOLLOWS.items():
+            response = operation.get("responses", {}).get(status)
+            if source != step or response is None:
+                continue
+            term = entity == "vocabulary_term"
+            if step == "create":
+                key = _TERM_FROM_BODY if term else _KEY_FROM_BODY
+            else:
+                key = _TERM_FROM_PATH if term else _KEY_FROM_PATH
+            links = response.setdefault("links", {})
+            for target in targets:
+                target_id = _lifecycle_id(target, entity)
+                if target_id not in operations:
+                    continue
+                etag = _ETAG if target in ("update", "delete") and status != "204" else {}
+                links[target_id] = {"operationId": target_id, "parameters": {**key, **etag}}
 
 
 def _problem_content(operation: dict[str, Any]) -> None:

@@ -28,7 +28,6 @@ from registry.api.writing import (
     WriteContext,
     commit,
     create_response,
-    if_match_tags,
     load,
     matched_version,
     patch_fields,
@@ -257,9 +256,8 @@ def update_organization(
     if_match: IfMatch = None,
 ) -> Response:
     """Change some fields of a organization; needs its current ETag in If-Match."""
-    tags = if_match_tags(if_match)
     obj = load(ctx.session, ENTITY, ref)
-    version = matched_version(ctx, tags, obj, _read)
+    version = matched_version(ctx, if_match, obj, _read)
     services.update(
         ctx.session, ENTITY, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
     )
@@ -272,9 +270,8 @@ def update_organization(
 )
 def delete_organization(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
     """Soft-delete a organization: it leaves lists and details (410) until restored or purged."""
-    tags = if_match_tags(if_match)
     obj = load(ctx.session, ENTITY, ref)
-    version = matched_version(ctx, tags, obj, _read)
+    version = matched_version(ctx, if_match, obj, _read)
     services.soft_delete(ctx.session, ENTITY, obj, ctx.actor.name, version)
     commit(ctx)
     return Response(status_code=204)

@@ -35,7 +35,6 @@ from registry.api.writing import (
     IfMatch,
     commit,
     create_response,
-    if_match_tags,
     load,
     matched_version,
     patch_fields,
@@ -256,9 +255,8 @@ def update_program(
     if_match: IfMatch = None,
 ) -> Response:
     """Change some fields of a program; needs its current ETag in If-Match."""
-    tags = if_match_tags(if_match)
     obj = load(ctx.session, ENTITY, ref)
-    version = matched_version(ctx, tags, obj, _read)
+    version = matched_version(ctx, if_match, obj, _read)
     services.update(
         ctx.session, ENTITY, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
     )
@@ -269,9 +267,8 @@ def update_program(
 @router.delete("/{ref}", operation_id="delete_program", status_code=204, responses=WRITE_ERRORS)
 def delete_program(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
     """Soft-delete a program: it leaves lists and details (410) until restored or purged."""
-    tags = if_match_tags(if_match)
     obj = load(ctx.session, ENTITY, ref)
-    version = matched_version(ctx, tags, obj, _read)
+    version = matched_version(ctx, if_match, obj, _read)
     services.soft_delete(ctx.session, ENTITY, obj, ctx.actor.name, version)
     commit(ctx)
     return Response(status_code=204)

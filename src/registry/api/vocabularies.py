@@ -21,7 +21,6 @@ from registry.api.writing import (
     EditorDep,
     IfMatch,
     commit,
-    if_match_tags,
     matched_version,
     patch_fields,
 )
@@ -188,9 +187,8 @@ def update_vocabulary_term(
     if_match: IfMatch = None,
 ) -> Response:
     """Change a code's labels, description or parent (the code itself is permanent)."""
-    tags = if_match_tags(if_match)
     term = _term(ctx.session, name, code)
-    version = matched_version(ctx, tags, term, _term_view)
+    version = matched_version(ctx, if_match, term, _term_view)
     terms.update_term(
         ctx.session,
         _vocabulary(ctx.session, name),
@@ -214,9 +212,8 @@ def delete_vocabulary_term(
     ctx: AdminDep, name: Name, code: Code, if_match: IfMatch = None
 ) -> Response:
     """Retire a code no live record uses; old references still render it."""
-    tags = if_match_tags(if_match)
     term = _term(ctx.session, name, code)
-    version = matched_version(ctx, tags, term, _term_view)
+    version = matched_version(ctx, if_match, term, _term_view)
     terms.delete_term(ctx.session, term, ctx.actor.name, version)
     commit(ctx)
     return Response(status_code=204)

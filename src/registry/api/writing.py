@@ -206,12 +206,14 @@ def if_match_tags(if_match: str | None) -> list[str] | None:
 
 def matched_version(
     ctx: WriteContext,
-    tags: list[str] | None,
+    if_match: str | None,
     obj: Any,
     read: Callable[[WriteContext, Any], BaseModel],
 ) -> int:
     """The record's version when If-Match names one of its current ETags (in either
-    language, as GET sends it); 412 otherwise."""
+    language, as GET sends it); 428 without the header, 412 otherwise. Called once the
+    record is found, so an unknown record is 404 whatever the header says."""
+    tags = if_match_tags(if_match)
     if tags is None:
         return int(obj.version)
     # Every current ETag starts with the version: a stale tag fails without rendering.
