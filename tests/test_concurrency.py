@@ -79,15 +79,13 @@ def test_read_modify_write_loses_no_update_on_a_busy_machine(
         _read_modify_write(*server)
 
 
+def _figure(slug: str, subject: str, value: int) -> dict[str, object]:
+    return {"slug": slug, "subject": subject, "label_en": slug, "value": value, "unit": "people"}
+
+
 def _burst(base: str, tokens: Tokens, subject: str) -> None:
     def create(i: int) -> httpx.Response:
-        body = {
-            "slug": f"{subject.replace('.', '-')}-{i}",
-            "subject": subject,
-            "label_en": f"Burst {i}",
-            "value": i,
-            "unit": "people",
-        }
+        body = _figure(f"{subject.replace('.', '-')}-{i}", subject, i)
         return httpx.post(
             f"{base}/api/v1/figures", json=body, headers=tokens.headers(), timeout=TIMEOUT
         )
@@ -113,13 +111,7 @@ def test_concurrent_writes_on_a_busy_machine_all_succeed(server: tuple[str, Toke
 
 def test_idempotency_key_holds_across_workers(server: tuple[str, Tokens]) -> None:
     base, tokens = server
-    body = {
-        "slug": "once-only",
-        "subject": "test.once",
-        "label_en": "Once",
-        "value": 1,
-        "unit": "people",
-    }
+    body = _figure("once-only", "test.once", 1)
     headers = tokens.headers(**{"Idempotency-Key": "concurrent-create"})
 
     def post(_: int) -> tuple[int, str]:
@@ -136,13 +128,7 @@ def test_idempotency_key_holds_across_workers(server: tuple[str, Tokens]) -> Non
 def test_slow_upload_does_not_hold_up_other_writes(server: tuple[str, Tokens]) -> None:
     """An import trickling in for 20 s: other writes go through while it is still sending."""
     base, tokens = server
-    record = {
-        "slug": "trickled-in",
-        "subject": "test.trickle",
-        "label_en": "Trickled",
-        "value": 7,
-        "unit": "people",
-    }
+    record = _figure("trickled-in", "test.trickle", 7)
     body = json.dumps([record]).encode()
     chunks = [body[i : i + max(1, len(body) // 20)] for i in range(0, len(body), len(body) // 20)]
     address = urlsplit(base)
@@ -174,7 +160,7 @@ def test_slow_upload_does_not_hold_up_other_writes(server: tuple[str, Tokens]) -
         for i in range(5):
             response = httpx.post(
                 f"{base}/api/v1/figures",
-                json={**record, "slug": f"beside-trickle-{i}", "label_en": f"Beside {i}"},
+                json=_figure(f"beside-trickle-{i}", "test.trickle", i),
                 headers=tokens.headers(),
                 timeout=TIMEOUT,
             )
