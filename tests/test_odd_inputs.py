@@ -75,30 +75,48 @@ VALUES: list[Any] = [
     "nope",
     1,
     2**40,
+    2**63,
     1.5,
     True,
     [],
+    [1],
     {},
     {"u": "zz"},
+    {"u": 123},
+    {"u": []},
     {"u": "2bc727d7-5d5f-4438-9ff0-392976875488"},
     {"dt": "2020-01-01T00:00:00"},
     {"dt": "2020-01-01T00:00:00+00:00"},
+    {"dt": "0001-01-01T00:00:00+14:00"},
+    {"dt": "9999-12-31T23:59:59-14:00"},
     {"d": "2020-01-01"},
     {"d": 5},
 ]
-SORTS = [["name_zh", "id"], ["-established_year", "id"], ["updated_at", "id"], ["name_en", "id"]]
+# (list, sort keys as the cursor names them, extra query): every sort key's column type.
+CURSORS = [
+    ("programs", ["name_zh", "id"], {}),
+    ("programs", ["-established_year", "id"], {"sort": "-established_year"}),
+    ("programs", ["updated_at", "id"], {"sort": "updated_at"}),
+    ("programs", ["name_en", "id"], {"sort": "name_en"}),
+    ("programs", ["relevance", "id"], {"q": "心理"}),
+    ("organizations", ["created_at", "id"], {"sort": "created_at"}),
+    ("figures", ["value", "id"], {"sort": "value"}),
+    ("figures", ["-year", "id"], {"sort": "-year"}),
+]
 
 
 def test_cursors_with_values_of_every_wrong_type_are_422_never_500(api: TestClient) -> None:
     statuses: set[int] = set()
-    for keys, (a, b) in itertools.product(SORTS, itertools.product(VALUES, VALUES)):
-        params = {"cursor": _cursor({"s": keys, "v": [a, b]})}
-        if keys[0] != "name_zh":  # the default order
-            params["sort"] = keys[0]
-        response = api.get("/api/v1/programs", params=params)
+    for (resource, keys, extra), (a, b) in itertools.product(
+        CURSORS, itertools.product(VALUES, VALUES[:3] + VALUES[10:14])
+    ):
+        params = {"cursor": _cursor({"s": keys, "v": [a, b]}), **extra}
+        response = api.get(f"/api/v1/{resource}", params=params)
         statuses.add(response.status_code)
         if response.status_code != 200:
             assert problem(response, 422)["invalid-params"][0]["name"] == "cursor"
+        elif keys[0] == "relevance":
+            assert a is None or (isinstance(a, int | float) and not isinstance(a, bool)), a
     assert statuses == {200, 422}  # the well-typed forgeries page on; no 500
 
 
@@ -286,3 +304,20 @@ def test_openapi_states_what_the_server_enforces(api: TestClient) -> None:
     )
     assert "none may be empty" in params["target_group"]["description"]
     assert "503" in spec["paths"]["/healthz"]["get"]["responses"]
+
+
+def test_a_database_never_migrated_is_503_not_healthy(fresh_url: str) -> None:
+    app = create_app(Settings(database_url=fresh_url, environment="test"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        body = problem(client.get("/healthz"), 503)
+        assert body["detail"].startswith("the database schema is at no revision")
+        assert "registry db upgrade" in body["detail"]
+        listed = problem(client.get("/api/v1/programs"), 503)
+        assert listed["detail"] == "the database is not migrated: run `registry db upgrade`"
+    app.state.engine.dispose()
+
+
+def test_healthz_names_the_migration(api: TestClient) -> None:
+    health = api.get("/healthz").json()
+    assert health["status"] == "ok"
+    assert health["migration"] == api.app.state.revisions[0]  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -103,11 +103,21 @@ class ServiceUnavailable(RegistryError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+def _unmigrated(exc: Exception) -> bool:
+    """A table the app needs is missing (SQLite says so in words, PostgreSQL by SQLSTATE)."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "42P01" or "no such table" in str(orig).lower()
+
+
 def database_unavailable(exc: Exception) -> ServiceUnavailable:
     """503 for a database that is down, locked past the busy timeout or out of connections."""
     if isinstance(exc, PoolTimeout):
         return ServiceUnavailable("every database connection is busy; retry shortly")
     message = str(getattr(exc, "orig", None) or exc).lower()
+    if _unmigrated(exc):
+        return ServiceUnavailable(
+            "the database is not migrated: run `registry db upgrade`", retry_after=30
+        )
     if "locked" in message or "busy" in message:
         return ServiceUnavailable("the database is busy with other writes; retry shortly")
     return ServiceUnavailable("the database is unreachable; retry shortly", retry_after=10)
@@ -256,6 +266,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
         logger.warning("database unavailable on %s: %s", request.url.path, exc)
         return await _registry_error(request, database_unavailable(exc))
+
+    @app.exception_handler(ProgrammingError)
+    async def _programming_error(request: Request, exc: ProgrammingError) -> JSONResponse:
+        if _unmigrated(exc):
+            return await _database_unavailable(request, exc)
+        return await _unhandled(request, exc)
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

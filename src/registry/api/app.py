@@ -35,6 +35,7 @@ from registry.api.writing import WriteGate
 from registry.config import Settings, get_settings
 from registry.db import make_engine, make_sessionmaker
 from registry.errors import install_error_handlers
+from registry.migrations import revisions
 from registry.models import Program
 
 DESCRIPTION = """\
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.write_gate = WriteGate(settings.write_queue_timeout_s)
+    app.state.revisions = revisions()
     app.state.read_cache = ReadCache(
         indexes={
             "program": MatchIndex(

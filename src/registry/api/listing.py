@@ -10,7 +10,7 @@ import typing
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -168,7 +168,7 @@ def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = Tru
             FTS_TABLE
         )  # FTS5 matches and ranks on the table itself
         match = f'entity : "{entity}" AND tokens : ({fts5_query(terms)})'
-        rank = [func.bm25(whole, 0.0, 1.0).label("rank")] if ranked else []
+        rank = [func.bm25(whole, 0.0, 1.0, type_=Double).label("rank")] if ranked else []
         return (
             select(doc.record_id, *rank)
             .select_from(fts)
@@ -250,12 +250,23 @@ def _encode(value: Any) -> Any:
 
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
-        if "u" in value:
-            return uuid.UUID(value["u"])
-        if "dt" in value:
-            return datetime.fromisoformat(value["dt"])
-        if "d" in value:
-            return date.fromisoformat(value["d"])
+        if len(value) != 1:
+            raise ValueError("bad value")
+        ((tag, raw),) = value.items()
+        if not isinstance(raw, str):
+            raise ValueError("bad value")
+        if tag == "u":
+            return uuid.UUID(raw)
+        if tag == "dt":
+            # Comparable in UTC: the column binds it so, and the edges of time overflow.
+            parsed = datetime.fromisoformat(raw)
+            if parsed.tzinfo is None:
+                raise ValueError("naive datetime")
+            return parsed.astimezone(UTC)
+        if tag == "d":
+            return date.fromisoformat(raw)
+        raise ValueError("bad value")
+    if isinstance(value, list):
         raise ValueError("bad value")
     return value
 
@@ -273,7 +284,7 @@ def decode_cursor(keys: list[SortKey], cursor: str) -> list[Any]:
         payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         values = [_decode(v) for v in payload["v"]]
         signature = payload["s"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:
         raise _invalid("cursor", "invalid cursor: not one this API issued") from exc
     if signature != [("-" if k.desc else "") + k.name for k in keys] or len(values) != len(keys):
         raise _invalid("cursor", "invalid cursor: it belongs to a different sort order")
@@ -284,6 +295,7 @@ def decode_cursor(keys: list[SortKey], cursor: str) -> list[Any]:
 
 
 _INT32 = 2**31 - 1
+_INT53 = 2**53  # floats hold integers exactly up to here
 
 
 def _fits(key: SortKey, value: Any) -> bool:
@@ -297,17 +309,20 @@ def _fits(key: SortKey, value: Any) -> bool:
         expected = column_type.python_type
     except NotImplementedError:
         return False
+    if isinstance(value, bool):
+        return expected is bool
     if expected is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        return isinstance(value, float) or (isinstance(value, int) and abs(value) <= _INT53)
     if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _INT32
+        return isinstance(value, int) and abs(value) <= _INT32
     if expected is datetime:
         return isinstance(value, datetime) and value.tzinfo is not None
     if expected is date:
         return isinstance(value, date) and not isinstance(value, datetime)
     if expected is str:
         return isinstance(value, str) and len(value) <= 2000 and "\x00" not in value
-    return isinstance(value, expected)
+    # A column of no known Python type takes no cursor value (fail closed).
+    return expected is not object and isinstance(value, expected)
 
 
 # --- the query ---------------------------------------------------------------------------
