@@ -12,26 +12,18 @@ from registry import readers, services
 from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, term_link
-from registry.api.history import history
+from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
-from registry.api.resources import get_one, record_response
+from registry.api.resources import get_one
 from registry.api.writing import (
     CREATE_ERRORS,
-    WRITE_ERRORS,
-    AdminDep,
     EditorDep,
     IdempotencyKeyHeader,
-    IfMatch,
-    commit,
     create_response,
-    load,
-    matched_version,
-    patch_fields,
 )
 from registry.entities import ENTITIES
 from registry.models import Policy, policy_terms
-from registry.schemas.common import ChangeRead
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 from registry.schemas.policy import PolicyCreate, PolicyRead, PolicyUpdate
 
@@ -167,64 +159,4 @@ def create_policy(
     )
 
 
-@router.patch(
-    "/{ref}", operation_id="update_policy", response_model=PolicyRead, responses=WRITE_ERRORS
-)
-def update_policy(
-    ctx: EditorDep,
-    ref: Ref,
-    body: PolicyUpdate,  # type: ignore[valid-type]
-    if_match: IfMatch = None,
-) -> Response:
-    """Change some fields of a policy; needs its current ETag in If-Match."""
-    obj = load(ctx.session, ENTITY, ref)
-    version = matched_version(ctx, if_match, obj, _read)
-    services.update(
-        ctx.session, ENTITY, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
-    )
-    commit(ctx)
-    return record_response(_read(ctx, obj), obj.version)
-
-
-@router.delete("/{ref}", operation_id="delete_policy", status_code=204, responses=WRITE_ERRORS)
-def delete_policy(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
-    """Soft-delete a policy: it leaves lists and details (410) until restored or purged."""
-    obj = load(ctx.session, ENTITY, ref)
-    version = matched_version(ctx, if_match, obj, _read)
-    services.soft_delete(ctx.session, ENTITY, obj, ctx.actor.name, version)
-    commit(ctx)
-    return Response(status_code=204)
-
-
-@router.post(
-    "/{ref}/restore",
-    operation_id="restore_policy",
-    response_model=PolicyRead,
-    responses=WRITE_ERRORS,
-)
-def restore_policy(ctx: AdminDep, ref: Ref) -> Response:
-    """Bring a soft-deleted policy back."""
-    obj = load(ctx.session, ENTITY, ref, deleted=True)
-    services.restore(ctx.session, ENTITY, obj, ctx.actor.name)
-    commit(ctx)
-    return record_response(_read(ctx, obj), obj.version)
-
-
-@router.post("/{ref}/purge", operation_id="purge_policy", status_code=204, responses=WRITE_ERRORS)
-def purge_policy(ctx: AdminDep, ref: Ref) -> Response:
-    """Remove a soft-deleted policy for good. Its history stays."""
-    obj = load(ctx.session, ENTITY, ref, deleted=True)
-    services.purge(ctx.session, ENTITY, obj, ctx.vocab, ctx.actor.name)
-    commit(ctx)
-    return Response(status_code=204)
-
-
-@router.get(
-    "/{ref}/history",
-    operation_id="policy_history",
-    response_model=list[ChangeRead],
-    responses=DETAIL_ERRORS,
-)
-def policy_history(ctx: ReadDep, ref: Ref) -> list[ChangeRead]:
-    """Every version of the policy: who changed what, and when. Deleted records too."""
-    return history(ctx.session, ENTITY, ref)
+add_lifecycle_routes(router, ENTITY, "policy", _read, PolicyRead, PolicyUpdate)

@@ -22,26 +22,19 @@ from registry.api.filters import (
     term_link,
     union_pairs,
 )
-from registry.api.history import history
+from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
-from registry.api.resources import get_one, record_response
+from registry.api.resources import get_one
 from registry.api.writing import (
     CREATE_ERRORS,
-    WRITE_ERRORS,
-    AdminDep,
     EditorDep,
     IdempotencyKeyHeader,
-    IfMatch,
-    commit,
     create_response,
-    load,
-    matched_version,
-    patch_fields,
 )
 from registry.entities import ENTITIES
 from registry.models import Organization, Program, program_terms
-from registry.schemas.common import ChangeRead, OrganizationSummary
+from registry.schemas.common import OrganizationSummary
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 from registry.schemas.organization import OrganizationRead
 from registry.schemas.program import ProgramCreate, ProgramRead, ProgramUpdate
@@ -245,64 +238,4 @@ def create_program(
     )
 
 
-@router.patch(
-    "/{ref}", operation_id="update_program", response_model=ProgramRead, responses=WRITE_ERRORS
-)
-def update_program(
-    ctx: EditorDep,
-    ref: Ref,
-    body: ProgramUpdate,  # type: ignore[valid-type]
-    if_match: IfMatch = None,
-) -> Response:
-    """Change some fields of a program; needs its current ETag in If-Match."""
-    obj = load(ctx.session, ENTITY, ref)
-    version = matched_version(ctx, if_match, obj, _read)
-    services.update(
-        ctx.session, ENTITY, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
-    )
-    commit(ctx)
-    return record_response(_read(ctx, obj), obj.version)
-
-
-@router.delete("/{ref}", operation_id="delete_program", status_code=204, responses=WRITE_ERRORS)
-def delete_program(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
-    """Soft-delete a program: it leaves lists and details (410) until restored or purged."""
-    obj = load(ctx.session, ENTITY, ref)
-    version = matched_version(ctx, if_match, obj, _read)
-    services.soft_delete(ctx.session, ENTITY, obj, ctx.actor.name, version)
-    commit(ctx)
-    return Response(status_code=204)
-
-
-@router.post(
-    "/{ref}/restore",
-    operation_id="restore_program",
-    response_model=ProgramRead,
-    responses=WRITE_ERRORS,
-)
-def restore_program(ctx: AdminDep, ref: Ref) -> Response:
-    """Bring a soft-deleted program back."""
-    obj = load(ctx.session, ENTITY, ref, deleted=True)
-    services.restore(ctx.session, ENTITY, obj, ctx.actor.name)
-    commit(ctx)
-    return record_response(_read(ctx, obj), obj.version)
-
-
-@router.post("/{ref}/purge", operation_id="purge_program", status_code=204, responses=WRITE_ERRORS)
-def purge_program(ctx: AdminDep, ref: Ref) -> Response:
-    """Remove a soft-deleted program for good. Its history stays."""
-    obj = load(ctx.session, ENTITY, ref, deleted=True)
-    services.purge(ctx.session, ENTITY, obj, ctx.vocab, ctx.actor.name)
-    commit(ctx)
-    return Response(status_code=204)
-
-
-@router.get(
-    "/{ref}/history",
-    operation_id="program_history",
-    response_model=list[ChangeRead],
-    responses=DETAIL_ERRORS,
-)
-def program_history(ctx: ReadDep, ref: Ref) -> list[ChangeRead]:
-    """Every version of the program: who changed what, and when. Deleted records too."""
-    return history(ctx.session, ENTITY, ref)
+add_lifecycle_routes(router, ENTITY, "program", _read, ProgramRead, ProgramUpdate)

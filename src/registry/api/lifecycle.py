@@ -1,0 +1,155 @@
+"""The lifecycle routes every record shares: PATCH, DELETE, restore, purge and history.
+
+They are the same for every resource but for the entity, its read schema and its update
+schema, so one helper registers them; list, detail and create stay explicit per router.
+No `from __future__ import annotations` here: FastAPI reads the handlers' annotations,
+which name the update schema passed in.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from registry import services
+from registry.api.deps import ReadContext, ReadDep
+from registry.api.history import history
+from registry.api.openapi import DETAIL_ERRORS
+from registry.api.resources import record_response
+from registry.api.writing import (
+    WRITE_ERRORS,
+    AdminDep,
+    EditorDep,
+    IfMatch,
+    commit,
+    load,
+    matched_version,
+    patch_fields,
+)
+from registry.entities import Entity
+from registry.schemas.common import ChangeRead
+
+Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+Reader = Callable[[ReadContext, Any], BaseModel]
+
+
+def add_lifecycle_routes(
+    router: APIRouter,
+    entity: Entity,
+    noun: str,
+    read: Reader,
+    read_model: type[BaseModel],
+    update_model: type[BaseModel],
+) -> None:
+    """Register the five lifecycle routes of `entity` on `router` (after its detail route,
+    so `/{ref}` paths keep their order). `noun` names the record in the docs."""
+    article = "an" if noun[0] in "aeiou" else "a"
+    name = entity.name
+
+    def update(
+        ctx: EditorDep,
+        ref: Ref,
+        body: update_model,  # type: ignore[valid-type]
+        if_match: IfMatch = None,
+    ) -> Response:
+        obj = load(ctx.session, entity, ref)
+        version = matched_version(ctx, if_match, obj, read)
+        services.update(
+            ctx.session, entity, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
+        )
+        commit(ctx)
+        return record_response(read(ctx, obj), obj.version)
+
+    def delete(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
+        obj = load(ctx.session, entity, ref)
+        version = matched_version(ctx, if_match, obj, read)
+        services.soft_delete(ctx.session, entity, obj, ctx.actor.name, version)
+        commit(ctx)
+        return Response(status_code=204)
+
+    def restore(ctx: AdminDep, ref: Ref) -> Response:
+        obj = load(ctx.session, entity, ref, deleted=True)
+        services.restore(ctx.session, entity, obj, ctx.actor.name)
+        commit(ctx)
+        return record_response(read(ctx, obj), obj.version)
+
+    def purge(ctx: AdminDep, ref: Ref) -> Response:
+        obj = load(ctx.session, entity, ref, deleted=True)
+        services.purge(ctx.session, entity, obj, ctx.vocab, ctx.actor.name)
+        commit(ctx)
+        return Response(status_code=204)
+
+    def versions(ctx: ReadDep, ref: Ref) -> list[ChangeRead]:
+        return history(ctx.session, entity, ref)
+
+    routes: list[tuple[str, str, Callable[..., Any], str, dict[str, Any]]] = [
+        (
+            "PATCH",
+            "/{ref}",
+            update,
+            f"update_{name}",
+            {
+                "description": f"Change some fields of {article} {noun}; needs its current "
+                "ETag in If-Match.",
+                "response_model": read_model,
+                "responses": WRITE_ERRORS,
+            },
+        ),
+        (
+            "DELETE",
+            "/{ref}",
+            delete,
+            f"delete_{name}",
+            {
+                "description": f"Soft-delete {article} {noun}: it leaves lists and details "
+                "(410) until restored or purged.",
+                "status_code": 204,
+                "responses": WRITE_ERRORS,
+            },
+        ),
+        (
+            "POST",
+            "/{ref}/restore",
+            restore,
+            f"restore_{name}",
+            {
+                "description": f"Bring a soft-deleted {noun} back.",
+                "response_model": read_model,
+                "responses": WRITE_ERRORS,
+            },
+        ),
+        (
+            "POST",
+            "/{ref}/purge",
+            purge,
+            f"purge_{name}",
+            {
+                "description": f"Remove a soft-deleted {noun} for good. Its history stays.",
+                "status_code": 204,
+                "responses": WRITE_ERRORS,
+            },
+        ),
+        (
+            "GET",
+            "/{ref}/history",
+            versions,
+            f"{name}_history",
+            {
+                "description": f"Every version of the {noun}: who changed what, and when. "
+                "Deleted records too.",
+                "response_model": list[ChangeRead],
+                "responses": DETAIL_ERRORS,
+            },
+        ),
+    ]
+    for method, path, endpoint, operation_id, options in routes:
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            operation_id=operation_id,
+            name=operation_id,
+            **options,
+        )
