@@ -11,9 +11,9 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from registry.api.app import create_app
-from registry.api.listing import search_subquery
 from registry.config import Settings
 from registry.db import make_engine
+from registry.lists.fulltext import search_subquery
 from registry.models import Organization, Program, SearchDocument
 from registry.search import tokens
 from tests.conftest import SEEDS, DatabaseFactory, migrate

@@ -51,6 +51,13 @@ class RegistryError(Exception):
         self.invalid_params = invalid_params
 
 
+def invalid_param(name: str, reason: str) -> InvalidInput:
+    """422 for one bad query parameter (or field), named in `invalid-params`."""
+    return InvalidInput(
+        f"{name}: {reason}", invalid_params=[InvalidParam(name=name, reason=reason)]
+    )
+
+
 class NotFound(RegistryError):
     status = 404
     title = "Not Found"

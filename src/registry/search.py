@@ -27,6 +27,7 @@ _CONVERTER = opencc.OpenCC("t2s")
 
 MAX_QUERY_LENGTH = 200
 LATIN_MARK = "w"
+NOTHING_SEARCHABLE = "nothing searchable: give letters, digits or Chinese characters"
 
 
 # The full-width punctuation of everyday Chinese text, replaced as NFKC would replace it,

@@ -25,16 +25,10 @@ from sqlalchemy.orm import Session
 
 from registry.api.deps import ReadDep
 from registry.entities import Entity
-from registry.errors import InvalidInput, InvalidParam
+from registry.errors import invalid_param
 from registry.vocab import VocabIndex
 
 Pairs = Callable[[], Select[Any]]  # (owner_id, key) rows: one per record and value
-
-
-def _invalid(name: str, reason: str) -> InvalidInput:
-    return InvalidInput(
-        f"{name}: {reason}", invalid_params=[InvalidParam(name=name, reason=reason)]
-    )
 
 
 # Years every backend's integer columns can compare against.
@@ -134,7 +128,9 @@ class TermFilter(Filter):
         for code in codes:
             term = vocab.get(self.vocabulary, code)
             if term is None:
-                raise _invalid(self.name, f"unknown code {code!r} in vocabulary {self.vocabulary}")
+                raise invalid_param(
+                    self.name, f"unknown code {code!r} in vocabulary {self.vocabulary}"
+                )
             ids.append(term.id)
             if self.hierarchical:
                 ids += [t.id for t in vocab.descendants(term)]
@@ -254,7 +250,7 @@ class RangeFilter(Filter):
         if low is None and high is None:
             return None
         if low is not None and high is not None and low > high:
-            raise _invalid(f"{self.name}_min", f"greater than {self.name}_max")
+            raise invalid_param(f"{self.name}_min", f"greater than {self.name}_max")
         return low, high
 
     def condition(self, value: tuple[Any, Any]) -> ColumnElement[bool]:
@@ -304,7 +300,7 @@ class FilterSet:
         def parse_filters(ctx: ReadDep, **raw: Any) -> FilterValues:
             for name, given in raw.items():
                 if isinstance(given, list) and any(v == "" for v in given):
-                    raise _invalid(name, "empty value")
+                    raise invalid_param(name, "empty value")
             values = {}
             for f in filters:
                 value = f.parse(raw, ctx.vocab)

@@ -17,9 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.api.deps import ReadDep, reject_unknown_params
-from registry.api.listing import EXPORT_BATCH, NDJSON_TYPE
 from registry.api.openapi import problems
-from registry.errors import Gone, InvalidInput, InvalidParam, NotFound
+from registry.errors import Gone, NotFound, invalid_param
 from registry.hsds import HSDS_PROFILE, HSDS_VERSION, queries
 from registry.hsds.mapping import Context
 from registry.hsds.queries import Filters, KeyQuery
@@ -37,6 +36,7 @@ from registry.hsds.schemas import (
     HsdsTaxonomyTerm,
     HsdsTaxonomyTermPage,
 )
+from registry.lists.exports import EXPORT_BATCH, NDJSON_TYPE
 from registry.models import Organization, ServiceStation, Vocabulary, VocabularyTerm
 from registry.search import MAX_QUERY_LENGTH
 
@@ -54,12 +54,6 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     **problems(422),
 }
 DETAIL_RESPONSES = problems(404, 410, 422)
-
-
-def _invalid(name: str, reason: str) -> InvalidInput:
-    return InvalidInput(
-        f"{name}: {reason}", invalid_params=[InvalidParam(name=name, reason=reason)]
-    )
 
 
 # --- parameters -----------------------------------------------------------------------------
@@ -139,7 +133,9 @@ def paging(
     if ndjson:
         for name in ("page", "per_page"):
             if name in request.query_params:
-                raise _invalid(name, "ndjson streams every matching item; drop page and per_page")
+                raise invalid_param(
+                    name, "ndjson streams every matching item; drop page and per_page"
+                )
     return Paging(page, per_page, ndjson)
 
 

@@ -1,16 +1,13 @@
-"""The list machinery every resource shares: search, sort, keyset and offset paging,
-counting, sparse fields and streamed CSV/NDJSON exports."""
+"""A resource's list endpoint: its query parameters, the query, counting, the page (off the
+match index where it can), sparse fields and streamed exports. The generic pieces under it
+are in `registry.lists`."""
 
 from __future__ import annotations
 
-import base64
-import csv
-import io
 import typing
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -19,47 +16,31 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 from pyroaring import BitMap
 from sqlalchemy import (
-    ColumnElement,
-    Double,
     Select,
-    and_,
-    cast,
-    column,
-    false,
     func,
-    literal_column,
-    or_,
     select,
-    table,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
-from sqlalchemy.types import TypeDecorator
 
 from registry import readers
 from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet, FilterValues
 from registry.api.matchindex import FETCH_LIMIT, MatchIndex, State, rowid
 from registry.auth import authenticate
-from registry.errors import InvalidInput, InvalidParam
-from registry.models import SearchDocument, Source
-from registry.models.search import FTS_TABLE
-from registry.search import MAX_QUERY_LENGTH, fts5_query, query_terms, snippet, tsquery
+from registry.errors import invalid_param
+from registry.lists import exports
+from registry.lists.exports import EXPORT_BATCH, NDJSON_TYPE
+from registry.lists.fulltext import search_subquery
+from registry.lists.keyset import SortKey, after, decode_cursor, encode_cursor, order_by, parse_sort
+from registry.models import Source
+from registry.search import MAX_QUERY_LENGTH, snippet
 from registry.vocab import VocabIndex
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-EXPORT_BATCH = 1000
-CSV_TYPE = "text/csv; charset=utf-8"
-NDJSON_TYPE = "application/x-ndjson"
 
 Reader = Callable[[Any, VocabIndex, dict[uuid.UUID, Source]], BaseModel]
-
-
-def _invalid(name: str, reason: str) -> InvalidInput:
-    return InvalidInput(
-        f"{name}: {reason}", invalid_params=[InvalidParam(name=name, reason=reason)]
-    )
 
 
 @dataclass
@@ -143,186 +124,8 @@ def list_params(
     ] = "exclude",
 ) -> ListParams:
     if offset is not None and cursor is not None:
-        raise _invalid("cursor", "use either offset or cursor, not both")
+        raise invalid_param("cursor", "use either offset or cursor, not both")
     return ListParams(q, sort, limit, offset, cursor, count, fields, format, deleted)
-
-
-# --- search -----------------------------------------------------------------------------
-
-
-def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = True) -> Subquery:
-    """(record_id, rank) of the records matching `q`; lower rank is more relevant.
-
-    Unranked, it is (record_id) alone: matching without scoring every match.
-
-    `entity` is an Entity.search_key. On SQLite the entity is matched inside the FTS query
-    only, so the planner drives the join from the full-text index outwards.
-    """
-    terms = query_terms(q)
-    if not terms:
-        raise _invalid("q", "nothing searchable: give letters, digits or Chinese characters")
-    doc = SearchDocument
-    if session.get_bind().dialect.name == "sqlite":
-        fts = table(FTS_TABLE, column("rowid"))
-        whole: ColumnElement[Any] = literal_column(
-            FTS_TABLE
-        )  # FTS5 matches and ranks on the table itself
-        match = f'entity : "{entity}" AND tokens : ({fts5_query(terms)})'
-        rank = [func.bm25(whole, 0.0, 1.0, type_=Double).label("rank")] if ranked else []
-        return (
-            select(doc.record_id, *rank)
-            .select_from(fts)
-            .join(doc, doc.id == fts.c.rowid)
-            .where(whole.op("MATCH")(match))
-            .subquery("search")
-        )
-    config: ColumnElement[Any] = literal_column("'simple'::regconfig")
-    vector = func.to_tsvector(config, doc.tokens)
-    query = func.to_tsquery(config, tsquery(terms))
-    # ts_rank is a real; as a double it survives the trip through a cursor exactly.
-    scored = [cast(-func.ts_rank(vector, query), Double).label("rank")] if ranked else []
-    return (
-        select(doc.record_id, *scored)
-        .where(vector.op("@@")(query), doc.entity == entity)
-        .subquery("search")
-    )
-
-
-# --- sorting and keyset cursors ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SortKey:
-    name: str
-    expr: Any
-    desc: bool
-
-
-def parse_sort(fs: FilterSet, sort: str | None, search: Subquery | None) -> list[SortKey]:
-    names = sort.split(",") if sort else None
-    if names is None:
-        names = ["relevance"] if search is not None else fs.default_sort
-    keys = []
-    for raw in names:
-        name = raw.lstrip("-")
-        if name == "relevance":
-            if search is None:
-                raise _invalid("sort", "relevance needs q")
-            expr = search.c.rank
-        elif name in fs.sorts:
-            expr = fs.sorts[name]
-        else:
-            allowed = ", ".join(sorted([*fs.sorts, "relevance"]))
-            raise _invalid("sort", f"unknown sort key {name!r}; use one of {allowed}")
-        keys.append(SortKey(name, expr, raw.startswith("-")))
-    keys.append(SortKey("id", fs.model.id, False))
-    return keys
-
-
-def order_by(keys: list[SortKey]) -> list[Any]:
-    return [(k.expr.desc() if k.desc else k.expr.asc()).nulls_last() for k in keys]
-
-
-def after(keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
-    """Rows strictly after `values` in the order of `keys` (nulls last either way)."""
-    condition: ColumnElement[bool] | None = None
-    for key, value in reversed(list(zip(keys, values, strict=True))):
-        if value is None:
-            beyond: ColumnElement[bool] = false()
-            equal = key.expr.is_(None)
-        else:
-            beyond = or_(key.expr < value if key.desc else key.expr > value, key.expr.is_(None))
-            equal = key.expr == value
-        condition = beyond if condition is None else or_(beyond, and_(equal, condition))
-    assert condition is not None
-    return condition
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return {"u": str(value)}
-    if isinstance(value, datetime):
-        return {"dt": value.isoformat()}
-    if isinstance(value, date):
-        return {"d": value.isoformat()}
-    return value
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) != 1:
-            raise ValueError("bad value")
-        ((tag, raw),) = value.items()
-        if not isinstance(raw, str):
-            raise ValueError("bad value")
-        if tag == "u":
-            return uuid.UUID(raw)
-        if tag == "dt":
-            # Comparable in UTC: the column binds it so, and the edges of time overflow.
-            parsed = datetime.fromisoformat(raw)
-            if parsed.tzinfo is None:
-                raise ValueError("naive datetime")
-            return parsed.astimezone(UTC)
-        if tag == "d":
-            return date.fromisoformat(raw)
-        raise ValueError("bad value")
-    if isinstance(value, list):
-        raise ValueError("bad value")
-    return value
-
-
-def encode_cursor(keys: list[SortKey], values: list[Any]) -> str:
-    payload = {
-        "s": [("-" if k.desc else "") + k.name for k in keys],
-        "v": [_encode(v) for v in values],
-    }
-    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
-
-
-def decode_cursor(keys: list[SortKey], cursor: str) -> list[Any]:
-    try:
-        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        values = [_decode(v) for v in payload["v"]]
-        signature = payload["s"]
-    except (ValueError, KeyError, TypeError, OverflowError) as exc:
-        raise _invalid("cursor", "invalid cursor: not one this API issued") from exc
-    if signature != [("-" if k.desc else "") + k.name for k in keys] or len(values) != len(keys):
-        raise _invalid("cursor", "invalid cursor: it belongs to a different sort order")
-    for key, value in zip(keys, values, strict=True):
-        if not _fits(key, value):
-            raise _invalid("cursor", f"invalid cursor: bad value for sort key {key.name!r}")
-    return values
-
-
-_INT32 = 2**31 - 1
-_INT53 = 2**53  # floats hold integers exactly up to here
-
-
-def _fits(key: SortKey, value: Any) -> bool:
-    """A cursor value has the type of its sort key's column, so SQL can compare it."""
-    if value is None:
-        return key.name != "id"
-    column_type = key.expr.type
-    if isinstance(column_type, TypeDecorator):
-        column_type = column_type.impl_instance
-    try:
-        expected = column_type.python_type
-    except NotImplementedError:
-        return False
-    if isinstance(value, bool):
-        return expected is bool
-    if expected is float:
-        return isinstance(value, float) or (isinstance(value, int) and abs(value) <= _INT53)
-    if expected is int:
-        return isinstance(value, int) and abs(value) <= _INT32
-    if expected is datetime:
-        return isinstance(value, datetime) and value.tzinfo is not None
-    if expected is date:
-        return isinstance(value, date) and not isinstance(value, datetime)
-    if expected is str:
-        return isinstance(value, str) and len(value) <= 2000 and "\x00" not in value
-    # A column of no known Python type takes no cursor value (fail closed).
-    return expected is not object and isinstance(value, expected)
 
 
 # --- the query ---------------------------------------------------------------------------
@@ -344,7 +147,7 @@ def build_query(
     if params.q:
         search = search_subquery(ctx.session, fs.entity.search_key, params.q)
         stmt = stmt.join(search, search.c.record_id == model.id)
-    keys = parse_sort(fs, params.sort, search)
+    keys = parse_sort(fs.sorts, fs.default_sort, fs.model.id, params.sort, search)
     return ListQuery(stmt, keys, search)
 
 
@@ -354,7 +157,9 @@ def parse_fields(params: ListParams, allowed: list[str]) -> list[str] | None:
     fields = params.fields.split(",")
     unknown = [f for f in fields if f not in allowed]
     if unknown:
-        raise _invalid("fields", f"unknown field(s) {', '.join(unknown)}; use {', '.join(allowed)}")
+        raise invalid_param(
+            "fields", f"unknown field(s) {', '.join(unknown)}; use {', '.join(allowed)}"
+        )
     return fields
 
 
@@ -408,7 +213,9 @@ def list_response(
     if export:
         paging = [p for p in ("limit", "offset", "cursor") if p in request.query_params]
         if paging:
-            raise _invalid(paging[0], "exports stream every matching row; drop paging parameters")
+            raise invalid_param(
+                paging[0], "exports stream every matching row; drop paging parameters"
+            )
         columns = fields or _export_columns(item_model, params, enrich)
         return export_response(request, fs, query, params, reader, columns, export, ctx, enrich)
     cursor_values = decode_cursor(query.keys, params.cursor) if params.cursor else None
@@ -599,46 +406,6 @@ def _texts(item: dict[str, Any], names: tuple[str, ...]) -> list[str | None]:
     return texts
 
 
-# --- exports -----------------------------------------------------------------------------
-
-
-def _flat(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        for key in ("code", "slug", "key"):
-            if key in value:
-                return str(value[key])
-        return orjson.dumps(value).decode()
-    if isinstance(value, list):
-        return ";".join(_flat(v) for v in value)
-    return str(value)
-
-
-def csv_row(item: dict[str, Any], columns: list[str]) -> list[str]:
-    row = []
-    for name in columns:
-        if name == "provenance":
-            prov = item.get("provenance") or {}
-            row += [
-                _flat(prov.get("source")),
-                prov.get("locator") or "",
-                ";".join(n["issue"] for n in prov.get("data_quality", [])),
-            ]
-        else:
-            row.append(_flat(item.get(name)))
-    return row
-
-
-def csv_header(columns: list[str]) -> list[str]:
-    header = []
-    for name in columns:
-        header += ["source", "source_locator", "data_quality"] if name == "provenance" else [name]
-    return header
-
-
 def export_response(
     request: Request,
     fs: FilterSet,
@@ -672,28 +439,5 @@ def export_response(
         finally:
             session.close()
 
-    def csv_stream() -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(csv_header(columns))
-        yield ("\ufeff" + buffer.getvalue()).encode()
-        for batch in batches():
-            buffer.seek(0)
-            buffer.truncate()
-            for item in batch:
-                writer.writerow(csv_row(item, columns))
-            yield buffer.getvalue().encode()
-
-    def ndjson_stream() -> Iterator[bytes]:
-        for batch in batches():
-            lines = [orjson.dumps({c: i.get(c) for c in columns}) for i in batch]
-            yield b"\n".join(lines) + b"\n"
-
     name = fs.entity.name.replace("_", "-")
-    if kind == "csv":
-        return StreamingResponse(
-            csv_stream(),
-            media_type=CSV_TYPE,
-            headers={"Content-Disposition": f'attachment; filename="{name}s.csv"'},
-        )
-    return StreamingResponse(ndjson_stream(), media_type=NDJSON_TYPE)
+    return exports.stream(batches(), columns, kind, f"{name}s.csv")

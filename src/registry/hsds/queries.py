@@ -26,9 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
-from registry.api.listing import SortKey, after, order_by, search_subquery
 from registry.entities import ENTITIES
-from registry.errors import InvalidInput, InvalidParam
+from registry.errors import invalid_param
 from registry.hsds import mapping
 from registry.hsds.mapping import Context
 from registry.hsds.schemas import (
@@ -41,6 +40,8 @@ from registry.hsds.schemas import (
     HsdsTaxonomy,
     HsdsTaxonomyTerm,
 )
+from registry.lists.fulltext import search_subquery
+from registry.lists.keyset import SortKey, after, order_by
 from registry.models import (
     Hotline,
     Organization,
@@ -99,15 +100,11 @@ class KeyQuery:
         return [row[len(self.keys) - 1] for row in rows]
 
 
-def _invalid(name: str, reason: str) -> InvalidInput:
-    return InvalidInput(
-        f"{name}: {reason}", invalid_params=[InvalidParam(name=name, reason=reason)]
-    )
-
-
 def _search(session: Session, entity: str, text: str) -> Any:
     if not query_terms(text):
-        raise _invalid("search", "nothing searchable: give letters, digits or Chinese characters")
+        raise invalid_param(
+            "search", "nothing searchable: give letters, digits or Chinese characters"
+        )
     return search_subquery(session, ENTITIES[entity].search_key, text)
 
 
@@ -168,7 +165,9 @@ def _matching(rows: Sequence[Sequence[Any]], text: str) -> list[uuid.UUID]:
     """
     terms = query_terms(text)
     if not terms:
-        raise _invalid("search", "nothing searchable: give letters, digits or Chinese characters")
+        raise invalid_param(
+            "search", "nothing searchable: give letters, digits or Chinese characters"
+        )
     found = []
     for row in rows:
         record_id, texts = row[0], list(row[1:])
