@@ -35,6 +35,12 @@ class Entity:
     seed_file: str
     search_fields: tuple[str, ...] = ()  # create-schema fields whose text `q` searches
     zh_sort: str | None = None  # Chinese field that gets a pinyin `<field>_sort` column
+    resource: str | None = None  # its collection under /api/v1/ (and for imports), if any
+    noun: str = ""  # what the docs call one record; the name with spaces by default
+
+    @property
+    def label(self) -> str:
+        return self.noun or self.name.replace("_", " ")
 
     @property
     def search_key(self) -> str:
@@ -59,6 +65,8 @@ def by_ref(model: Any, key_column: Any, ref: str) -> Any:
 
 _NAMES = ("name_zh", "name_en")
 
+# In dependency order: a record is declared after every entity it may refer to, so seeds
+# and exports load and write them in this order.
 ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in [
@@ -71,6 +79,7 @@ ENTITIES: dict[str, Entity] = {
             "organizations.yaml",
             search_fields=(*_NAMES, "aliases", "city", "description"),
             zh_sort="name_zh",
+            resource="organizations",
         ),
         Entity(
             "program",
@@ -80,6 +89,7 @@ ENTITIES: dict[str, Entity] = {
             "programs.yaml",
             search_fields=(*_NAMES, "aliases", "components", "description"),
             zh_sort="name_zh",
+            resource="programs",
         ),
         Entity(
             "policy",
@@ -89,6 +99,7 @@ ENTITIES: dict[str, Entity] = {
             "policies.yaml",
             search_fields=("title_zh", "title_en", "issuer_zh", "summary"),
             zh_sort="title_zh",
+            resource="policies",
         ),
         Entity(
             "service_station",
@@ -98,6 +109,7 @@ ENTITIES: dict[str, Entity] = {
             "service_stations.yaml",
             search_fields=(*_NAMES, "city", "description"),
             zh_sort="name_zh",
+            resource="service-stations",
         ),
         Entity(
             "hotline",
@@ -107,6 +119,7 @@ ENTITIES: dict[str, Entity] = {
             "hotlines.yaml",
             search_fields=(*_NAMES, "audience", "hours", "description"),
             zh_sort="name_zh",
+            resource="hotlines",
         ),
         Entity(
             "hotline_metric",
@@ -115,6 +128,7 @@ ENTITIES: dict[str, Entity] = {
             "slug",
             "hotline_metrics.yaml",
             search_fields=("period_label", "note"),
+            resource="hotline-metrics",
         ),
         Entity(
             "figure",
@@ -123,6 +137,8 @@ ENTITIES: dict[str, Entity] = {
             "slug",
             "figures.yaml",
             search_fields=("subject", "label_en", "population", "period_label", "note"),
+            resource="figures",
+            noun="field figure",
         ),
     ]
 }

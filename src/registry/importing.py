@@ -24,15 +24,7 @@ from registry.vocab import VocabIndex
 from registry.writes import Resolver, to_create_dict, upsert
 
 # The names the API uses for each importable entity.
-RESOURCES = {
-    "organizations": "organization",
-    "programs": "program",
-    "policies": "policy",
-    "service-stations": "service_station",
-    "hotlines": "hotline",
-    "hotline-metrics": "hotline_metric",
-    "figures": "figure",
-}
+RESOURCES = {e.resource: e.name for e in ENTITIES.values() if e.resource}
 
 
 class RowProblem(BaseModel):

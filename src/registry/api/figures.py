@@ -139,4 +139,4 @@ def create_figure(
     )
 
 
-add_lifecycle_routes(router, ENTITY, "field figure", _read, FigureRead, FigureUpdate)
+add_lifecycle_routes(router, ENTITY, _read, FigureRead, FigureUpdate)

@@ -207,6 +207,4 @@ def create_hotline_metric(
     )
 
 
-add_lifecycle_routes(
-    router, ENTITY, "hotline metric", _read, HotlineMetricRead, HotlineMetricUpdate
-)
+add_lifecycle_routes(router, ENTITY, _read, HotlineMetricRead, HotlineMetricUpdate)

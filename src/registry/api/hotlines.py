@@ -127,4 +127,4 @@ def create_hotline(
     )
 
 
-add_lifecycle_routes(router, ENTITY, "hotline", _read, HotlineRead, HotlineUpdate)
+add_lifecycle_routes(router, ENTITY, _read, HotlineRead, HotlineUpdate)

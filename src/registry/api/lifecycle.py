@@ -38,13 +38,13 @@ Reader = Callable[[ReadContext, Any], BaseModel]
 def add_lifecycle_routes(
     router: APIRouter,
     entity: Entity,
-    noun: str,
     read: Reader,
     read_model: type[BaseModel],
     update_model: type[BaseModel],
 ) -> None:
     """Register the five lifecycle routes of `entity` on `router` (after its detail route,
-    so `/{ref}` paths keep their order). `noun` names the record in the docs."""
+    so `/{ref}` paths keep their order)."""
+    noun = entity.label
     article = "an" if noun[0] in "aeiou" else "a"
     name = entity.name
 

@@ -235,4 +235,4 @@ def create_organization(
     )
 
 
-add_lifecycle_routes(router, ENTITY, "organization", _read, OrganizationRead, OrganizationUpdate)
+add_lifecycle_routes(router, ENTITY, _read, OrganizationRead, OrganizationUpdate)

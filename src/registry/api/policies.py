@@ -159,4 +159,4 @@ def create_policy(
     )
 
 
-add_lifecycle_routes(router, ENTITY, "policy", _read, PolicyRead, PolicyUpdate)
+add_lifecycle_routes(router, ENTITY, _read, PolicyRead, PolicyUpdate)

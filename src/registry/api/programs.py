@@ -238,4 +238,4 @@ def create_program(
     )
 
 
-add_lifecycle_routes(router, ENTITY, "program", _read, ProgramRead, ProgramUpdate)
+add_lifecycle_routes(router, ENTITY, _read, ProgramRead, ProgramUpdate)

@@ -176,6 +176,4 @@ def create_service_station(
     )
 
 
-add_lifecycle_routes(
-    router, ENTITY, "service station", _read, ServiceStationRead, ServiceStationUpdate
-)
+add_lifecycle_routes(router, ENTITY, _read, ServiceStationRead, ServiceStationUpdate)

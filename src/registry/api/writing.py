@@ -283,7 +283,8 @@ def create_response(
             return _replay(stored, request_hash)
     obj = make()
     ctx.session.flush()
-    location = str(request.url_for(f"get_{entity.name}", ref=str(obj.id)))
+    # A record lives under the collection it was created in.
+    location = f"{str(request.url.replace(query='')).rstrip('/')}/{obj.id}"
     response = record_response(read(obj), obj.version, status=201, location=location)
     if idempotency_key:
         ctx.session.add(

@@ -28,16 +28,7 @@ from registry.writes import apply, diff, find, record_change, to_create_dict
 # The author the loader writes history as; `base_from_history` looks for it.
 SEED_ACTOR = merge.SEED_ACTOR
 
-ENTITY_ORDER = [
-    "source",
-    "organization",
-    "program",
-    "policy",
-    "service_station",
-    "hotline",
-    "hotline_metric",
-    "figure",
-]
+ENTITY_ORDER = list(ENTITIES)  # declared in dependency order
 
 
 class SeedError(Exception):
