@@ -31,8 +31,6 @@ Outcome = Literal["created", "updated", "unchanged"]
 
 # Create-schema fields stored under another column name.
 _RENAMED = {"source": "source_id", "locator": "source_locator"}
-# Models whose vocabulary lists all live in one `terms` link table.
-_TERM_LISTS = {"program", "policy"}
 
 
 def _markers(annotation: Any, metadata: list[Any]) -> Iterator[tuple[bool, Any]]:
@@ -172,7 +170,7 @@ def row_values(entity: Entity, data: BaseModel, resolver: Resolver) -> dict[str,
                 values[column] = resolver.record("", marker.entity, value)
         else:
             values[_RENAMED.get(name, name)] = _plain(value)
-    if entity.name in _TERM_LISTS:
+    if hasattr(entity.model, "terms"):  # its vocabulary lists share one `terms` link table
         values["terms"] = terms
     if entity.zh_sort:
         values[f"{entity.zh_sort}_sort"] = zh_sort_key(values[entity.zh_sort])
