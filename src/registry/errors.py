@@ -172,12 +172,15 @@ def _describe(err: Any) -> tuple[str, str]:
     return _loc_to_name(err.get("loc", ())), str(err.get("msg"))
 
 
-def _body_error(cause: BaseException) -> str:
+def unreadable_body(cause: BaseException) -> InvalidInput:
+    """422 for a body that cannot be read as JSON, saying why: the API's and imports'."""
     if isinstance(cause, UnicodeDecodeError):
-        return f"the body is not valid UTF-8 (bad byte at position {cause.start}); send UTF-8 JSON"
-    if isinstance(cause, RecursionError):
-        return "the JSON is nested too deeply; records nest a few levels at most"
-    return "the body could not be read as JSON; send a JSON object"
+        reason = f"the body is not valid UTF-8 (bad byte at position {cause.start}); send UTF-8"
+    elif isinstance(cause, RecursionError):
+        reason = "the JSON is nested too deeply; records nest a few levels at most"
+    else:
+        reason = f"the body could not be read as JSON ({cause}); send a JSON object"
+    return InvalidInput(f"/: {reason}", invalid_params=[InvalidParam(name="/", reason=reason)])
 
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -243,13 +246,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.__cause__ is not None:
             # FastAPI's "error parsing the body" for what its JSON decoding did not catch.
-            reason = _body_error(exc.__cause__)
-            return problem_response(
-                422,
-                f"Invalid input: /: {reason}",
-                instance=request.url.path,
-                invalid_params=[InvalidParam(name="/", reason=reason)],
-            )
+            return await _registry_error(request, unreadable_body(exc.__cause__))
         headers = dict(exc.headers) if exc.headers else {}
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request))

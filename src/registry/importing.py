@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from registry import bulk
 from registry.bulk import LOOKUP_CHUNK
 from registry.entities import ENTITIES, Entity
-from registry.errors import InvalidInput, InvalidParam, RegistryError
+from registry.errors import InvalidInput, InvalidParam, RegistryError, unreadable_body
 from registry.vocab import VocabIndex
 from registry.writes import Resolver, to_create_dict, upsert
 
@@ -94,17 +94,14 @@ def _json_rows(content: bytes) -> list[dict[str, Any]]:
 
 
 def _unreadable(content: bytes, exc: orjson.JSONDecodeError) -> InvalidInput:
-    """The same reasons the API gives for a body it cannot read."""
+    """The reasons the API gives for a body it cannot read (orjson names them in words)."""
     try:
         content.decode("utf-8")
     except UnicodeDecodeError as bad:
-        reason = f"the body is not valid UTF-8 (bad byte at position {bad.start}); send UTF-8"
-    else:
-        if "depth limit" in exc.msg or "recursion" in exc.msg.lower():
-            reason = "the JSON is nested too deeply; records nest a few levels at most"
-        else:
-            reason = f"not valid JSON (at character {exc.pos}): {exc.msg}"
-    return InvalidInput(f"/: {reason}", invalid_params=[InvalidParam(name="/", reason=reason)])
+        return unreadable_body(bad)
+    if "depth limit" in exc.msg:
+        return unreadable_body(RecursionError())
+    return unreadable_body(exc)
 
 
 def _is_list(annotation: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,6 +28,12 @@ def term_dict(session: Session, term: VocabularyTerm) -> dict[str, Any]:
         "parent": parent.code if parent else None,
         "description": term.description,
     }
+
+
+def case_twin(codes: Iterable[str], code: str) -> str | None:
+    """An existing code that differs from `code` only in case (deleted codes count too: the
+    unique index on lower(code) holds for them)."""
+    return next((c for c in codes if c != code and c.casefold() == code.casefold()), None)
 
 
 def _live_terms(session: Session, vocabulary: Vocabulary) -> dict[str, VocabularyTerm]:
@@ -71,8 +78,7 @@ def create_term(
             f"{vocabulary.name} already has the code {data.code!r}",
             invalid_params=[InvalidParam(name="/code", reason="already exists")],
         )
-    # Deleted terms included: the unique index holds for them too.
-    twin = next((c for c in terms if c.casefold() == data.code.casefold()), None)
+    twin = case_twin(terms, data.code)
     if twin is not None:
         raise Conflict(
             f"{vocabulary.name} already has the code {twin!r}, which differs from "

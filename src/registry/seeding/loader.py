@@ -237,17 +237,7 @@ def seed_record(
             return
         services.restore(session, entity, obj, SEED_ACTOR)
     database = to_create_dict(session, entity, obj, vocab)
-    if saved is not None and saved.record_id == obj.id:
-        base: dict[str, Any] | None = saved.values
-    else:
-        base = merge.base_from_history(session, entity.name, obj.id, database)
-    if force:
-        result = merge.Merge(
-            take={k: v for k, v in file.items() if not merge.same(v, database.get(k))},
-            base=file,
-        )
-    else:
-        result = merge.merge(entity.name, key, file, database, base)
+    result = merge.plan(session, entity.name, key, obj.id, file, database, saved, force=force)
     if result.take:
         try:
             combined = entity.create.model_validate({**database, **result.take})
@@ -258,7 +248,7 @@ def seed_record(
                 result.conflicts.append(
                     merge.Conflict(entity.name, key, name, file[name], database.get(name), reason)
                 )
-                result.base[name] = (base or {}).get(name, merge.UNSEEDED)
+                result.base[name] = (result.prior or {}).get(name, merge.UNSEEDED)
             result.take = {}
         else:
             apply(session, entity, combined, vocab, SEED_ACTOR, obj)
@@ -267,9 +257,10 @@ def seed_record(
 
 
 def _term_values(term: TermCreate) -> dict[str, Any]:
-    return term.model_dump(mode="json", include={"code", "label_en", "label_zh", "parent"}) | {
-        "description": term.description
-    }
+    """A term in `terms.term_dict`'s shape, to merge with the stored one."""
+    return term.model_dump(
+        mode="json", include={"code", "label_en", "label_zh", "parent", "description"}
+    )
 
 
 def seed_vocabulary(
@@ -293,22 +284,19 @@ def seed_vocabulary(
         )
     }
     codes = {t.code for t in data.terms} | set(existing)
-    folded = {c.casefold(): c for c in existing}
     errors = [
         InvalidParam(name=f"/terms/{i}/parent", reason=f"unknown parent code {t.parent!r}")
         for i, t in enumerate(data.terms)
         if t.parent is not None and (t.parent not in codes or t.parent == t.code)
     ] + [
         InvalidParam(
-            name=f"/terms/{i}/code",
-            reason=f"differs only in case from the existing code {folded[t.code.casefold()]!r}",
+            name=f"/terms/{i}/code", reason=f"differs only in case from the existing code {twin!r}"
         )
         for i, t in enumerate(data.terms)
-        if t.code not in existing and t.code.casefold() in folded
+        if t.code not in existing and (twin := terms.case_twin(existing, t.code))
     ]
     if errors:
         raise InvalidInput("; ".join(e.reason for e in errors), invalid_params=errors)
-    by_id = {t.id: t.code for t in existing.values()}
     plans: list[_TermPlan] = []
     for position, term_in in enumerate(data.terms):
         plan = _TermPlan(
@@ -339,19 +327,18 @@ def seed_vocabulary(
             existing[term_in.code] = plan.term
             plan.result = merge.Merge(base=plan.file)
             continue
-        plan.before = _stored_term(plan.term, by_id)
+        plan.before = terms.term_dict(session, plan.term)
         plan.term.position = position
-        if force:
-            plan.result = merge.Merge(
-                take={k: v for k, v in plan.file.items() if not merge.same(v, plan.before[k])},
-                base=plan.file,
-            )
-        else:
-            if plan.saved is not None and plan.saved.record_id == plan.term.id:
-                base: dict[str, Any] | None = plan.saved.values
-            else:
-                base = merge.base_from_history(session, terms.ENTITY, plan.term.id, plan.before)
-            plan.result = merge.merge(terms.ENTITY, plan.key, plan.file, plan.before, base)
+        plan.result = merge.plan(
+            session,
+            terms.ENTITY,
+            plan.key,
+            plan.term.id,
+            plan.file,
+            plan.before,
+            plan.saved,
+            force=force,
+        )
         for name, value in plan.result.take.items():
             if name != "parent":
                 setattr(plan.term, name, value)
@@ -367,10 +354,9 @@ def seed_vocabulary(
         elif parent in existing:  # not a parent the seed keeps purged
             plan.term.parent_id = existing[parent].id
     session.flush()
-    by_id = {t.id: t.code for t in existing.values()}
     for plan in plans:
         assert plan.term is not None
-        after = _stored_term(plan.term, by_id)
+        after = terms.term_dict(session, plan.term)
         if plan.before is None:
             summary.add(terms.ENTITY, "created")
             record_change(session, terms.ENTITY, plan.term, "create", SEED_ACTOR, diff(None, after))
@@ -392,16 +378,6 @@ class _TermPlan:
     saved: SeedRecord | None = None
     before: dict[str, Any] | None = None
     result: merge.Merge = field(default_factory=merge.Merge)
-
-
-def _stored_term(term: VocabularyTerm, codes: dict[Any, str]) -> dict[str, Any]:
-    return {
-        "code": term.code,
-        "label_en": term.label_en,
-        "label_zh": term.label_zh,
-        "parent": codes.get(term.parent_id) if term.parent_id else None,
-        "description": term.description,
-    }
 
 
 def load_seeds(

@@ -55,12 +55,14 @@ class Conflict:
 
 @dataclass
 class Merge:
-    """What to write (`take`), which edits were kept, the conflicts, and the next base."""
+    """What to write (`take`), which edits were kept, the conflicts, the next base, and
+    the base merged against (`prior`)."""
 
     take: dict[str, Any] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     base: dict[str, Any] = field(default_factory=dict)
+    prior: dict[str, Any] | None = None
 
 
 def merge(
@@ -70,7 +72,7 @@ def merge(
     database: dict[str, Any],
     base: dict[str, Any] | None,
 ) -> Merge:
-    out = Merge()
+    out = Merge(prior=base)
     for name, value in file.items():
         current = database.get(name)
         if base is None or name not in base:
@@ -91,6 +93,29 @@ def merge(
             out.conflicts.append(Conflict(entity, key, name, value, current))
             out.base[name] = before
     return out
+
+
+def plan(
+    session: Session,
+    entity: str,
+    key: str,
+    record_id: uuid.UUID,
+    file: dict[str, Any],
+    database: dict[str, Any],
+    saved: SeedRecord | None,
+    *,
+    force: bool = False,
+) -> Merge:
+    """The merge for one stored record: against what the seed last wrote (from
+    `seed_records`, else rebuilt from history), or, forced, the file's state outright."""
+    if force:
+        take = {k: v for k, v in file.items() if not same(v, database.get(k))}
+        return Merge(take=take, base=file)
+    if saved is not None and saved.record_id == record_id:
+        base: dict[str, Any] | None = saved.values
+    else:
+        base = base_from_history(session, entity, record_id, database)
+    return merge(entity, key, file, database, base)
 
 
 def base_from_history(
