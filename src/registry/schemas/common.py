@@ -17,10 +17,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     create_model,
     field_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
@@ -28,9 +31,16 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
 
 @dataclass(frozen=True)
 class VocabRef:
-    """Marks a field whose value is a code of the named vocabulary."""
+    """Marks a field whose value is a code of the named vocabulary:
+    `Annotated[Code, VocabRef("province")]`."""
 
     vocabulary: str
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # x-vocabulary lets the OpenAPI document list the codes the database holds.
+        return {**handler(schema), "x-vocabulary": self.vocabulary}
 
 
 @dataclass(frozen=True)
@@ -80,12 +90,10 @@ Ref = Annotated[
 ]
 
 
-def year_from(earliest: int) -> Any:
-    """A year from `earliest` (matching the column's CHECK) up to the current one."""
-    return Annotated[int, Field(ge=earliest, le=2200), AfterValidator(_not_future_year)]
-
-
-Year = year_from(1800)
+# A year from the column CHECK's earliest up to the current one.
+Year = Annotated[int, Field(ge=1800, le=2200), AfterValidator(_not_future_year)]
+YearSince1900 = Annotated[int, Field(ge=1900, le=2200), AfterValidator(_not_future_year)]
+YearSince1949 = Annotated[int, Field(ge=1949, le=2200), AfterValidator(_not_future_year)]
 PastDate = Annotated[date, AfterValidator(_not_future_date)]
 NameZh = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=300)
@@ -99,15 +107,6 @@ ShortText = Annotated[
 LongText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=4000)
 ]
-
-
-def vocab(name: str) -> Any:
-    # x-vocabulary lets the OpenAPI document list the codes the database holds.
-    return Annotated[Code, VocabRef(name), Field(json_schema_extra={"x-vocabulary": name})]
-
-
-def record(entity: str) -> Any:
-    return Annotated[Ref, RecordRef(entity)]
 
 
 def _no_nul(value: Any) -> Any:

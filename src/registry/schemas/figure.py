@@ -7,18 +7,20 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from registry.schemas.common import (
+    Code,
     LongText,
     OrganizationSummary,
     Provenance,
     ProvenanceIn,
     RecordRead,
+    RecordRef,
+    Ref,
     ShortText,
     Slug,
     TermRef,
+    VocabRef,
+    YearSince1900,
     partial_model,
-    record,
-    vocab,
-    year_from,
 )
 from registry.schemas.hotline import ProgramSummary
 
@@ -31,12 +33,12 @@ class FigureCreate(ProvenanceIn):
     population: Annotated[str, StringConstraints(max_length=120)] | None = None
     label_en: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     value: float = Field(allow_inf_nan=False)
-    unit: vocab("unit")  # type: ignore[valid-type]
-    qualifier: vocab("qualifier") = "exact"  # type: ignore[valid-type]
-    year: year_from(1900) | None = None  # type: ignore[valid-type]
+    unit: Annotated[Code, VocabRef("unit")]
+    qualifier: Annotated[Code, VocabRef("qualifier")] = "exact"
+    year: YearSince1900 | None = None
     period_label: ShortText | None = None
-    organization: record("organization") | None = None  # type: ignore[valid-type]
-    program: record("program") | None = None  # type: ignore[valid-type]
+    organization: Annotated[Ref, RecordRef("organization")] | None = None
+    program: Annotated[Ref, RecordRef("program")] | None = None
     cited_source: Annotated[str, StringConstraints(max_length=300)] | None = None
     note: LongText | None = None
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from registry.schemas.common import (
+    Code,
     LongText,
     NameEn,
     NameZh,
@@ -18,13 +19,14 @@ from registry.schemas.common import (
     ProvenanceIn,
     ReadModel,
     RecordRead,
+    RecordRef,
+    Ref,
     ShortText,
     Slug,
     TermRef,
+    VocabRef,
+    YearSince1900,
     partial_model,
-    record,
-    vocab,
-    year_from,
 )
 
 
@@ -32,11 +34,11 @@ class HotlineCreate(ProvenanceIn):
     slug: Slug
     name_zh: NameZh | None = None
     name_en: NameEn
-    operator: record("organization")  # type: ignore[valid-type]
-    program: record("program") | None = None  # type: ignore[valid-type]
+    operator: Annotated[Ref, RecordRef("organization")]
+    program: Annotated[Ref, RecordRef("program")] | None = None
     audience: Annotated[str, StringConstraints(max_length=500)] | None = None
     launch_date: PastDate | None = None
-    launch_year: year_from(1900) | None = None  # type: ignore[valid-type]
+    launch_year: YearSince1900 | None = None
     hours: ShortText | None = Field(default=None, examples=["daily 09:00–24:00"])
     description: LongText | None = None
 
@@ -64,11 +66,11 @@ class HotlineRead(RecordRead):
 
 class HotlineMetricCreate(ProvenanceIn):
     slug: Slug
-    hotline: record("hotline")  # type: ignore[valid-type]
-    metric: vocab("hotline_metric")  # type: ignore[valid-type]
+    hotline: Annotated[Ref, RecordRef("hotline")]
+    metric: Annotated[Code, VocabRef("hotline_metric")]
     value: float = Field(allow_inf_nan=False)
-    unit: vocab("unit")  # type: ignore[valid-type]
-    qualifier: vocab("qualifier") = "exact"  # type: ignore[valid-type]
+    unit: Annotated[Code, VocabRef("unit")]
+    qualifier: Annotated[Code, VocabRef("qualifier")] = "exact"
     as_of_date: PastDate | None = None
     period_start: PastDate | None = None
     period_end: PastDate | None = None

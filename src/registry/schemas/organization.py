@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, HttpUrl, StringConstraints
 
 from registry.schemas.common import (
+    Code,
     LongText,
     NameEn,
     NameZh,
@@ -15,9 +16,9 @@ from registry.schemas.common import (
     RecordRead,
     Slug,
     TermRef,
+    VocabRef,
     Year,
     partial_model,
-    vocab,
 )
 from registry.schemas.program import ProgramDraft
 
@@ -34,8 +35,8 @@ class OrganizationCreate(ProvenanceIn):
     name_zh: NameZh | None = Field(default=None, description="Chinese name as printed.")
     name_en: NameEn
     aliases: list[Alias] = Field(default_factory=list, max_length=20)
-    kind: vocab("organization_kind")  # type: ignore[valid-type]
-    province: vocab("province") | None = None  # type: ignore[valid-type]
+    kind: Annotated[Code, VocabRef("organization_kind")]
+    province: Annotated[Code, VocabRef("province")] | None = None
     city: City | None = None
     founded_year: Year | None = None
     website: HttpUrl | None = None

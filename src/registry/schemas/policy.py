@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from registry.schemas.common import (
+    Code,
     LongText,
     PastDate,
     Provenance,
@@ -15,9 +16,9 @@ from registry.schemas.common import (
     RecordRead,
     Slug,
     TermRef,
+    VocabRef,
+    YearSince1949,
     partial_model,
-    vocab,
-    year_from,
 )
 
 Title = Annotated[
@@ -29,17 +30,17 @@ class PolicyCreate(ProvenanceIn):
     slug: Slug
     title_zh: Title = Field(description="Chinese title exactly as printed.")
     title_en: Title
-    year: year_from(1949)  # type: ignore[valid-type]  # the People's Republic's policies
+    year: YearSince1949  # the People's Republic's policies
     date: PastDate | None = None
-    level: vocab("policy_level")  # type: ignore[valid-type]
-    province: vocab("province") | None = None  # type: ignore[valid-type]
+    level: Annotated[Code, VocabRef("policy_level")]
+    province: Annotated[Code, VocabRef("province")] | None = None
     issuer_zh: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         default=None, description="Issuing bodies as printed."
     )
-    issuing_bodies: list[vocab("issuing_body")] = Field(  # type: ignore[valid-type]
+    issuing_bodies: list[Annotated[Code, VocabRef("issuing_body")]] = Field(
         default_factory=list, max_length=30
     )
-    topics: list[vocab("policy_topic")] = Field(  # type: ignore[valid-type]
+    topics: list[Annotated[Code, VocabRef("policy_topic")]] = Field(
         default_factory=list, max_length=30
     )
     summary: LongText | None = None

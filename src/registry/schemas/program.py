@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from registry.schemas.common import (
+    Code,
     CreateModel,
     LongText,
     NameEn,
@@ -16,12 +17,13 @@ from registry.schemas.common import (
     ProvenanceIn,
     ReadModel,
     RecordRead,
+    RecordRef,
+    Ref,
     Slug,
     TermRef,
+    VocabRef,
     Year,
     partial_model,
-    record,
-    vocab,
     without,
 )
 
@@ -31,8 +33,8 @@ Alias = Annotated[
 
 
 class PartnerCreate(CreateModel):
-    organization: record("organization")  # type: ignore[valid-type]
-    role: vocab("partner_role")  # type: ignore[valid-type]
+    organization: Annotated[Ref, RecordRef("organization")]
+    role: Annotated[Code, VocabRef("partner_role")]
 
 
 class ProgramCreate(ProvenanceIn):
@@ -45,25 +47,25 @@ class ProgramCreate(ProvenanceIn):
         max_length=50,
         description="Sub-projects the source prints inside this program's row.",
     )
-    organization: record("organization")  # type: ignore[valid-type]
+    organization: Annotated[Ref, RecordRef("organization")]
     partners: list[PartnerCreate] = Field(default_factory=list, max_length=50)
-    intervention_type: vocab("intervention_type") | None = None  # type: ignore[valid-type]
+    intervention_type: Annotated[Code, VocabRef("intervention_type")] | None = None
     course_based: bool = False
     established_year: Year | None = None
     interviewed: bool = False
-    target_groups: list[vocab("target_group")] = Field(  # type: ignore[valid-type]
+    target_groups: list[Annotated[Code, VocabRef("target_group")]] = Field(
         default_factory=list, max_length=50
     )
-    settings: list[vocab("setting")] = Field(  # type: ignore[valid-type]
+    settings: list[Annotated[Code, VocabRef("setting")]] = Field(
         default_factory=list, max_length=10
     )
-    ecological_levels: list[vocab("ecological_level")] = Field(  # type: ignore[valid-type]
+    ecological_levels: list[Annotated[Code, VocabRef("ecological_level")]] = Field(
         default_factory=list, max_length=10
     )
-    elements: list[vocab("element")] = Field(  # type: ignore[valid-type]
+    elements: list[Annotated[Code, VocabRef("element")]] = Field(
         default_factory=list, max_length=50
     )
-    provinces: list[vocab("province")] = Field(  # type: ignore[valid-type]
+    provinces: list[Annotated[Code, VocabRef("province")]] = Field(
         default_factory=list, max_length=40, description="Provinces the program serves."
     )
     description: LongText | None = None

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from registry.schemas.common import (
+    Code,
     LongText,
     NameEn,
     NameZh,
@@ -16,12 +17,13 @@ from registry.schemas.common import (
     Provenance,
     ProvenanceIn,
     RecordRead,
+    RecordRef,
+    Ref,
     Slug,
     TermRef,
+    VocabRef,
     Year,
     partial_model,
-    record,
-    vocab,
 )
 
 City = Annotated[
@@ -33,11 +35,11 @@ class ServiceStationCreate(ProvenanceIn):
     slug: Slug
     name_en: NameEn
     name_zh: NameZh | None = None
-    network: vocab("station_network")  # type: ignore[valid-type]
-    kind: vocab("station_kind")  # type: ignore[valid-type]
-    province: vocab("province") | None = None  # type: ignore[valid-type]
+    network: Annotated[Code, VocabRef("station_network")]
+    kind: Annotated[Code, VocabRef("station_kind")]
+    province: Annotated[Code, VocabRef("province")] | None = None
     city: City | None = None
-    operator: record("organization") | None = None  # type: ignore[valid-type]
+    operator: Annotated[Ref, RecordRef("organization")] | None = None
     established_date: PastDate | None = None
     established_year: Year | None = None
     description: LongText | None = None
