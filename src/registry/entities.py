@@ -1,11 +1,23 @@
-"""The registry's entities: model, create schema and natural key, declared once."""
+"""The registry's entities, each declared once: model, schemas, key, seed file, search text,
+what its reads load, its child tables and the rules that need the database.
+
+Every door a record comes through (API, seed, import, bulk) reads this spec, so adding an
+entity means a model, its schemas, a router and one entry here.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, String, cast, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload, with_expression
+from sqlalchemy.orm.interfaces import LoaderOption
+
+from registry.errors import InvalidParam
 from registry.models import (
     Figure,
     Hotline,
@@ -13,30 +25,63 @@ from registry.models import (
     Organization,
     Policy,
     Program,
+    ProgramPartner,
     ServiceStation,
     Source,
+    program_terms,
 )
-from registry.schemas.common import CreateModel
-from registry.schemas.figure import FigureCreate
-from registry.schemas.hotline import HotlineCreate, HotlineMetricCreate
-from registry.schemas.organization import OrganizationCreate
-from registry.schemas.policy import PolicyCreate
-from registry.schemas.program import ProgramCreate
-from registry.schemas.service_station import ServiceStationCreate
+from registry.models.base import RecordMixin
+from registry.schemas.common import CreateModel, RecordRead
+from registry.schemas.figure import FigureCreate, FigureRead
+from registry.schemas.hotline import (
+    HotlineCreate,
+    HotlineMetricCreate,
+    HotlineMetricRead,
+    HotlineRead,
+)
+from registry.schemas.organization import OrganizationCreate, OrganizationRead
+from registry.schemas.policy import PolicyCreate, PolicyRead
+from registry.schemas.program import PartnerCreate, ProgramCreate, ProgramRead
+from registry.schemas.service_station import ServiceStationCreate, ServiceStationRead
 from registry.schemas.source import SourceCreate
+
+M = TypeVar("M", bound=RecordMixin)
+
+# A rule that needs the database: given the checked create schema and its resolved column
+# values, the fields it finds wrong.
+Check = Callable[[Session, BaseModel, dict[str, Any]], Iterable[InvalidParam]]
 
 
 @dataclass(frozen=True)
-class Entity:
+class Child:
+    """A list field kept as rows of its own table, such as a program's partners.
+
+    `field` names both the create-schema list and the model's relationship; each item's
+    fields are columns of `model`, and `owner` is the column pointing at the record.
+    """
+
+    field: str
+    model: type[Any]
+    schema: type[CreateModel]
+    owner: str
+    render_order: tuple[str, ...]  # item fields the read schema sorts by
+
+
+@dataclass(frozen=True)
+class Entity(Generic[M]):
     name: str  # singular, as used by RecordRef
-    model: type[Any]  # a mapped class with RecordMixin columns
+    model: type[M]
     create: type[CreateModel]
     key: str  # natural-key column, also the seed file's key field
     seed_file: str
+    read: type[RecordRead] | None = None
     search_fields: tuple[str, ...] = ()  # create-schema fields whose text `q` searches
     zh_sort: str | None = None  # Chinese field that gets a pinyin `<field>_sort` column
     resource: str | None = None  # its collection under /api/v1/ (and for imports), if any
     noun: str = ""  # what the docs call one record; the name with spaces by default
+    load: Sequence[LoaderOption] = ()  # what rendering touches, one query per relationship
+    children: tuple[Child, ...] = ()
+    check: Check | None = None
 
     @property
     def label(self) -> str:
@@ -48,97 +93,149 @@ class Entity:
         return self.name.replace("_", "")
 
     @property
-    def key_column(self) -> Any:
-        return getattr(self.model, self.key)
+    def key_column(self) -> InstrumentedAttribute[Any]:
+        column: InstrumentedAttribute[Any] = getattr(self.model, self.key)
+        return column
 
-    def ref_condition(self, ref: str) -> Any:
+    def child(self, field: str) -> Child | None:
+        return next((c for c in self.children if c.field == field), None)
+
+    def ref_condition(self, ref: str) -> ColumnElement[bool]:
         """Match a record by UUID, or else by its natural key."""
         return by_ref(self.model, self.key_column, ref)
 
 
-def by_ref(model: Any, key_column: Any, ref: str) -> Any:
+def by_ref(model: Any, key_column: Any, ref: str) -> ColumnElement[bool]:
     try:
-        return model.id == uuid.UUID(ref)
+        condition: ColumnElement[bool] = model.id == uuid.UUID(ref)
     except ValueError:
-        return key_column == ref
+        condition = key_column == ref
+    return condition
+
+
+def _partners_are_not_the_runner(
+    session: Session, data: BaseModel, values: dict[str, Any]
+) -> Iterable[InvalidParam]:
+    for index, (organization, _role) in enumerate(sorted(values.get("partners", ()))):
+        if organization == values["organization_id"]:
+            yield InvalidParam(
+                name=f"/partners/{index}/organization",
+                reason="the running organization is not also a partner; drop this entry",
+            )
 
 
 _NAMES = ("name_zh", "name_en")
+_SUMMARY = (Organization.id, Organization.slug, Organization.name_zh, Organization.name_en)
+# A program's term ids as one string, instead of an ORM object per link.
+_PROGRAM_TERM_IDS = func.coalesce(
+    select(func.aggregate_strings(cast(program_terms.c.term_id, String), ","))
+    .where(program_terms.c.program_id == Program.id)
+    .scalar_subquery(),
+    "",
+)
 
 # In dependency order: a record is declared after every entity it may refer to, so seeds
 # and exports load and write them in this order.
-ENTITIES: dict[str, Entity] = {
-    e.name: e
-    for e in [
-        Entity("source", Source, SourceCreate, "key", "sources.yaml"),
-        Entity(
-            "organization",
-            Organization,
-            OrganizationCreate,
-            "slug",
-            "organizations.yaml",
-            search_fields=(*_NAMES, "aliases", "city", "description"),
-            zh_sort="name_zh",
-            resource="organizations",
+_ALL: list[Entity[Any]] = [
+    Entity("source", Source, SourceCreate, "key", "sources.yaml"),
+    Entity(
+        "organization",
+        Organization,
+        OrganizationCreate,
+        "slug",
+        "organizations.yaml",
+        read=OrganizationRead,
+        search_fields=(*_NAMES, "aliases", "city", "description"),
+        zh_sort="name_zh",
+        resource="organizations",
+    ),
+    Entity(
+        "program",
+        Program,
+        ProgramCreate,
+        "slug",
+        "programs.yaml",
+        read=ProgramRead,
+        search_fields=(*_NAMES, "aliases", "components", "description"),
+        zh_sort="name_zh",
+        resource="programs",
+        load=(
+            # Only what the read schema shows: lists load these for every row of a page.
+            selectinload(Program.organization).load_only(*_SUMMARY),
+            with_expression(Program.term_ids, _PROGRAM_TERM_IDS),
+            selectinload(Program.partners)
+            .selectinload(ProgramPartner.organization)
+            .load_only(*_SUMMARY),
         ),
-        Entity(
-            "program",
-            Program,
-            ProgramCreate,
-            "slug",
-            "programs.yaml",
-            search_fields=(*_NAMES, "aliases", "components", "description"),
-            zh_sort="name_zh",
-            resource="programs",
+        children=(
+            Child(
+                "partners",
+                ProgramPartner,
+                PartnerCreate,
+                owner="program_id",
+                render_order=("role", "organization"),
+            ),
         ),
-        Entity(
-            "policy",
-            Policy,
-            PolicyCreate,
-            "slug",
-            "policies.yaml",
-            search_fields=("title_zh", "title_en", "issuer_zh", "summary"),
-            zh_sort="title_zh",
-            resource="policies",
-        ),
-        Entity(
-            "service_station",
-            ServiceStation,
-            ServiceStationCreate,
-            "slug",
-            "service_stations.yaml",
-            search_fields=(*_NAMES, "city", "description"),
-            zh_sort="name_zh",
-            resource="service-stations",
-        ),
-        Entity(
-            "hotline",
-            Hotline,
-            HotlineCreate,
-            "slug",
-            "hotlines.yaml",
-            search_fields=(*_NAMES, "audience", "hours", "description"),
-            zh_sort="name_zh",
-            resource="hotlines",
-        ),
-        Entity(
-            "hotline_metric",
-            HotlineMetric,
-            HotlineMetricCreate,
-            "slug",
-            "hotline_metrics.yaml",
-            search_fields=("period_label", "note"),
-            resource="hotline-metrics",
-        ),
-        Entity(
-            "figure",
-            Figure,
-            FigureCreate,
-            "slug",
-            "figures.yaml",
-            search_fields=("subject", "label_en", "population", "period_label", "note"),
-            resource="figures",
-            noun="field figure",
-        ),
-    ]
-}
+        check=_partners_are_not_the_runner,
+    ),
+    Entity(
+        "policy",
+        Policy,
+        PolicyCreate,
+        "slug",
+        "policies.yaml",
+        read=PolicyRead,
+        search_fields=("title_zh", "title_en", "issuer_zh", "summary"),
+        zh_sort="title_zh",
+        resource="policies",
+        load=(selectinload(Policy.terms),),
+    ),
+    Entity(
+        "service_station",
+        ServiceStation,
+        ServiceStationCreate,
+        "slug",
+        "service_stations.yaml",
+        read=ServiceStationRead,
+        search_fields=(*_NAMES, "city", "description"),
+        zh_sort="name_zh",
+        resource="service-stations",
+        load=(selectinload(ServiceStation.operator),),
+    ),
+    Entity(
+        "hotline",
+        Hotline,
+        HotlineCreate,
+        "slug",
+        "hotlines.yaml",
+        read=HotlineRead,
+        search_fields=(*_NAMES, "audience", "hours", "description"),
+        zh_sort="name_zh",
+        resource="hotlines",
+        load=(selectinload(Hotline.operator), selectinload(Hotline.program)),
+    ),
+    Entity(
+        "hotline_metric",
+        HotlineMetric,
+        HotlineMetricCreate,
+        "slug",
+        "hotline_metrics.yaml",
+        read=HotlineMetricRead,
+        search_fields=("period_label", "note"),
+        resource="hotline-metrics",
+        load=(selectinload(HotlineMetric.hotline),),
+    ),
+    Entity(
+        "figure",
+        Figure,
+        FigureCreate,
+        "slug",
+        "figures.yaml",
+        read=FigureRead,
+        search_fields=("subject", "label_en", "population", "period_label", "note"),
+        resource="figures",
+        noun="field figure",
+        load=(selectinload(Figure.organization), selectinload(Figure.program)),
+    ),
+]
+ENTITIES: dict[str, Entity[Any]] = {e.name: e for e in _ALL}

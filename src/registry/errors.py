@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -56,6 +56,20 @@ def invalid_param(name: str, reason: str) -> InvalidInput:
     return InvalidInput(
         f"{name}: {reason}", invalid_params=[InvalidParam(name=name, reason=reason)]
     )
+
+
+def pointer(loc: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
+    """A Pydantic error location as a JSON pointer into the validated document."""
+    return prefix + "/" + "/".join(str(p) for p in loc)
+
+
+def validation_problems(exc: ValidationError, prefix: str = "") -> list[InvalidParam]:
+    return [InvalidParam(name=pointer(e["loc"], prefix), reason=e["msg"]) for e in exc.errors()]
+
+
+def invalid_input(errors: list[InvalidParam]) -> InvalidInput:
+    """422 naming every bad field."""
+    return InvalidInput("; ".join(f"{e.name}: {e.reason}" for e in errors), invalid_params=errors)
 
 
 class NotFound(RegistryError):

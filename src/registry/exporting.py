@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from registry.entities import ENTITIES
 from registry.models import Source, Vocabulary
+from registry.records.mapping import to_create_dict
 from registry.seeding.loader import ENTITY_ORDER
 from registry.terms import term_dict
 from registry.vocab import VocabIndex
-from registry.writes import to_create_dict
 
 
 def _dump(path: Path, data: Any) -> None:

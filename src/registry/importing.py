@@ -16,12 +16,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from registry import bulk
-from registry.bulk import LOOKUP_CHUNK
 from registry.entities import ENTITIES, Entity
-from registry.errors import InvalidInput, InvalidParam, RegistryError, unreadable_body
+from registry.errors import (
+    InvalidInput,
+    InvalidParam,
+    RegistryError,
+    unreadable_body,
+    validation_problems,
+)
+from registry.records import bulk
+from registry.records.bulk import LOOKUP_CHUNK
+from registry.records.mapping import to_create_dict
+from registry.records.resolve import Resolver
+from registry.records.write import checked_values, upsert
 from registry.vocab import VocabIndex
-from registry.writes import Resolver, to_create_dict, upsert
 
 # The names the API uses for each importable entity.
 RESOURCES = {e.resource: e.name for e in ENTITIES.values() if e.resource}
@@ -47,7 +55,7 @@ class ImportReport(BaseModel):
     rows: list[RowReport]
 
 
-def parse(entity: Entity, content: bytes, content_type: str) -> list[dict[str, Any]]:
+def parse(entity: Entity[Any], content: bytes, content_type: str) -> list[dict[str, Any]]:
     """Rows as dicts in create-schema shape; CSV lists are `;`-joined, partners `org:role`.
 
     A CSV column that is present but blank clears the field; leave the column out to keep it.
@@ -110,7 +118,7 @@ def _is_list(annotation: Any) -> bool:
     return any(_is_list(a) for a in typing.get_args(annotation))
 
 
-def _csv_row(entity: Entity, row: dict[str, str | None]) -> dict[str, Any]:
+def _csv_row(entity: Entity[Any], row: dict[str, str | None]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     fields = entity.create.model_fields
     for name, raw in row.items():
@@ -148,7 +156,7 @@ BATCH = 5000
 @dataclass
 class Importer:
     session: Session
-    entity: Entity
+    entity: Entity[Any]
     actor: str
     # Per-row reports for every row (the API's answer), or only for failed rows.
     every_row: bool = True
@@ -219,31 +227,30 @@ class Importer:
                 self._error(
                     index,
                     key,
-                    [
-                        RowProblem(field="/" + "/".join(str(p) for p in e["loc"]), reason=e["msg"])
-                        for e in exc.errors()
-                    ],
+                    [RowProblem(field=p.name, reason=p.reason) for p in validation_problems(exc)],
                 )
                 continue
             (new if obj is None else old).append((index, key, data))
         resolved = bulk.prefetch_refs(self.session, resolver, [d for _, _, d in new])
         fast: list[tuple[int, str | None, BaseModel]] = []
+        checked: list[bulk.Checked] = []
         for item, known in zip(new, resolved, strict=True):
             if not known:
                 old.append(item)  # UUID or unknown references: resolved and reported one by one
                 continue
-            resolver.check(item[2])
-            if errors := resolver.take_errors():
+            try:
+                values = checked_values(self.session, entity, item[2], resolver)
+            except InvalidInput as exc:
+                problems = exc.invalid_params or []
                 self._error(
-                    item[0], item[1], [RowProblem(field=e.name, reason=e.reason) for e in errors]
+                    item[0], item[1], [RowProblem(field=e.name, reason=e.reason) for e in problems]
                 )
             else:
                 fast.append(item)
+                checked.append((item[2], values))
         try:
             if not self.counts["error"]:
-                bulk.create_many(
-                    self.session, entity, [d for _, _, d in fast], resolver, vocab, self.actor
-                )
+                bulk.create_many(self.session, entity, checked, vocab, self.actor)
         except SQLAlchemyError as exc:
             # A set-based INSERT cannot name its row; name the batch instead.
             first, last = batch[0][0], batch[-1][0]
@@ -252,9 +259,9 @@ class Importer:
             return False
         for index, key, _ in fast:
             self._report(index, key, "created")
-        for index, key, checked in sorted(old, key=lambda item: item[0]):
+        for index, key, row_data in sorted(old, key=lambda item: item[0]):
             try:
-                self._one(index, key, checked, vocab)
+                self._one(index, key, row_data, vocab)
             except SQLAlchemyError as exc:
                 self._error(
                     index, key, [RowProblem(field="", reason=str(getattr(exc, "orig", exc)))]
@@ -297,7 +304,7 @@ def import_failure(report: ImportReport) -> InvalidInput:
     )
 
 
-def entity_for(resource: str) -> Entity:
+def entity_for(resource: str) -> Entity[Any]:
     name = RESOURCES.get(resource) or (resource if resource in ENTITIES else None)
     if name is None or name == "source":
         raise InvalidInput(

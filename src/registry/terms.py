@@ -9,12 +9,19 @@ from pydantic import ValidationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from registry.errors import Conflict, InvalidInput, InvalidParam
+from registry.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidParam,
+    invalid_input,
+    validation_problems,
+)
 from registry.models import Vocabulary, VocabularyTerm
 from registry.models.base import utcnow
+from registry.records.changes import diff, record_change
+from registry.records.lifecycle import dependents
+from registry.records.write import check_version
 from registry.schemas.vocabulary import TermCreate
-from registry.services import check_version, dependents, validation_error
-from registry.writes import diff, record_change
 
 ENTITY = "vocabulary_term"
 
@@ -120,7 +127,7 @@ def update_term(
     try:
         data = TermCreate.model_validate({**before, **patch})
     except ValidationError as exc:
-        raise validation_error(exc) from exc
+        raise invalid_input(validation_problems(exc)) from exc
     if data.code != term.code:
         raise InvalidInput(
             "codes are permanent; add a new code and retire this one instead",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
-from registry import readers, services
-from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.deps import ReadDep, reject_unknown_params
 from registry.api.filters import (
     FilterSet,
     FilterValues,
@@ -21,7 +20,7 @@ from registry.api.filters import (
 from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST
-from registry.api.resources import get_one
+from registry.api.responses import get_one
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
@@ -30,8 +29,12 @@ from registry.api.writing import (
 )
 from registry.entities import ENTITIES
 from registry.models import Figure
+from registry.records import write
 from registry.schemas.figure import FigureCreate, FigureRead, FigureUpdate
 from registry.schemas.listing import SNIPPET, Page, only_id_required
+
+ENTITY = ENTITIES["figure"]
+
 
 FILTERS = FilterSet(
     entity=ENTITIES["figure"],
@@ -93,25 +96,16 @@ def list_figures(
     params: Annotated[ListParams, Depends(list_params)],
 ) -> Response:
     """Field figures matching every filter."""
-    return list_response(ctx, request, FILTERS, filters, params, readers.figure, FigureItem)
+    return list_response(ctx, request, FILTERS, filters, params, FigureItem)
 
 
 @router.get("/{ref}", operation_id="get_figure", response_model=FigureRead, responses=DETAIL_ERRORS)
 def get_figure(ctx: ReadDep, ref: Ref) -> Response:
     """One field figure by UUID or slug."""
-    return get_one(ctx, Figure, ref, readers.figure)
+    return get_one(ctx, ENTITY, ref)
 
 
 ITEM = FigureItem
-
-
-# --- writes ------------------------------------------------------------------------------
-
-ENTITY = ENTITIES["figure"]
-
-
-def _read(ctx: ReadContext, obj: Any) -> FigureRead:
-    return readers.figure(obj, ctx.vocab, ctx.sources)
 
 
 @router.post(
@@ -134,9 +128,8 @@ def create_figure(
         ENTITY,
         body,
         idempotency_key,
-        lambda: services.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-        lambda obj: _read(ctx, obj),
+        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
     )
 
 
-add_lifecycle_routes(router, ENTITY, _read, FigureRead, FigureUpdate)
+add_lifecycle_routes(router, ENTITY, FigureUpdate)

@@ -277,7 +277,7 @@ class FilterValues:
 
 @dataclass
 class FilterSet:
-    entity: Entity
+    entity: Entity[Any]
     filters: list[Filter]
     sorts: dict[str, Any]
     default_sort: list[str]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ def changes_of(session: Session, entity: str, record_id: uuid.UUID) -> list[Chan
     return [ChangeRead.model_validate(c) for c in rows]
 
 
-def history(session: Session, entity: Entity, ref: str) -> list[ChangeRead]:
+def history(session: Session, entity: Entity[Any], ref: str) -> list[ChangeRead]:
     """A record's history; purged records are found by their UUID."""
     try:
         record_id: uuid.UUID | None = uuid.UUID(ref)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from registry import readers, services
-from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.deps import ReadDep, reject_unknown_params
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, ValueFilter
 from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
-from registry.api.resources import get_one
+from registry.api.responses import get_one
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
@@ -25,6 +24,7 @@ from registry.api.writing import (
 )
 from registry.entities import ENTITIES
 from registry.models import HotlineMetric
+from registry.records import write
 from registry.schemas.common import TermRef
 from registry.schemas.hotline import (
     HotlineMetricCreate,
@@ -36,6 +36,9 @@ from registry.schemas.listing import SNIPPET, Page, only_id_required
 
 # A metric is dated by its as-of date, or by the end of the period it covers.
 METRIC_DATE = func.coalesce(HotlineMetric.as_of_date, HotlineMetric.period_end)
+
+ENTITY = ENTITIES["hotline_metric"]
+
 
 FILTERS = FilterSet(
     entity=ENTITIES["hotline_metric"],
@@ -117,9 +120,7 @@ def list_hotline_metrics(
     params: Annotated[ListParams, Depends(list_params)],
 ) -> Response:
     """Hotline metrics matching every filter, by date."""
-    return list_response(
-        ctx, request, FILTERS, filters, params, readers.hotline_metric, HotlineMetricItem
-    )
+    return list_response(ctx, request, FILTERS, filters, params, HotlineMetricItem)
 
 
 @router.get(
@@ -133,7 +134,7 @@ def hotline_metric_series(ctx: ReadDep, filters: Filters) -> list[Series]:
     metrics = ctx.session.scalars(
         select(HotlineMetric)
         .where(*FILTERS.conditions(filters))
-        .options(*readers.LOAD_OPTIONS[HotlineMetric])
+        .options(*ENTITY.load)
         .order_by(METRIC_DATE.asc().nulls_last(), HotlineMetric.id)
     )
     series: dict[tuple[object, object, object], Series] = {}
@@ -167,19 +168,10 @@ def hotline_metric_series(ctx: ReadDep, filters: Filters) -> list[Series]:
 )
 def get_hotline_metric(ctx: ReadDep, ref: Ref) -> Response:
     """One hotline metric by UUID or slug."""
-    return get_one(ctx, HotlineMetric, ref, readers.hotline_metric)
+    return get_one(ctx, ENTITY, ref)
 
 
 ITEM = HotlineMetricItem
-
-
-# --- writes ------------------------------------------------------------------------------
-
-ENTITY = ENTITIES["hotline_metric"]
-
-
-def _read(ctx: ReadContext, obj: Any) -> HotlineMetricRead:
-    return readers.hotline_metric(obj, ctx.vocab, ctx.sources)
 
 
 @router.post(
@@ -202,9 +194,8 @@ def create_hotline_metric(
         ENTITY,
         body,
         idempotency_key,
-        lambda: services.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-        lambda obj: _read(ctx, obj),
+        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
     )
 
 
-add_lifecycle_routes(router, ENTITY, _read, HotlineMetricRead, HotlineMetricUpdate)
+add_lifecycle_routes(router, ENTITY, HotlineMetricUpdate)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
-from registry import readers, services
-from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.deps import ReadDep, reject_unknown_params
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, ValueFilter
 from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST
-from registry.api.resources import get_one
+from registry.api.responses import get_one
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
@@ -23,8 +22,12 @@ from registry.api.writing import (
 )
 from registry.entities import ENTITIES
 from registry.models import Hotline
+from registry.records import write
 from registry.schemas.hotline import HotlineCreate, HotlineRead, HotlineUpdate
 from registry.schemas.listing import SNIPPET, Page, only_id_required
+
+ENTITY = ENTITIES["hotline"]
+
 
 FILTERS = FilterSet(
     entity=ENTITIES["hotline"],
@@ -79,7 +82,7 @@ def list_hotlines(
     params: Annotated[ListParams, Depends(list_params)],
 ) -> Response:
     """Hotlines matching every filter."""
-    return list_response(ctx, request, FILTERS, filters, params, readers.hotline, HotlineItem)
+    return list_response(ctx, request, FILTERS, filters, params, HotlineItem)
 
 
 @router.get(
@@ -87,19 +90,10 @@ def list_hotlines(
 )
 def get_hotline(ctx: ReadDep, ref: Ref) -> Response:
     """One hotline by UUID or slug."""
-    return get_one(ctx, Hotline, ref, readers.hotline)
+    return get_one(ctx, ENTITY, ref)
 
 
 ITEM = HotlineItem
-
-
-# --- writes ------------------------------------------------------------------------------
-
-ENTITY = ENTITIES["hotline"]
-
-
-def _read(ctx: ReadContext, obj: Any) -> HotlineRead:
-    return readers.hotline(obj, ctx.vocab, ctx.sources)
 
 
 @router.post(
@@ -122,9 +116,8 @@ def create_hotline(
         ENTITY,
         body,
         idempotency_key,
-        lambda: services.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-        lambda obj: _read(ctx, obj),
+        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
     )
 
 
-add_lifecycle_routes(router, ENTITY, _read, HotlineRead, HotlineUpdate)
+add_lifecycle_routes(router, ENTITY, HotlineUpdate)

@@ -54,14 +54,14 @@ async def import_records(
 
 
 def _run(
-    request: Request, actor: Actor, target: Entity, rows: list[dict[str, Any]], dry_run: bool
+    request: Request, actor: Actor, target: Entity[Any], rows: list[dict[str, Any]], dry_run: bool
 ) -> ImportReport:
     with write_context(request, actor) as ctx:
         return _import(ctx, target, rows, dry_run)
 
 
 def _import(
-    ctx: WriteContext, target: Entity, rows: list[dict[str, Any]], dry_run: bool
+    ctx: WriteContext, target: Entity[Any], rows: list[dict[str, Any]], dry_run: bool
 ) -> ImportReport:
     report = Importer(ctx.session, target, ctx.actor.name).run(rows)
     report.dry_run = dry_run

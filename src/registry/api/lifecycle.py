@@ -13,40 +13,45 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from registry import services
-from registry.api.deps import ReadContext, ReadDep
+from registry.api.deps import ReadDep
 from registry.api.history import history
 from registry.api.openapi import DETAIL_ERRORS
-from registry.api.resources import record_response
+from registry.api.responses import record_response
 from registry.api.writing import (
     WRITE_ERRORS,
     AdminDep,
     EditorDep,
     IfMatch,
+    WriteContext,
     commit,
-    load,
     matched_version,
     patch_fields,
 )
 from registry.entities import Entity
+from registry.records import lifecycle, write
+from registry.records.lookup import fetch
+from registry.records.render import render
 from registry.schemas.common import ChangeRead
+from registry.vocab import VocabIndex
 
 Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
-Reader = Callable[[ReadContext, Any], BaseModel]
 
 
 def add_lifecycle_routes(
-    router: APIRouter,
-    entity: Entity,
-    read: Reader,
-    read_model: type[BaseModel],
-    update_model: type[BaseModel],
+    router: APIRouter, entity: Entity[Any], update_model: type[BaseModel]
 ) -> None:
     """Register the five lifecycle routes of `entity` on `router` (after its detail route,
     so `/{ref}` paths keep their order)."""
+    read_model = entity.read
     noun = entity.label
     article = "an" if noun[0] in "aeiou" else "a"
     name = entity.name
+
+    def _view(ctx: WriteContext, obj: Any) -> Callable[[VocabIndex], BaseModel]:
+        return lambda vocab: render(entity, obj, vocab, ctx.sources)
+
+    def _answer(ctx: WriteContext, obj: Any) -> Response:
+        return record_response(render(entity, obj, ctx.vocab, ctx.sources), obj.version)
 
     def update(
         ctx: EditorDep,
@@ -54,30 +59,30 @@ def add_lifecycle_routes(
         body: update_model,  # type: ignore[valid-type]
         if_match: IfMatch = None,
     ) -> Response:
-        obj = load(ctx.session, entity, ref)
-        version = matched_version(ctx, if_match, obj, read)
-        services.update(
+        obj = fetch(ctx.session, entity, ref, for_update=True)
+        version = matched_version(ctx, if_match, obj, _view(ctx, obj))
+        write.update(
             ctx.session, entity, obj, patch_fields(body), ctx.vocab, ctx.actor.name, version
         )
         commit(ctx)
-        return record_response(read(ctx, obj), obj.version)
+        return _answer(ctx, obj)
 
     def delete(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
-        obj = load(ctx.session, entity, ref)
-        version = matched_version(ctx, if_match, obj, read)
-        services.soft_delete(ctx.session, entity, obj, ctx.actor.name, version)
+        obj = fetch(ctx.session, entity, ref, for_update=True)
+        version = matched_version(ctx, if_match, obj, _view(ctx, obj))
+        lifecycle.soft_delete(ctx.session, entity, obj, ctx.actor.name, version)
         commit(ctx)
         return Response(status_code=204)
 
     def restore(ctx: AdminDep, ref: Ref) -> Response:
-        obj = load(ctx.session, entity, ref, deleted=True)
-        services.restore(ctx.session, entity, obj, ctx.actor.name)
+        obj = fetch(ctx.session, entity, ref, deleted=True, for_update=True)
+        lifecycle.restore(ctx.session, entity, obj, ctx.actor.name)
         commit(ctx)
-        return record_response(read(ctx, obj), obj.version)
+        return _answer(ctx, obj)
 
     def purge(ctx: AdminDep, ref: Ref) -> Response:
-        obj = load(ctx.session, entity, ref, deleted=True)
-        services.purge(ctx.session, entity, obj, ctx.vocab, ctx.actor.name)
+        obj = fetch(ctx.session, entity, ref, deleted=True, for_update=True)
+        lifecycle.purge(ctx.session, entity, obj, ctx.vocab, ctx.actor.name)
         commit(ctx)
         return Response(status_code=204)
 
@@ -144,6 +149,7 @@ def add_lifecycle_routes(
             },
         ),
     ]
+
     for method, path, endpoint, operation_id, options in routes:
         router.add_api_route(
             path,

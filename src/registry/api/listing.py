@@ -5,7 +5,6 @@ are in `registry.lists`."""
 from __future__ import annotations
 
 import typing
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -23,7 +22,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
-from registry import readers
 from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet, FilterValues
 from registry.api.matchindex import FETCH_LIMIT, MatchIndex, State, rowid
@@ -34,13 +32,12 @@ from registry.lists.exports import EXPORT_BATCH, NDJSON_TYPE
 from registry.lists.fulltext import search_subquery
 from registry.lists.keyset import SortKey, after, decode_cursor, encode_cursor, order_by, parse_sort
 from registry.models import Source
+from registry.records.render import render
 from registry.search import MAX_QUERY_LENGTH, snippet
 from registry.vocab import VocabIndex
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-
-Reader = Callable[[Any, VocabIndex, dict[uuid.UUID, Source]], BaseModel]
 
 
 @dataclass
@@ -174,7 +171,7 @@ def _rows(
     stmt = q.stmt.add_columns(*(k.expr.label(f"k{i}") for i, k in enumerate(q.keys)))
     if cursor_values is not None:
         stmt = stmt.where(after(q.keys, cursor_values))
-    stmt = stmt.options(*readers.LOAD_OPTIONS[fs.model]).order_by(*order_by(q.keys))
+    stmt = stmt.options(*fs.entity.load).order_by(*order_by(q.keys))
     return list(session.execute(stmt.limit(limit).offset(offset)).all())
 
 
@@ -199,7 +196,6 @@ def list_response(
     fs: FilterSet,
     filters: FilterValues,
     params: ListParams,
-    reader: Reader,
     item_model: type[BaseModel],
     *,
     enrich: Enricher | None = None,
@@ -217,7 +213,7 @@ def list_response(
                 paging[0], "exports stream every matching row; drop paging parameters"
             )
         columns = fields or _export_columns(item_model, params, enrich)
-        return export_response(request, fs, query, params, reader, columns, export, ctx, enrich)
+        return export_response(request, fs, query, params, columns, export, ctx, enrich)
     cursor_values = decode_cursor(query.keys, params.cursor) if params.cursor else None
     matched = _matched(ctx, fs, filters, params, query)
     rows = None
@@ -226,7 +222,7 @@ def list_response(
     if rows is None:
         rows = _rows(ctx.session, query, fs, params.limit + 1, params.offset or 0, cursor_values)
     page, more = rows[: params.limit], len(rows) > params.limit
-    items = _items(ctx, fs, [row[0] for row in page], params, reader, enrich)
+    items = _items(ctx, fs, [row[0] for row in page], params, enrich)
     if fields:
         items = [{f: item.get(f) for f in fields} for item in items]
     total = None
@@ -345,7 +341,7 @@ def _indexed_rows(
         return None
     if cursor_values is not None:
         stmt = stmt.where(after(q.keys, cursor_values))
-    stmt = stmt.options(*readers.LOAD_OPTIONS[model]).order_by(*order_by(q.keys))
+    stmt = stmt.options(*fs.entity.load).order_by(*order_by(q.keys))
     return list(session.execute(stmt.limit(wanted).offset(skip)).all())
 
 
@@ -371,10 +367,11 @@ def _items(
     fs: FilterSet,
     objects: list[Any],
     params: ListParams,
-    reader: Reader,
     enrich: Enricher | None,
 ) -> list[dict[str, Any]]:
-    items = [reader(obj, ctx.vocab, ctx.sources).model_dump(mode="json") for obj in objects]
+    items = [
+        render(fs.entity, obj, ctx.vocab, ctx.sources).model_dump(mode="json") for obj in objects
+    ]
     if params.q:
         for item in items:
             item["snippet"] = snippet(params.q, _texts(item, fs.entity.search_fields))
@@ -411,7 +408,6 @@ def export_response(
     fs: FilterSet,
     query: ListQuery,
     params: ListParams,
-    reader: Reader,
     columns: list[str],
     kind: str,
     ctx: ReadContext,
@@ -431,7 +427,7 @@ def export_response(
                 rows = _rows(session, query, fs, EXPORT_BATCH, 0, values)
                 if not rows:
                     return
-                yield _items(own, fs, [r[0] for r in rows], params, reader, enrich)
+                yield _items(own, fs, [r[0] for r in rows], params, enrich)
                 values = [rows[-1][i + 1] for i in range(len(query.keys))]
                 session.expunge_all()
                 if len(rows) < EXPORT_BATCH:

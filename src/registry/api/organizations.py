@@ -10,14 +10,13 @@ from fastapi.responses import Response
 from pydantic import ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
-from registry import readers, services
 from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, term_link
 from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
-from registry.api.resources import get_one
+from registry.api.responses import get_one
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
@@ -26,8 +25,10 @@ from registry.api.writing import (
     create_response,
 )
 from registry.entities import ENTITIES
-from registry.errors import RegistryError
+from registry.errors import RegistryError, invalid_input, validation_problems
 from registry.models import Organization, Program, program_terms
+from registry.records import write
+from registry.records.render import render
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 from registry.schemas.organization import (
     OrganizationCreate,
@@ -36,6 +37,8 @@ from registry.schemas.organization import (
     OrganizationUpdate,
 )
 from registry.schemas.program import ProgramCreate, ProgramRead
+
+ENTITY = ENTITIES["organization"]
 
 
 def _programs_for() -> Any:
@@ -115,12 +118,12 @@ def _include_programs(ctx: ReadContext, items: list[dict[str, Any]], objects: li
     programs = ctx.session.scalars(
         select(Program)
         .where(Program.organization_id.in_(ids))
-        .options(*readers.LOAD_OPTIONS[Program])
+        .options(*ENTITIES["program"].load)
         .order_by(Program.name_zh_sort.asc().nulls_last(), Program.id)
     )
     by_org: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for program in programs:
-        read = readers.program(program, ctx.vocab, ctx.sources)
+        read = render(ENTITIES["program"], program, ctx.vocab, ctx.sources)
         by_org[program.organization_id].append(read.model_dump(mode="json"))
     for item, obj in zip(items, objects, strict=True):
         item["programs"] = by_org.get(obj.id, [])
@@ -148,7 +151,6 @@ def list_organizations(
         FILTERS,
         filters,
         params,
-        readers.organization,
         OrganizationItem,
         enrich=_include_programs if include else None,
     )
@@ -175,32 +177,23 @@ def organization_facets(
 )
 def get_organization(ctx: ReadDep, ref: Ref) -> Response:
     """One organization by UUID or slug."""
-    return get_one(ctx, Organization, ref, readers.organization)
+    return get_one(ctx, ENTITY, ref)
 
 
 ITEM = OrganizationItem
 
 
-# --- writes ------------------------------------------------------------------------------
-
-ENTITY = ENTITIES["organization"]
-
-
-def _read(ctx: ReadContext, obj: Any) -> OrganizationRead:
-    return readers.organization(obj, ctx.vocab, ctx.sources)
-
-
 def _create_with_programs(ctx: WriteContext, body: OrganizationCreateRequest) -> Any:
     org_data = OrganizationCreate.model_validate(body.model_dump(exclude={"programs"}))
-    org = services.create(ctx.session, ENTITY, org_data, ctx.vocab, ctx.actor.name)
+    org = write.create(ctx.session, ENTITY, org_data, ctx.vocab, ctx.actor.name)
     for index, draft in enumerate(body.programs):
         fields = {**draft.model_dump(exclude_unset=True), "organization": org.slug}  # type: ignore[attr-defined]
         try:
             program = ProgramCreate.model_validate(fields)
         except ValidationError as exc:
-            raise services.validation_error(exc, f"/programs/{index}") from exc
+            raise invalid_input(validation_problems(exc, f"/programs/{index}")) from exc
         try:
-            services.create(ctx.session, ENTITIES["program"], program, ctx.vocab, ctx.actor.name)
+            write.create(ctx.session, ENTITIES["program"], program, ctx.vocab, ctx.actor.name)
         except RegistryError as exc:
             for param in exc.invalid_params or []:
                 param.name = f"/programs/{index}{param.name}"
@@ -231,8 +224,7 @@ def create_organization(
         body,
         idempotency_key,
         lambda: _create_with_programs(ctx, body),
-        lambda obj: _read(ctx, obj),
     )
 
 
-add_lifecycle_routes(router, ENTITY, _read, OrganizationRead, OrganizationUpdate)
+add_lifecycle_routes(router, ENTITY, OrganizationUpdate)

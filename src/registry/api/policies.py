@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
-from registry import readers, services
-from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.deps import ReadDep, reject_unknown_params
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, term_link
 from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
-from registry.api.resources import get_one
+from registry.api.responses import get_one
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
@@ -24,8 +23,12 @@ from registry.api.writing import (
 )
 from registry.entities import ENTITIES
 from registry.models import Policy, policy_terms
+from registry.records import write
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 from registry.schemas.policy import PolicyCreate, PolicyRead, PolicyUpdate
+
+ENTITY = ENTITIES["policy"]
+
 
 FILTERS = FilterSet(
     entity=ENTITIES["policy"],
@@ -102,7 +105,7 @@ def list_policies(
     params: Annotated[ListParams, Depends(list_params)],
 ) -> Response:
     """Policies matching every filter; by default in timeline order."""
-    return list_response(ctx, request, FILTERS, filters, params, readers.policy, PolicyItem)
+    return list_response(ctx, request, FILTERS, filters, params, PolicyItem)
 
 
 @router.get("/facets", operation_id="policy_facets", response_model=Facets, responses=LIST_ERRORS)
@@ -119,19 +122,10 @@ def policy_facets(
 @router.get("/{ref}", operation_id="get_policy", response_model=PolicyRead, responses=DETAIL_ERRORS)
 def get_policy(ctx: ReadDep, ref: Ref) -> Response:
     """One policy by UUID or slug."""
-    return get_one(ctx, Policy, ref, readers.policy)
+    return get_one(ctx, ENTITY, ref)
 
 
 ITEM = PolicyItem
-
-
-# --- writes ------------------------------------------------------------------------------
-
-ENTITY = ENTITIES["policy"]
-
-
-def _read(ctx: ReadContext, obj: Any) -> PolicyRead:
-    return readers.policy(obj, ctx.vocab, ctx.sources)
 
 
 @router.post(
@@ -154,9 +148,8 @@ def create_policy(
         ENTITY,
         body,
         idempotency_key,
-        lambda: services.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-        lambda obj: _read(ctx, obj),
+        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
     )
 
 
-add_lifecycle_routes(router, ENTITY, _read, PolicyRead, PolicyUpdate)
+add_lifecycle_routes(router, ENTITY, PolicyUpdate)

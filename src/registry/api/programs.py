@@ -9,7 +9,6 @@ from fastapi.responses import Response
 from pydantic import ConfigDict
 from sqlalchemy import select
 
-from registry import readers, services
 from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import (
@@ -25,7 +24,7 @@ from registry.api.filters import (
 from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
-from registry.api.resources import get_one
+from registry.api.responses import get_one
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
@@ -34,10 +33,14 @@ from registry.api.writing import (
 )
 from registry.entities import ENTITIES
 from registry.models import Organization, Program, program_terms
+from registry.records import write
+from registry.records.render import render
 from registry.schemas.common import OrganizationSummary
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 from registry.schemas.organization import OrganizationRead
 from registry.schemas.program import ProgramCreate, ProgramRead, ProgramUpdate
+
+ENTITY = ENTITIES["program"]
 
 
 def _org_province() -> Any:
@@ -152,9 +155,10 @@ def _include_organizations(
         o.id: o for o in ctx.session.scalars(select(Organization).where(Organization.id.in_(ids)))
     }
     for item, obj in zip(items, objects, strict=True):
-        item["organization"] = readers.organization(
-            orgs[obj.organization_id], ctx.vocab, ctx.sources
-        ).model_dump(mode="json")
+        organization = render(
+            ENTITIES["organization"], orgs[obj.organization_id], ctx.vocab, ctx.sources
+        )
+        item["organization"] = organization.model_dump(mode="json")
 
 
 @router.get("", operation_id="list_programs", response_model=ProgramPage, responses=EXPORTABLE_LIST)
@@ -175,7 +179,6 @@ def list_programs(
         FILTERS,
         filters,
         params,
-        readers.program,
         ProgramItem,
         enrich=_include_organizations if include else None,
     )
@@ -198,19 +201,10 @@ def program_facets(
 )
 def get_program(ctx: ReadDep, ref: Ref) -> Response:
     """One program with its organization, partners and every linked code."""
-    return get_one(ctx, Program, ref, readers.program)
+    return get_one(ctx, ENTITY, ref)
 
 
 ITEM = ProgramItem
-
-
-# --- writes ------------------------------------------------------------------------------
-
-ENTITY = ENTITIES["program"]
-
-
-def _read(ctx: ReadContext, obj: Any) -> ProgramRead:
-    return readers.program(obj, ctx.vocab, ctx.sources)
 
 
 @router.post(
@@ -233,9 +227,8 @@ def create_program(
         ENTITY,
         body,
         idempotency_key,
-        lambda: services.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-        lambda obj: _read(ctx, obj),
+        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
     )
 
 
-add_lifecycle_routes(router, ENTITY, _read, ProgramRead, ProgramUpdate)
+add_lifecycle_routes(router, ENTITY, ProgramUpdate)

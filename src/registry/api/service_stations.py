@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
-from registry import readers, services
-from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.deps import ReadDep, reject_unknown_params
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, TermFilter, ValueFilter
 from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import ListParams, list_params, list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
-from registry.api.resources import get_one
+from registry.api.responses import get_one
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
@@ -24,12 +23,16 @@ from registry.api.writing import (
 )
 from registry.entities import ENTITIES
 from registry.models import ServiceStation
+from registry.records import write
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 from registry.schemas.service_station import (
     ServiceStationCreate,
     ServiceStationRead,
     ServiceStationUpdate,
 )
+
+ENTITY = ENTITIES["service_station"]
+
 
 FILTERS = FilterSet(
     entity=ENTITIES["service_station"],
@@ -110,9 +113,7 @@ def list_service_stations(
     params: Annotated[ListParams, Depends(list_params)],
 ) -> Response:
     """Service stations matching every filter."""
-    return list_response(
-        ctx, request, FILTERS, filters, params, readers.service_station, ServiceStationItem
-    )
+    return list_response(ctx, request, FILTERS, filters, params, ServiceStationItem)
 
 
 @router.get(
@@ -136,19 +137,10 @@ def service_station_facets(
 )
 def get_service_station(ctx: ReadDep, ref: Ref) -> Response:
     """One service station by UUID or slug."""
-    return get_one(ctx, ServiceStation, ref, readers.service_station)
+    return get_one(ctx, ENTITY, ref)
 
 
 ITEM = ServiceStationItem
-
-
-# --- writes ------------------------------------------------------------------------------
-
-ENTITY = ENTITIES["service_station"]
-
-
-def _read(ctx: ReadContext, obj: Any) -> ServiceStationRead:
-    return readers.service_station(obj, ctx.vocab, ctx.sources)
 
 
 @router.post(
@@ -171,9 +163,8 @@ def create_service_station(
         ENTITY,
         body,
         idempotency_key,
-        lambda: services.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-        lambda obj: _read(ctx, obj),
+        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
     )
 
 
-add_lifecycle_routes(router, ENTITY, _read, ServiceStationRead, ServiceStationUpdate)
+add_lifecycle_routes(router, ENTITY, ServiceStationUpdate)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -13,7 +14,7 @@ from registry import terms
 from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
 from registry.api.history import changes_of
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
-from registry.api.resources import record_response
+from registry.api.responses import record_response
 from registry.api.writing import (
     CREATE_ERRORS,
     WRITE_ERRORS,
@@ -28,6 +29,7 @@ from registry.errors import Gone, NotFound
 from registry.models import Vocabulary, VocabularyTerm
 from registry.schemas.common import ChangeRead
 from registry.schemas.vocabulary import TermCreate, TermRead, TermUpdate, VocabularyRead
+from registry.vocab import VocabIndex
 
 router = APIRouter(
     prefix="/api/v1/vocabularies",
@@ -139,8 +141,8 @@ def _term_read(session: Session, term: VocabularyTerm, lang: str) -> TermRead:
     )
 
 
-def _term_view(ctx: ReadContext, term: VocabularyTerm) -> TermRead:
-    return _term_read(ctx.session, term, ctx.lang)
+def _term_view(session: Session, term: VocabularyTerm) -> Callable[[VocabIndex], TermRead]:
+    return lambda vocab: _term_read(session, term, vocab.lang)
 
 
 @router.get(
@@ -188,7 +190,7 @@ def update_vocabulary_term(
 ) -> Response:
     """Change a code's labels, description or parent (the code itself is permanent)."""
     term = _term(ctx.session, name, code)
-    version = matched_version(ctx, if_match, term, _term_view)
+    version = matched_version(ctx, if_match, term, _term_view(ctx.session, term))
     terms.update_term(
         ctx.session,
         _vocabulary(ctx.session, name),
@@ -213,7 +215,7 @@ def delete_vocabulary_term(
 ) -> Response:
     """Retire a code no live record uses; old references still render it."""
     term = _term(ctx.session, name, code)
-    version = matched_version(ctx, if_match, term, _term_view)
+    version = matched_version(ctx, if_match, term, _term_view(ctx.session, term))
     terms.delete_term(ctx.session, term, ctx.actor.name, version)
     commit(ctx)
     return Response(status_code=204)

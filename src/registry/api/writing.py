@@ -9,7 +9,7 @@ import re
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
@@ -24,19 +24,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from registry.api.deps import ReadCache, ReadContext, negotiate_lang
 from registry.api.openapi import problems
-from registry.api.resources import etag, record_response
+from registry.api.responses import etag, record_response
 from registry.auth import Actor, authenticate
 from registry.entities import Entity
 from registry.errors import (
-    Gone,
     InvalidInput,
     InvalidParam,
-    NotFound,
     PreconditionFailed,
     PreconditionRequired,
     ServiceUnavailable,
 )
 from registry.models import IdempotencyKey, Source
+from registry.records.render import render
 from registry.vocab import VocabIndex
 
 # Every write on PostgreSQL holds this advisory lock until commit, so change-log ids commit
@@ -205,14 +204,12 @@ def if_match_tags(if_match: str | None) -> list[str] | None:
 
 
 def matched_version(
-    ctx: WriteContext,
-    if_match: str | None,
-    obj: Any,
-    read: Callable[[WriteContext, Any], BaseModel],
+    ctx: WriteContext, if_match: str | None, obj: Any, read: Callable[[VocabIndex], BaseModel]
 ) -> int:
-    """The record's version when If-Match names one of its current ETags (in either
-    language, as GET sends it); 428 without the header, 412 otherwise. Called once the
-    record is found, so an unknown record is 404 whatever the header says."""
+    """The record's version when If-Match names one of its current ETags in either
+    language, as GET sends it (`read` renders the record with a language's vocabulary).
+    428 without the header, 412 otherwise. Called once the record is found, so an unknown
+    record is 404 whatever the header says."""
     tags = if_match_tags(if_match)
     if tags is None:
         return int(obj.version)
@@ -229,8 +226,8 @@ def matched_version(
             vocab = cache.read(ctx.session, lang).vocab
         else:
             vocab = VocabIndex.load(ctx.session, lang)
-        view = replace(ctx, vocab=vocab, lang=lang)
-        current.add(etag(obj.version, orjson.dumps(read(view, obj).model_dump(mode="json"))))
+        body = orjson.dumps(read(vocab).model_dump(mode="json"))
+        current.add(etag(obj.version, body))
     if current.isdisjoint(tags):
         raise _stale(obj)
     return int(obj.version)
@@ -243,19 +240,6 @@ def _stale(obj: Any) -> PreconditionFailed:
     )
 
 
-def load(session: Session, entity: Entity, ref: str, *, deleted: bool = False) -> Any:
-    """The record by UUID or natural key; 404 if unknown, 410 if soft-deleted (unless asked)."""
-    query = select(entity.model).where(entity.ref_condition(ref))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    obj = session.scalar(query)
-    if obj is None:
-        raise NotFound(f"No {entity.name.replace('_', ' ')} with id or slug {ref!r}.")
-    if obj.deleted_at is not None and not deleted:
-        raise Gone(f"{entity.name.replace('_', ' ')} {ref!r} was deleted; an admin can restore it.")
-    return obj
-
-
 def commit(ctx: WriteContext) -> None:
     try:
         ctx.session.commit()
@@ -266,11 +250,10 @@ def commit(ctx: WriteContext) -> None:
 def create_response(
     ctx: WriteContext,
     request: Request,
-    entity: Entity,
+    entity: Entity[Any],
     body: BaseModel,
     idempotency_key: str | None,
     make: Callable[[], Any],
-    read: Callable[[Any], BaseModel],
 ) -> Response:
     """Run `make` once per idempotency key; answer 201 with Location and ETag."""
     request_hash = hashlib.sha256(
@@ -285,7 +268,8 @@ def create_response(
     ctx.session.flush()
     # A record lives under the collection it was created in.
     location = f"{str(request.url.replace(query='')).rstrip('/')}/{obj.id}"
-    response = record_response(read(obj), obj.version, status=201, location=location)
+    read = render(entity, obj, ctx.vocab, ctx.sources)
+    response = record_response(read, obj.version, status=201, location=location)
     if idempotency_key:
         ctx.session.add(
             IdempotencyKey(

@@ -13,17 +13,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import services, terms
+from registry import terms
 from registry.db import write_session
 from registry.entities import ENTITIES, Entity
 from registry.errors import Conflict, InvalidInput, InvalidParam
 from registry.models import SeedRecord, Vocabulary, VocabularyTerm
 from registry.models.base import utcnow
+from registry.records.changes import diff, record_change
+from registry.records.lifecycle import restore
+from registry.records.mapping import to_create_dict
+from registry.records.write import apply, find
 from registry.schemas.vocabulary import TermCreate, VocabularyCreate
 from registry.seeding import merge
 from registry.seeding.files import Row, SeedFileError, read_rows, read_vocabulary
 from registry.vocab import VocabIndex
-from registry.writes import apply, diff, find, record_change, to_create_dict
 
 # The author the loader writes history as; `base_from_history` looks for it.
 SEED_ACTOR = merge.SEED_ACTOR
@@ -189,7 +192,7 @@ def write_seed_set(
         raise SeedError(problems)
     vocab = VocabIndex.load(session)
     for name in ENTITY_ORDER:
-        entity: Entity = ENTITIES[name]
+        entity: Entity[Any] = ENTITIES[name]
         for row, data in seeds.records.get(name, []):
             try:
                 seed_record(session, entity, data, vocab, summary, force=force)
@@ -209,7 +212,7 @@ def write_seed_set(
 
 def seed_record(
     session: Session,
-    entity: Entity,
+    entity: Entity[Any],
     data: BaseModel,
     vocab: VocabIndex,
     summary: Summary,
@@ -235,7 +238,7 @@ def seed_record(
         if not force:
             summary.keep(entity.name, key, "deleted since the last seed; left deleted")
             return
-        services.restore(session, entity, obj, SEED_ACTOR)
+        restore(session, entity, obj, SEED_ACTOR)
     database = to_create_dict(session, entity, obj, vocab)
     result = merge.plan(session, entity.name, key, obj.id, file, database, saved, force=force)
     if result.take:

@@ -1,7 +1,7 @@
-"""Admin operations on records: create, update, soft delete, restore, purge.
+"""Soft delete, restore and purge: a record leaves lists, comes back, or goes for good.
 
-Each function runs inside the caller's write transaction and logs its change there, so a
-failed write leaves neither the record nor its history touched.
+A record still referred to by live records cannot be deleted, nor one referred to by any
+record purged; history stays after a purge.
 """
 
 from __future__ import annotations
@@ -9,70 +9,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from registry.entities import ENTITIES, Entity
-from registry.errors import Conflict, InvalidInput, InvalidParam, PreconditionFailed
+from registry.errors import Conflict, InvalidParam
 from registry.models import Base, SearchDocument
 from registry.models.base import utcnow
+from registry.records.changes import record_change
+from registry.records.mapping import to_create_dict
+from registry.records.markers import fields
+from registry.records.write import check_version
+from registry.schemas.common import RecordRef
 from registry.vocab import VocabIndex
-from registry.writes import apply, find, record_change, to_create_dict
-
-
-def validation_error(exc: ValidationError, prefix: str = "") -> InvalidInput:
-    params = [
-        InvalidParam(name=prefix + "/" + "/".join(str(p) for p in err["loc"]), reason=err["msg"])
-        for err in exc.errors()
-    ]
-    return InvalidInput("; ".join(f"{p.name}: {p.reason}" for p in params), invalid_params=params)
-
-
-def check_version(obj: Any, expected: int) -> None:
-    if obj.version != expected:
-        raise PreconditionFailed(
-            f"the record is at version {obj.version}, not {expected}; fetch it again"
-        )
-
-
-def create(session: Session, entity: Entity, data: BaseModel, vocab: VocabIndex, actor: str) -> Any:
-    key = getattr(data, entity.key)
-    existing = find(session, entity, key)
-    if existing is not None:
-        state = " (deleted; restore it instead)" if existing.deleted_at else ""
-        raise Conflict(
-            f"{entity.name} {key!r} already exists{state}",
-            invalid_params=[InvalidParam(name=f"/{entity.key}", reason="already exists")],
-        )
-    obj, _ = apply(session, entity, data, vocab, actor)
-    return obj
-
-
-def update(
-    session: Session,
-    entity: Entity,
-    obj: Any,
-    patch: dict[str, Any],
-    vocab: VocabIndex,
-    actor: str,
-    expected_version: int,
-) -> Any:
-    """Merge `patch` into the record; a list in the patch replaces the stored list."""
-    check_version(obj, expected_version)
-    merged = {**to_create_dict(session, entity, obj, vocab), **patch}
-    try:
-        data = entity.create.model_validate(merged)
-    except ValidationError as exc:
-        raise validation_error(exc) from exc
-    key = getattr(data, entity.key)
-    if key != getattr(obj, entity.key) and find(session, entity, key) is not None:
-        raise Conflict(
-            f"{entity.name} {key!r} already exists",
-            invalid_params=[InvalidParam(name=f"/{entity.key}", reason="already exists")],
-        )
-    apply(session, entity, data, vocab, actor, obj)
-    return obj
 
 
 def dependents(session: Session, table: Any, record_id: uuid.UUID, *, live_only: bool) -> list[str]:
@@ -112,7 +61,7 @@ def dependents(session: Session, table: Any, record_id: uuid.UUID, *, live_only:
 
 
 def soft_delete(
-    session: Session, entity: Entity, obj: Any, actor: str, expected_version: int
+    session: Session, entity: Entity[Any], obj: Any, actor: str, expected_version: int
 ) -> Any:
     check_version(obj, expected_version)
     blockers = dependents(session, entity.model.__table__, obj.id, live_only=True)
@@ -137,7 +86,7 @@ def soft_delete(
     return obj
 
 
-def restore(session: Session, entity: Entity, obj: Any, actor: str) -> Any:
+def restore(session: Session, entity: Entity[Any], obj: Any, actor: str) -> Any:
     if obj.deleted_at is None:
         raise Conflict(f"{entity.name} {getattr(obj, entity.key)!r} is not deleted")
     for name, column in _references(entity):
@@ -154,7 +103,7 @@ def restore(session: Session, entity: Entity, obj: Any, actor: str) -> Any:
     return obj
 
 
-def purge(session: Session, entity: Entity, obj: Any, vocab: VocabIndex, actor: str) -> None:
+def purge(session: Session, entity: Entity[Any], obj: Any, vocab: VocabIndex, actor: str) -> None:
     """Remove a soft-deleted record for good; its history stays."""
     if obj.deleted_at is None:
         raise Conflict(f"delete {entity.name} {getattr(obj, entity.key)!r} before purging it")
@@ -177,14 +126,10 @@ def purge(session: Session, entity: Entity, obj: Any, vocab: VocabIndex, actor: 
     session.flush()
 
 
-def _references(entity: Entity) -> list[tuple[str, str]]:
+def _references(entity: Entity[Any]) -> list[tuple[str, str]]:
     """(entity name, column) for each record this entity's create schema points at."""
-    from registry.schemas.common import RecordRef
-    from registry.writes import _RENAMED, field_markers
-
-    refs = []
-    for name, markers in field_markers(entity.create):
-        for in_list, marker in markers:
-            if isinstance(marker, RecordRef) and not in_list and marker.entity != "source":
-                refs.append((marker.entity, _RENAMED.get(name, f"{name}_id")))
-    return refs
+    return [
+        (spec.ref.entity, spec.column)
+        for spec in fields(entity.create)
+        if isinstance(spec.ref, RecordRef) and not spec.is_list and spec.ref.entity != "source"
+    ]

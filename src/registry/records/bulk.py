@@ -1,19 +1,18 @@
 """Set-based creation of many new records: the fast half of bulk import.
 
-`writes.apply` creates one record through the ORM (a flush, a search-document lookup and a
+`write.apply` creates one record through the ORM (a flush, a search-document lookup and a
 change entry per row). For thousands of new rows that is dominated by round trips, so this
-writes the same rows, links, search documents and change entries with one multi-row INSERT
-per table per batch. The rows are checked by the same create schema and `Resolver`, and
-`tests/test_bulk.py` holds both paths to the same stored result and history.
+writes the same rows, links, children, search documents and change entries with one
+multi-row INSERT per table per batch. Rows come checked by `write.checked_values`, the same
+checks `apply` runs, and `tests/test_bulk.py` holds both paths to the same stored result
+and history.
 """
 
 from __future__ import annotations
 
-import functools
 import typing
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -21,38 +20,28 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from registry.entities import ENTITIES, Entity
-from registry.models import Change, ProgramPartner, SearchDocument
+from registry.models import Change, SearchDocument
 from registry.models.base import utcnow
-from registry.schemas.common import RecordRef, VocabRef
+from registry.records.changes import diff
+from registry.records.mapping import child_columns, created_dict, search_text
+from registry.records.markers import fields
+from registry.records.resolve import Resolver
+from registry.schemas.common import RecordRef
 from registry.vocab import VocabIndex
-from registry.writes import Resolver, diff, field_markers, row_values, search_text
 
 # Bound parameters per IN (…) lookup: well inside SQLite's and PostgreSQL's limits.
 LOOKUP_CHUNK = 900
 
-
-@dataclass(frozen=True)
-class _Field:
-    name: str
-    in_list: bool
-    marker: VocabRef | RecordRef | None
+Checked = tuple[BaseModel, dict[str, Any]]  # a create schema and its checked row values
 
 
-@functools.cache
-def _plan(entity: Entity) -> list[_Field]:
-    return [
-        _Field(name, markers[0][0] if markers else False, markers[0][1] if markers else None)
-        for name, markers in field_markers(entity.create)
-    ]
-
-
-def link_table(entity: Entity) -> tuple[Table, str] | None:
+def link_table(entity: Entity[Any]) -> tuple[Table, str] | None:
     """The vocabulary link table of an entity with term lists, and its owner column."""
     relationship = getattr(entity.model, "terms", None)
     if relationship is None:
         return None
     table = relationship.property.secondary
-    owner = next(c.name for c in table.columns if c.references(entity.model.__table__.c.id))
+    owner = next(c.name for c in table.columns if c.references(_table(entity.model).c.id))
     return table, owner
 
 
@@ -82,11 +71,11 @@ def prefetch_refs(session: Session, resolver: Resolver, rows: Sequence[BaseModel
 
 
 def _record_refs(model: BaseModel) -> Iterable[tuple[str, str]]:
-    for name, markers in field_markers(type(model)):
-        value = getattr(model, name)
+    for spec in fields(type(model)):
+        value = getattr(model, spec.name)
         if value is None:
             continue
-        for in_list, marker in markers:
+        for in_list, marker in spec.markers:
             if isinstance(marker, RecordRef):
                 yield from ((marker.entity, v) for v in (value if in_list else [value]))
         nested = value if isinstance(value, list) else [value]
@@ -95,57 +84,40 @@ def _record_refs(model: BaseModel) -> Iterable[tuple[str, str]]:
                 yield from _record_refs(item)
 
 
-def created_dict(entity: Entity, data: BaseModel, vocab: VocabIndex) -> dict[str, Any]:
-    """What `writes.to_create_dict` returns for the stored record, without reading it back.
-
-    References are natural keys here (the caller sends UUID references the other way).
-    """
-    out: dict[str, Any] = data.model_dump(mode="json")
-    for field in _plan(entity):
-        value = out[field.name]
-        if field.name == "partners":
-            out["partners"] = sorted(value, key=lambda p: (p["organization"], p["role"]))
-        elif field.in_list and isinstance(field.marker, VocabRef):
-            vocabulary = field.marker.vocabulary
-            terms = [vocab.by_code[(vocabulary, code)] for code in dict.fromkeys(value)]
-            out[field.name] = [t.code for t in sorted(terms, key=lambda t: (t.position, t.code))]
-    return out
-
-
 def create_many(
     session: Session,
-    entity: Entity,
-    rows: Sequence[BaseModel],
-    resolver: Resolver,
+    entity: Entity[Any],
+    rows: Sequence[Checked],
     vocab: VocabIndex,
     actor: str,
 ) -> list[uuid.UUID]:
-    """Insert new records for rows already checked by `resolver`; return their ids."""
+    """Insert new records for checked rows; return their ids."""
     if not rows:
         return []
     now = utcnow()
     links = link_table(entity)
     records: list[dict[str, Any]] = []
     link_rows: list[dict[str, Any]] = []
-    partner_rows: list[dict[str, Any]] = []
+    child_rows: dict[str, list[dict[str, Any]]] = {c.field: [] for c in entity.children}
     documents: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     ids: list[uuid.UUID] = []
-    for data in rows:
+    for data, checked in rows:
         record_id = uuid.uuid4()
         ids.append(record_id)
-        values = row_values(entity, data, resolver)
+        values = dict(checked)
         terms = values.pop("terms", set())
-        partners = values.pop("partners", set())
+        for child in entity.children:
+            columns = child_columns(child)
+            child_rows[child.field] += [
+                {child.owner: record_id, **dict(zip(columns, row, strict=True))}
+                for row in values.pop(child.field)
+            ]
         records.append(
             {**values, "id": record_id, "created_at": now, "updated_at": now, "version": 1}
         )
         if links is not None:
             link_rows += [{links[1]: record_id, "term_id": t} for t in terms]
-        partner_rows += [
-            {"program_id": record_id, "organization_id": org, "role_id": role}
-            for org, role in partners
-        ]
         if entity.search_fields:
             documents.append(
                 {
@@ -168,8 +140,9 @@ def create_many(
     session.execute(insert(_table(entity.model)), records)
     if link_rows and links is not None:
         session.execute(insert(links[0]), link_rows)
-    if partner_rows:
-        session.execute(insert(_table(ProgramPartner)), partner_rows)
+    for child in entity.children:
+        if child_rows[child.field]:
+            session.execute(insert(_table(child.model)), child_rows[child.field])
     if documents:
         session.execute(insert(_table(SearchDocument)), documents)
     session.execute(insert(_table(Change)), changes)
