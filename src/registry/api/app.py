@@ -29,6 +29,7 @@ from registry.api import (
 from registry.api.bodylimit import BodyLimitMiddleware
 from registry.api.caching import ETagMiddleware
 from registry.api.deps import ReadCache
+from registry.api.filters import declared_lists
 from registry.api.matchindex import MatchIndex
 from registry.api.openapi import install_openapi
 from registry.api.writing import WriteGate
@@ -36,7 +37,25 @@ from registry.config import Settings, get_settings
 from registry.db import make_engine, make_sessionmaker
 from registry.errors import install_error_handlers
 from registry.migrations import revisions
-from registry.models import Program
+
+# One line per router; list routes are found by their FilterSet dependency.
+ROUTERS = (
+    health.router,
+    organizations.router,
+    programs.router,
+    policies.router,
+    service_stations.router,
+    hotlines.router,
+    hotline_metrics.router,
+    figures.router,
+    vocabularies.router,
+    sources.router,
+    stats.router,
+    changes.router,
+    imports.router,
+    hsds.router,
+    explorer.router,
+)
 
 DESCRIPTION = """\
 An open registry of China's mental-health services: organizations, the programs they run,
@@ -77,13 +96,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.write_gate = WriteGate(settings.write_queue_timeout_s)
     app.state.revisions = revisions()
-    app.state.read_cache = ReadCache(
-        indexes={
-            "program": MatchIndex(
-                programs.FILTERS, depends={"organization": Program.organization_id}
-            )
-        }
-    )
     app.add_middleware(ETagMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -107,31 +119,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=600,
     )
     install_error_handlers(app)
-    list_modules = (organizations, programs, policies, service_stations, hotlines)
-    install_openapi(
-        app,
-        {
-            **{f"list_{m.__name__.rsplit('.', 1)[1]}": (m.FILTERS, m.ITEM) for m in list_modules},
-            "list_hotline_metrics": (hotline_metrics.FILTERS, hotline_metrics.ITEM),
-            "list_figures": (figures.FILTERS, figures.ITEM),
-        },
+    for router in ROUTERS:
+        app.include_router(router)
+    lists = declared_lists([route for router in ROUTERS for route in router.routes])
+    app.state.filtersets = {fs.entity.name: fs for fs, _ in lists.values()}
+    app.state.read_cache = ReadCache(
+        indexes={
+            fs.entity.name: MatchIndex(fs, depends=fs.match_index)
+            for fs, _ in lists.values()
+            if fs.match_index is not None
+        }
     )
-    for module in (
-        health,
-        organizations,
-        programs,
-        policies,
-        service_stations,
-        hotlines,
-        hotline_metrics,
-        figures,
-        vocabularies,
-        sources,
-        stats,
-        changes,
-        imports,
-        hsds,
-        explorer,
-    ):
-        app.include_router(module.router)
+    install_openapi(app, lists)
     return app

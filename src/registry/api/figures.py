@@ -105,9 +105,6 @@ def get_figure(ctx: ReadDep, ref: Ref) -> Response:
     return get_one(ctx, ENTITY, ref)
 
 
-ITEM = FigureItem
-
-
 @router.post(
     "",
     operation_id="create_figure",

@@ -19,13 +19,15 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BeforeValidator
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true, union
 from sqlalchemy.orm import Session
 
 from registry.api.deps import ReadDep
 from registry.entities import Entity
 from registry.errors import invalid_param
+from registry.schemas.listing import Page
 from registry.vocab import VocabIndex
 
 Pairs = Callable[[], Select[Any]]  # (owner_id, key) rows: one per record and value
@@ -277,10 +279,19 @@ class FilterValues:
 
 @dataclass
 class FilterSet:
+    """A resource's filters and sort keys: its SQL, its query parameters, its facets and,
+    when `match_index` is set, a match index (`api.matchindex`) kept from the change log.
+
+    `match_index` names the other entities whose changes move this one's filter values,
+    each with the column pointing at them (a program's province comes from its
+    organization too); `{}` for an index that depends on nothing else.
+    """
+
     entity: Entity[Any]
     filters: list[Filter]
     sorts: dict[str, Any]
     default_sort: list[str]
+    match_index: dict[str, Any] | None = None
     facets: dict[str, Filter] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -293,27 +304,9 @@ class FilterSet:
     def all_params(self) -> list[Param]:
         return [p for f in self.filters for p in f.params()]
 
-    def dependency(self) -> Callable[..., FilterValues]:
+    def dependency(self) -> FilterDependency:
         """A FastAPI dependency that parses and checks this resource's filters."""
-        filters = self.filters
-
-        def parse_filters(ctx: ReadDep, **raw: Any) -> FilterValues:
-            for name, given in raw.items():
-                if isinstance(given, list) and any(v == "" for v in given):
-                    raise invalid_param(name, "empty value")
-            values = {}
-            for f in filters:
-                value = f.parse(raw, ctx.vocab)
-                if value is not None:
-                    values[f.name] = value
-            return FilterValues(values, {k: v for k, v in raw.items() if v is not None})
-
-        parameters = [
-            inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ReadDep),
-            *(p.parameter() for p in self.all_params()),
-        ]
-        parse_filters.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-        return parse_filters
+        return FilterDependency(self)
 
     def conditions(
         self, values: FilterValues, *, skip: str | None = None, deleted: str = "exclude"
@@ -325,6 +318,54 @@ class FilterSet:
         elif deleted == "only":
             found.append(self.model.deleted_at.is_not(None))
         return found
+
+
+class FilterDependency:
+    """Parses and checks a FilterSet's query parameters; FastAPI reads its signature.
+
+    Routes that take it are found again by `declared_lists`, so a list's filters are
+    declared in its router only.
+    """
+
+    def __init__(self, filterset: FilterSet) -> None:
+        self.filterset = filterset
+        self.__signature__ = inspect.Signature(
+            [
+                inspect.Parameter(
+                    "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ReadDep
+                ),
+                *(p.parameter() for p in filterset.all_params()),
+            ]
+        )
+
+    def __call__(self, ctx: ReadDep, **raw: Any) -> FilterValues:
+        for name, given in raw.items():
+            if isinstance(given, list) and any(v == "" for v in given):
+                raise invalid_param(name, "empty value")
+        values = {}
+        for f in self.filterset.filters:
+            value = f.parse(raw, ctx.vocab)
+            if value is not None:
+                values[f.name] = value
+        return FilterValues(values, {k: v for k, v in raw.items() if v is not None})
+
+
+def declared_lists(routes: Sequence[Any]) -> dict[str, tuple[FilterSet, type[BaseModel]]]:
+    """Each list route's FilterSet and item schema, by operation id: what the OpenAPI
+    document, the match indexes and the stats need to know about a list."""
+    found: dict[str, tuple[FilterSet, type[BaseModel]]] = {}
+    for route in routes:
+        if not isinstance(route, APIRoute) or not _is_page(route.response_model):
+            continue
+        for dependency in route.dependant.dependencies:
+            if isinstance(dependency.call, FilterDependency):
+                (item,) = typing.get_args(route.response_model.model_fields["items"].annotation)
+                found[str(route.operation_id)] = (dependency.call.filterset, item)
+    return found
+
+
+def _is_page(model: Any) -> bool:
+    return isinstance(model, type) and issubclass(model, Page)
 
 
 def facet_counts(

@@ -171,9 +171,6 @@ def get_hotline_metric(ctx: ReadDep, ref: Ref) -> Response:
     return get_one(ctx, ENTITY, ref)
 
 
-ITEM = HotlineMetricItem
-
-
 @router.post(
     "",
     operation_id="create_hotline_metric",

@@ -93,9 +93,6 @@ def get_hotline(ctx: ReadDep, ref: Ref) -> Response:
     return get_one(ctx, ENTITY, ref)
 
 
-ITEM = HotlineItem
-
-
 @router.post(
     "",
     operation_id="create_hotline",

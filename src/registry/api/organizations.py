@@ -180,9 +180,6 @@ def get_organization(ctx: ReadDep, ref: Ref) -> Response:
     return get_one(ctx, ENTITY, ref)
 
 
-ITEM = OrganizationItem
-
-
 def _create_with_programs(ctx: WriteContext, body: OrganizationCreateRequest) -> Any:
     org_data = OrganizationCreate.model_validate(body.model_dump(exclude={"programs"}))
     org = write.create(ctx.session, ENTITY, org_data, ctx.vocab, ctx.actor.name)

@@ -125,9 +125,6 @@ def get_policy(ctx: ReadDep, ref: Ref) -> Response:
     return get_one(ctx, ENTITY, ref)
 
 
-ITEM = PolicyItem
-
-
 @router.post(
     "",
     operation_id="create_policy",

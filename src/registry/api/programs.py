@@ -124,6 +124,7 @@ FILTERS = FilterSet(
         "updated_at": Program.updated_at,
     },
     default_sort=["name_zh"],
+    match_index={"organization": Program.organization_id},
 )
 
 
@@ -202,9 +203,6 @@ def program_facets(
 def get_program(ctx: ReadDep, ref: Ref) -> Response:
     """One program with its organization, partners and every linked code."""
     return get_one(ctx, ENTITY, ref)
-
-
-ITEM = ProgramItem
 
 
 @router.post(

@@ -140,9 +140,6 @@ def get_service_station(ctx: ReadDep, ref: Ref) -> Response:
     return get_one(ctx, ENTITY, ref)
 
 
-ITEM = ServiceStationItem
-
-
 @router.post(
     "",
     operation_id="create_service_station",

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from registry.api import organizations, policies, programs
 from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
 from registry.api.facets import FacetValue, compute_facets
 from registry.api.filters import FilterValues
@@ -107,14 +106,19 @@ def _row(
 @router.get(
     "/api/v1/stats", operation_id="get_stats", response_model=Stats, responses=problems(422)
 )
-def get_stats(ctx: ReadDep) -> Stats:
+def get_stats(ctx: ReadDep, request: Request) -> Stats:
     """Programs by intervention type, target group and setting (over the interviewed
     programs, the report's own base) and policies by year, each beside the figure the
     source states, so an analyst sees where the registry and the report agree."""
     stated = _stated(ctx)
+    filtersets = request.app.state.filtersets
     interviewed = FilterValues({"interviewed": True}, {})
     facets = compute_facets(
-        ctx, programs.FILTERS, interviewed, ["intervention_type", "target_group", "setting"], None
+        ctx,
+        filtersets["program"],
+        interviewed,
+        ["intervention_type", "target_group", "setting"],
+        None,
     )
     groups = {
         name: StatGroup(
@@ -124,7 +128,7 @@ def get_stats(ctx: ReadDep) -> Stats:
         )
         for name, values in facets.facets.items()
     }
-    policy_facets = compute_facets(ctx, policies.FILTERS, FilterValues({}, {}), ["year"], None)
+    policy_facets = compute_facets(ctx, filtersets["policy"], FilterValues({}, {}), ["year"], None)
     by_year = StatGroup(
         scope="Policies in the registry",
         total=policy_facets.total,
@@ -135,12 +139,12 @@ def get_stats(ctx: ReadDep) -> Stats:
         live = select(func.count()).select_from(model).where(model.deleted_at.is_(None))
         return ctx.session.scalar(live) or 0
 
-    national = compute_facets(ctx, policies.FILTERS, FilterValues({}, {}), ["level"], None)
+    national = compute_facets(ctx, filtersets["policy"], FilterValues({}, {}), ["level"], None)
     national_count = next(v.count for v in national.facets["level"] if v.value == "national")
     totals = [
         ("interviewed_programs", "Interviewed programs", "受访项目", facets.total),
-        ("programs", "Programs", "项目", count(programs.FILTERS.model)),
-        ("organizations", "Organizations", "机构", count(organizations.FILTERS.model)),
+        ("programs", "Programs", "项目", count(filtersets["program"].model)),
+        ("organizations", "Organizations", "机构", count(filtersets["organization"].model)),
         ("national_policies", "National policies", "国家级政策", national_count),
     ]
     return Stats(
