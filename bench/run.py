@@ -60,8 +60,6 @@ FACETS = ["target_group", "intervention_type", "setting"]
 DATASETTE_MAX = 100_000
 
 
-# --- data ------------------------------------------------------------------------------
-
 
 def sh(*args: str | Path, env: dict[str, str] | None = None) -> str:
     done = subprocess.run(
@@ -143,8 +141,6 @@ def postgres_db(size: int, rebuild: bool, results: dict[str, Any]) -> str:
     return url
 
 
-# --- servers ---------------------------------------------------------------------------
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -211,8 +207,6 @@ def wait_for_index(base: str, workers: int) -> None:
         time.sleep(0.5 if ready else 2)
 
 
-# --- load ------------------------------------------------------------------------------
-
 LUA = """
 local paths = {}
 for line in io.lines("%s") do paths[#paths + 1] = line end
@@ -255,8 +249,6 @@ def _ms(text: str) -> float:
     value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
-
-# --- the requests ----------------------------------------------------------------------
 
 
 def sample(db: Path, n: int = 2000) -> tuple[list[str], list[str], dict[str, str]]:
@@ -359,8 +351,6 @@ def check_same(expected: tuple[int, list[str]], datasette: str, path: str) -> No
     if body["filtered_table_rows_count"] != total or names != ours[: len(names)]:
         raise SystemExit(f"the servers disagree: {expected} vs {body}")
 
-
-# --- plans and exports -----------------------------------------------------------------
 
 
 def plans(url: str, paths: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -635,8 +625,6 @@ def main() -> None:
     if not args.data_only:
         write_doc(results, sorted({r["size"] for r in results["runs"]}))
 
-
-# --- the report ------------------------------------------------------------------------
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 

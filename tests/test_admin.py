@@ -73,9 +73,6 @@ def problem(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
-# --- authentication and roles ------------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     "authorization",
     [None, "Bearer", "Bearer reg_not-a-token", "Basic dXNlcjpwYXNz"],
@@ -154,9 +151,6 @@ def test_editor_may_not_delete(api: TestClient, tokens: Tokens) -> None:
     )
     problem(response, 403)
     assert api.get(path).status_code == 200
-
-
-# --- create ------------------------------------------------------------------------------
 
 
 def test_create_program_with_links_in_one_request(api: TestClient, tokens: Tokens) -> None:
@@ -286,9 +280,6 @@ def test_idempotency_key(api: TestClient, tokens: Tokens, admin_db: tuple[str, T
     assert api.get("/api/v1/figures", params={"subject": "test.idempotency"}).json()["total"] == 1
 
 
-# --- update ------------------------------------------------------------------------------
-
-
 def test_patch_is_partial_and_lists_replace(api: TestClient, tokens: Tokens) -> None:
     api.post(
         "/api/v1/programs",
@@ -355,9 +346,6 @@ def test_patch_validation_and_conflicts(api: TestClient, tokens: Tokens) -> None
     assert api.get(path).json()["version"] == 1
 
 
-# --- delete, restore, purge --------------------------------------------------------------
-
-
 def test_soft_delete_restore_and_purge(api: TestClient, tokens: Tokens) -> None:
     api.post("/api/v1/programs", json=new_program("short-lived"), headers=tokens.headers())
     path = "/api/v1/programs/short-lived"
@@ -399,9 +387,6 @@ def test_deleting_an_organization_with_live_programs_is_409(
     assert "program:rici-xinyi-plan" in body["detail"]
     assert "program:rici-xinling-mofa-xueyuan" in body["detail"]
     assert api.get(path).status_code == 200
-
-
-# --- vocabulary terms --------------------------------------------------------------------
 
 
 def test_vocabulary_terms_can_be_added_used_and_retired(api: TestClient, tokens: Tokens) -> None:
@@ -459,9 +444,6 @@ def test_vocabulary_terms_can_be_added_used_and_retired(api: TestClient, tokens:
     assert problem(reuse, 422)["invalid-params"][0]["name"] == "/target_groups/0"
     history = api.get(f"{term_path}/history").json()
     assert [h["action"] for h in history] == ["create", "update", "delete"]
-
-
-# --- history and the change feed ---------------------------------------------------------
 
 
 def as_create_shape(detail: dict[str, Any]) -> dict[str, Any]:

@@ -50,9 +50,6 @@ PAGE_SIZE = 20  # the explorer's page size
 FACETS = ["target_group", "intervention_type", "setting", "province"]
 
 
-# --- served by the app (no browser) ------------------------------------------------------
-
-
 def test_page_and_assets_are_served_outside_the_api_document(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200
@@ -103,9 +100,6 @@ def test_static_files_are_package_data() -> None:
     files = [p.relative_to(package).as_posix() for p in STATIC.iterdir()]
     assert {"explorer/static/index.html", "explorer/static/explorer.js"} <= set(files)
     assert all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files)
-
-
-# --- the browser -------------------------------------------------------------------------
 
 
 def find_chromium() -> str | None:

@@ -43,9 +43,6 @@ LISTS = [
 LIST_IDS = [name for name, *_ in LISTS]
 
 
-# --- the HSDS schemas -----------------------------------------------------------------------
-
-
 class HsdsSchemas:
     """The compiled HSDS 3.0 schemas, each file read and compiled once per session."""
 
@@ -122,9 +119,6 @@ def test_the_format_checker_really_checks_formats() -> None:
     assert not checker.conforms("nobody", "email")
 
 
-# --- helpers --------------------------------------------------------------------------------
-
-
 def get(client: TestClient, path: str, **params: Any) -> Any:
     response = client.get(path, params=params)
     assert response.status_code == 200, response.text
@@ -180,9 +174,6 @@ def assert_problem(response: Any, status: int, param: str | None = None) -> dict
     return body
 
 
-# --- the API root and the OpenAPI document --------------------------------------------------
-
-
 def test_root_names_version_profile_and_openapi(client: TestClient) -> None:
     body = get(client, "/hsds/")
     assert body["version"] == "3.0"
@@ -215,9 +206,6 @@ def test_openapi_documents_the_hsds_routes_with_readable_schemas(client: TestCli
     services = {p["name"] for p in paths["/hsds/services"]["get"]["parameters"]}
     assert {"organization_id", "taxonomy_term_id", "taxonomy_id", "modified_after"} <= services
     assert not [n for n in document["components"]["schemas"] if n.startswith("Body_")]
-
-
-# --- every item valid, paging arithmetic, detail by id --------------------------------------
 
 
 @pytest.mark.parametrize(("name", "item_schema", "detail_schema", "per_page"), LISTS, ids=LIST_IDS)
@@ -290,9 +278,6 @@ def test_ten_random_details_validate_and_match_the_list(
         assert detail["id"] == record_id
         # The list item is the detail's one-to-one part.
         assert {k: detail[k] for k in items[record_id]} == items[record_id]
-
-
-# --- the mapping, on known records ----------------------------------------------------------
 
 
 def test_a_program_is_a_service_with_its_codes_as_attributes(client: TestClient) -> None:
@@ -421,9 +406,6 @@ def test_vocabularies_are_taxonomies_and_codes_are_terms(client: TestClient) -> 
     children = everything(client, "taxonomy_terms", parent_id=parent)
     assert {t["code"] for t in children} == {"counseling", "monitoring"}
     assert all(t["parent_id"] == parent for t in children)
-
-
-# --- filters --------------------------------------------------------------------------------
 
 
 def test_search_is_the_registry_search_in_chinese_and_english(client: TestClient) -> None:
@@ -559,9 +541,6 @@ def test_filters_combine_with_and(client: TestClient) -> None:
     ]
 
 
-# --- NDJSON ---------------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("name", LIST_IDS)
 @pytest.mark.parametrize("batch", [1000, 4], ids=["one-batch", "keyset-batches"])
 def test_ndjson_streams_every_item(
@@ -586,9 +565,6 @@ def test_ndjson_keeps_filters_and_refuses_paging(client: TestClient) -> None:
     assert lines == everything(client, "services", taxonomy_term_id=left_behind)
     refused = client.get("/hsds/services", params={"format": "ndjson", "page": 2})
     assert_problem(refused, 422, "page")
-
-
-# --- errors ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", LIST_IDS)
@@ -627,8 +603,6 @@ def test_per_page_is_capped_at_500(client: TestClient) -> None:
     assert_problem(client.get("/hsds/taxonomy_terms", params={"per_page": 501}), 422, "per_page")
 
 
-# --- efficiency -----------------------------------------------------------------------------
-
 # Per request: the request's vocabulary and sources, a count and the page of keys for lists,
 # then one query per table the items draw on, however many items there are.
 STATEMENT_BUDGET = 10
@@ -649,9 +623,6 @@ def test_statements_do_not_grow_with_the_page(
     assert whole <= STATEMENT_BUDGET, "a query per item"
     for item in everything(client, name)[:3]:
         assert statements(f"/hsds/{name}/{item['id']}") <= STATEMENT_BUDGET
-
-
-# --- metadata from the change log -----------------------------------------------------------
 
 
 def test_seeded_records_carry_their_seed_history(client: TestClient) -> None:

@@ -56,9 +56,6 @@ def _cursor(payload: Any) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
 
 
-# --- cursors ------------------------------------------------------------------------------
-
-
 def test_the_forged_cursor_from_the_report_is_422(api: TestClient) -> None:
     response = api.get(
         "/api/v1/programs",
@@ -127,9 +124,6 @@ def test_an_issued_cursor_still_pages(api: TestClient) -> None:
     assert {p["id"] for p in first["items"]}.isdisjoint(p["id"] for p in second.json()["items"])
 
 
-# --- slugs that read as UUIDs ---------------------------------------------------------------
-
-
 def test_slugs_that_read_as_uuids_are_refused(api: TestClient, tokens: Tokens) -> None:
     target = api.get("/api/v1/programs/lianai-huxin").json()["id"]
     hexed = target.replace("-", "")
@@ -145,9 +139,6 @@ def test_slugs_that_read_as_uuids_are_refused(api: TestClient, tokens: Tokens) -
         assert params[0]["name"] == "/slug"
         assert "may not read as a UUID" in params[0]["reason"]
     assert api.get(f"/api/v1/programs/{hexed}").json()["slug"] == "lianai-huxin"
-
-
-# --- If-Match -------------------------------------------------------------------------------
 
 
 def test_if_match_is_compared_as_a_whole_tag(api: TestClient, tokens: Tokens) -> None:
@@ -169,9 +160,6 @@ def test_if_match_is_compared_as_a_whole_tag(api: TestClient, tokens: Tokens) ->
     assert patch(f'"{version}-forged", {zh_tag}').status_code == 200  # one tag in a list
     assert patch("*").status_code == 200
     problem(api.patch(path, json={"value": value}, headers=tokens.headers()), 428)
-
-
-# --- methods and bodies ---------------------------------------------------------------------
 
 
 def test_405_carries_the_real_allow_header(api: TestClient) -> None:
@@ -217,9 +205,6 @@ def test_a_500_asks_the_client_to_close_the_connection(site: tuple[str, Tokens, 
     assert "a bug" not in response.text
 
 
-# --- the database down ----------------------------------------------------------------------
-
-
 def _unreachable_url(tmp_path: Path) -> str:
     if BACKEND == "postgresql":
         return POSTGRES_URL.replace("127.0.0.1:5432", "127.0.0.1:1")
@@ -239,9 +224,6 @@ def test_database_down_is_503_with_retry_after(tmp_path: Path) -> None:
             response = client.get(path)
             problem(response, 503)
             assert int(response.headers["retry-after"]) > 0
-
-
-# --- search tokens and codes ----------------------------------------------------------------
 
 
 def test_internal_search_tokens_cannot_be_queried(api: TestClient) -> None:
@@ -278,9 +260,6 @@ def test_codes_differing_only_in_case_cannot_coexist(
             )
     finally:
         engine.dispose()
-
-
-# --- the contract states the rules ---------------------------------------------------------
 
 
 def test_openapi_states_what_the_server_enforces(api: TestClient) -> None:

@@ -25,9 +25,6 @@ def names(rows: list[dict[str, Any]]) -> set[str]:
     return {r["name_zh"] for r in rows}
 
 
-# --- filters -----------------------------------------------------------------------------
-
-
 def test_left_behind_programs(client: TestClient) -> None:
     rows = items(client, "/api/v1/programs", target_group="left_behind")
     assert "甘肃欠发达地区农村留守儿童心理健康教育项目" in names(rows)
@@ -127,9 +124,6 @@ def test_bad_parameters_are_422_problems_naming_the_parameter(
     assert name in {p["name"] for p in body["invalid-params"]}
 
 
-# --- search ------------------------------------------------------------------------------
-
-
 def test_two_character_chinese_search_finds_bullying_program(client: TestClient) -> None:
     rows = items(client, "/api/v1/programs", q="欺凌")
     assert "“预防性欺凌”教师项目" in names(rows)
@@ -173,9 +167,6 @@ def test_search_is_ranked_and_combines_with_filters(client: TestClient) -> None:
     assert found == titled
 
 
-# --- sorting, paging, counts -------------------------------------------------------------
-
-
 def test_multi_key_sort_with_nulls_last(client: TestClient) -> None:
     rows = items(client, "/api/v1/programs", sort="-established_year,name_zh")
     years = [r["established_year"] for r in rows]
@@ -208,9 +199,6 @@ def test_cursor_must_match_the_sort(client: TestClient) -> None:
     other = client.get("/api/v1/programs", params={"cursor": cursor, "sort": "-name_en"})
     assert other.status_code == 422
     assert other.json()["invalid-params"][0]["name"] == "cursor"
-
-
-# --- embedding, sparse fields, N+1 -------------------------------------------------------
 
 
 def test_sparse_fields(client: TestClient) -> None:
@@ -248,9 +236,6 @@ def test_no_n_plus_one(
     client.get(path, params={**params, "limit": 500})
     assert len(count_statements()) <= small + 2  # eager loads skipped when a page has no links
     assert len(count_statements()) <= 12
-
-
-# --- facets and statistics ---------------------------------------------------------------
 
 
 def facet(body: dict[str, Any], name: str) -> dict[Any, int]:
@@ -336,9 +321,6 @@ def test_hotline_metric_series(client: TestClient) -> None:
     ]
 
 
-# --- exports -----------------------------------------------------------------------------
-
-
 def test_csv_export_matches_the_list(client: TestClient) -> None:
     listed = client.get("/api/v1/programs", params={"target_group": "migrant"}).json()
     response = client.get("/api/v1/programs", params={"target_group": "migrant", "format": "csv"})
@@ -385,9 +367,6 @@ def test_exports_carry_snippets_and_includes(client: TestClient) -> None:
         r for r in csv.DictReader(io.StringIO(csv_text)) if r["slug"] == "guangdong-rici-foundation"
     )
     assert set(rici["programs"].split(";")) == {"rici-xinling-mofa-xueyuan", "rici-xinyi-plan"}
-
-
-# --- HTTP behaviour ----------------------------------------------------------------------
 
 
 def test_etag_and_conditional_get(client: TestClient) -> None:
@@ -437,9 +416,6 @@ def test_server_errors_are_problems_without_tracebacks(seeded_url: str) -> None:
     assert response.headers["content-type"] == PROBLEM
     assert "secret internals" not in response.text
     assert "Traceback" not in response.text
-
-
-# --- OpenAPI -----------------------------------------------------------------------------
 
 
 def test_openapi_document_is_valid_and_documents_codes(client: TestClient) -> None:

@@ -30,9 +30,6 @@ BIN = CLIENTS / "node_modules" / ".bin"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
-# --- names -------------------------------------------------------------------------------
-
-
 def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         (path, method, operation)
@@ -114,9 +111,6 @@ def test_errors_are_documented_as_problem_json(client: TestClient) -> None:
     assert not wrong, "error responses not documented as a Problem:\n" + "\n".join(wrong)
     response = client.get("/api/v1/programs/no-such-slug")
     assert response.headers["content-type"] == "application/problem+json"
-
-
-# --- TypeScript --------------------------------------------------------------------------
 
 
 def _run(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:

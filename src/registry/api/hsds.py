@@ -56,9 +56,6 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
 DETAIL_RESPONSES = problems(404, 410, 422)
 
 
-# --- parameters -----------------------------------------------------------------------------
-
-
 def _iso_datetime(value: Any) -> Any:
     """ISO 8601 only: Pydantic would otherwise read "0" as a Unix timestamp."""
     pattern = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:?\d{2})?)?"
@@ -206,9 +203,6 @@ def _live(session: Session, model: Any, record_id: uuid.UUID, what: str) -> None
 
 
 IdPath = Annotated[uuid.UUID, Path(description="The object's UUID.")]
-
-
-# --- routes ---------------------------------------------------------------------------------
 
 
 @router.get("/", operation_id="hsds_api_info", response_model=HsdsApiInfo)

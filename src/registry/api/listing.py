@@ -125,9 +125,6 @@ def list_params(
     return ListParams(q, sort, limit, offset, cursor, count, fields, format, deleted)
 
 
-# --- the query ---------------------------------------------------------------------------
-
-
 @dataclass
 class ListQuery:
     stmt: Select[Any]

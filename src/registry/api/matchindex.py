@@ -70,8 +70,6 @@ class MatchIndex:
     def filters(self) -> list[Filter]:
         return [f for f in self.fs.filters if _indexable(f)]
 
-    # --- keeping up with the database ------------------------------------------------------
-
     def current(self, session: Session, head: int) -> State | None:
         """The state for `session`'s snapshot, whose change-log head is `head`, refreshed if
         need be; None means use SQL (another backend, or another thread is refreshing)."""
@@ -147,8 +145,6 @@ class MatchIndex:
             .select_from(model)
             .join(sub, sub.c.owner_id == model.id)
         )
-
-    # --- answering -----------------------------------------------------------------------
 
     def matches(
         self,

@@ -98,8 +98,6 @@ def get_vocabulary(
     return _read(vocabulary, ctx)
 
 
-# --- term writes ---------------------------------------------------------------------------
-
 Code = Annotated[str, Path(max_length=64, examples=["left_behind"])]
 Name = Annotated[str, Path(max_length=64, examples=["target_group"])]
 

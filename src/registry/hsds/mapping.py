@@ -63,9 +63,6 @@ def _label(en: str, zh: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-# --- taxonomies -----------------------------------------------------------------------------
-
-
 def load_terms(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, VocabularyTerm]:
     """The terms a page links to, with their vocabularies, in one query."""
     if not ids:
@@ -135,9 +132,6 @@ def attributes(
     ]
 
 
-# --- metadata -------------------------------------------------------------------------------
-
-
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -180,9 +174,6 @@ def load_metadata(
                 )
             )
     return found
-
-
-# --- organizations, programs, services ------------------------------------------------------
 
 
 def organization_summary(org: Organization, ctx: Context) -> HsdsOrganizationSummary:
@@ -294,9 +285,6 @@ def service_areas(obj: Program, ctx: Context) -> list[HsdsServiceArea]:
         )
         for t in provinces
     ]
-
-
-# --- service stations -----------------------------------------------------------------------
 
 
 def station_term_ids(obj: ServiceStation) -> list[uuid.UUID]:

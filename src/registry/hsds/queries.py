@@ -181,9 +181,6 @@ def _matching(rows: Sequence[Sequence[Any]], text: str) -> list[uuid.UUID]:
     return found
 
 
-# --- services -------------------------------------------------------------------------------
-
-
 def service_keys(ctx: Context, f: Filters) -> KeyQuery:
     """Programs and hotlines in one list, ordered by English name (or relevance), then id."""
     term_ids = _term_ids(ctx, f)
@@ -295,9 +292,6 @@ def find_service(session: Session, record_id: uuid.UUID) -> tuple[str, datetime 
     return None
 
 
-# --- organizations --------------------------------------------------------------------------
-
-
 def organization_keys(ctx: Context, f: Filters) -> KeyQuery:
     return _single(
         ctx.session,
@@ -360,9 +354,6 @@ def organizations(
     return found
 
 
-# --- service stations -----------------------------------------------------------------------
-
-
 def service_at_location_keys(ctx: Context, f: Filters) -> KeyQuery:
     station = ServiceStation
     conditions: list[ColumnElement[bool]] = [station.deleted_at.is_(None)]
@@ -417,9 +408,6 @@ def service_at_locations(
         )
         for summary in summaries
     ]
-
-
-# --- taxonomies -----------------------------------------------------------------------------
 
 
 def taxonomy_keys(ctx: Context, f: Filters) -> KeyQuery:
