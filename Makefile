@@ -7,21 +7,30 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export REGISTRY_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run install migrate seed serve test test-sqlite test-postgresql check-tools lint format clean bench
+.PHONY: run install lock migrate seed serve test test-sqlite test-postgresql check-tools lint format clean bench
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The stamps make a second run skip the install when pyproject.toml has not changed.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Installs take the pinned versions in requirements/ (from `make lock`); the stamps make a
+# second run skip the install while the lock files have not changed.
+$(VENV)/.installed: requirements/runtime.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements/runtime.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: requirements/dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	touch $@
+
+# Re-pin every runtime and dev dependency after changing pyproject.toml.
+LOCK_FLAGS := --quiet --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet 'pip-tools>=7.4'
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements/runtime.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev -o requirements/dev.txt pyproject.toml
 
 install: $(VENV)/.installed
 

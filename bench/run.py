@@ -60,7 +60,6 @@ FACETS = ["target_group", "intervention_type", "setting"]
 DATASETTE_MAX = 100_000
 
 
-
 def sh(*args: str | Path, env: dict[str, str] | None = None) -> str:
     done = subprocess.run(
         [str(a) for a in args],
@@ -139,7 +138,6 @@ def postgres_db(size: int, rebuild: bool, results: dict[str, Any]) -> str:
         conn.execute("VACUUM ANALYZE")
     results["loads"][key] = {"at": time.strftime("%Y-%m-%d %H:%M"), "steps": loads}
     return url
-
 
 
 def free_port() -> int:
@@ -250,7 +248,6 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-
 def sample(db: Path, n: int = 2000) -> tuple[list[str], list[str], dict[str, str]]:
     """Random programs (ids as stored, 32 hex digits, and slugs) and the filter's term id."""
     rng = random.Random(5)
@@ -350,7 +347,6 @@ def check_same(expected: tuple[int, list[str]], datasette: str, path: str) -> No
     total, ours = expected
     if body["filtered_table_rows_count"] != total or names != ours[: len(names)]:
         raise SystemExit(f"the servers disagree: {expected} vs {body}")
-
 
 
 def plans(url: str, paths: dict[str, list[str]]) -> dict[str, list[str]]:
