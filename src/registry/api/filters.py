@@ -145,10 +145,13 @@ class TermFilter(Filter):
         return select(self.owner.label("owner_id"), self.column.label("key"))
 
     def condition(self, value: list[uuid.UUID]) -> ColumnElement[bool]:
+        condition: ColumnElement[bool]
         if self.column is not None:
-            return self.column.in_(value)  # type: ignore[no-any-return]
-        sub = self.pairs().subquery()
-        return self.owner.in_(select(sub.c.owner_id).where(sub.c.key.in_(value)))  # type: ignore[no-any-return]
+            condition = self.column.in_(value)
+        else:
+            sub = self.pairs().subquery()
+            condition = self.owner.in_(select(sub.c.owner_id).where(sub.c.key.in_(value)))
+        return condition
 
 
 @dataclass
@@ -171,7 +174,8 @@ class ValueFilter(Filter):
         return raw.get(self.name) or None
 
     def condition(self, value: list[Any]) -> ColumnElement[bool]:
-        return self.column.in_(value)  # type: ignore[no-any-return]
+        condition: ColumnElement[bool] = self.column.in_(value)
+        return condition
 
 
 @dataclass
@@ -211,7 +215,8 @@ class BoolFilter(Filter):
         return None if value is None else bool(value)
 
     def condition(self, value: bool) -> ColumnElement[bool]:
-        return self.column.is_(value)  # type: ignore[no-any-return]
+        condition: ColumnElement[bool] = self.column.is_(value)
+        return condition
 
     def pairs(self) -> Select[Any]:
         owner = self.column.class_.id
