@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet, FilterValues, TermFilter, facet_counts
-from registry.api.listing import match_index, search_rowids
+from registry.api.listing.indexed import match_index, search_rowids
 from registry.lists.fulltext import search_subquery
 
 

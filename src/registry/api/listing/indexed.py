@@ -1,0 +1,133 @@
+"""Answering a list from the match index: the matches as a bitmap, and the page found by
+walking the sort key's index (SQLite's plan says whether a walk streams in order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyroaring import BitMap
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.api.deps import ReadContext
+from registry.api.filters import FilterSet, FilterValues
+from registry.api.listing.params import ListParams
+from registry.api.listing.query import ListQuery
+from registry.api.matchindex import FETCH_LIMIT, MatchIndex, State, rowid
+from registry.lists.fulltext import search_subquery
+from registry.lists.keyset import after, order_by
+
+
+def match_index(ctx: ReadContext, fs: FilterSet) -> tuple[MatchIndex, State] | None:
+    """The entity's match index, current for this request's snapshot, if it has one."""
+    if ctx.cache is None or ctx.head is None:
+        return None
+    index = ctx.cache.indexes.get(fs.entity.name)
+    state = index.current(ctx.session, ctx.head) if index is not None else None
+    return None if index is None or state is None else (index, state)
+
+
+def search_rowids(session: Session, fs: FilterSet, q: str) -> BitMap:
+    """Rowids of every match, unscored: the search as one more bitmap to intersect."""
+    search = search_subquery(session, fs.entity.search_key, q, ranked=False)
+    query = (
+        select(rowid(fs.model))
+        .select_from(fs.model)
+        .join(search, search.c.record_id == fs.model.id)
+    )
+    return BitMap(session.scalars(query))
+
+
+@dataclass
+class Matched:
+    rows: BitMap
+    population: int  # rows in the table, deleted ones included: what a walk passes over
+
+
+def matched_rows(
+    ctx: ReadContext, fs: FilterSet, filters: FilterValues, params: ListParams, query: ListQuery
+) -> Matched | None:
+    found = match_index(ctx, fs)
+    if found is None:
+        return None
+    index, state = found
+    hits = search_rowids(ctx.session, fs, params.q) if params.q else None
+    rows = index.matches(state, filters, deleted=params.deleted, search=hits)
+    return None if rows is None else Matched(rows, len(state.everything))
+
+
+# Walk at most this many index entries for a page; beyond it SQL does better.
+WALK_LIMIT = 50_000
+
+
+def indexed_rows(
+    session: Session,
+    q: ListQuery,
+    fs: FilterSet,
+    matched: Matched,
+    params: ListParams,
+    cursor_values: list[Any] | None,
+) -> list[Any] | None:
+    """The page's rows found through the match index, or None to let SQL find them.
+
+    The sort key's index is walked: rowids come off it in order and the first members of the
+    result are kept, so the cost follows the page's depth divided by the share of rows
+    that match. When that share is too small for a walk, a small result is fetched by
+    rowid and sorted by SQL, and a large one is left to SQL.
+    """
+    model = fs.model
+    ids = rowid(model)
+    found = matched.rows
+    wanted, skip = params.limit + 1, params.offset or 0
+    if skip >= len(found):
+        return []
+    if q.keys[0].name == "relevance":
+        return None  # SQL ranks with a bounded sort; only it scores the matches
+    keys = [k.expr.label(f"k{i}") for i, k in enumerate(q.keys)]
+    walk = select(ids).select_from(model).order_by(*order_by(q.keys))
+    if cursor_values is not None:
+        walk = walk.where(after(q.keys, cursor_values))
+    # Index entries a walk is expected to pass before it has the page.
+    steps = (skip + wanted) * max(1, matched.population) / len(found)
+    if steps <= WALK_LIMIT and _walkable(session, walk):
+        picked: list[int] = []
+        result = session.connection().execute(walk)
+        try:
+            for (row_id,) in result:
+                if row_id in found:
+                    if skip:
+                        skip -= 1
+                        continue
+                    picked.append(row_id)
+                    if len(picked) == wanted:
+                        break
+        finally:
+            result.close()
+        stmt = select(model, *keys).where(ids.in_(picked))
+        skip = 0
+    elif len(found) <= FETCH_LIMIT:
+        stmt = select(model, *keys).where(ids.in_(list(found)))
+    else:
+        return None
+    if cursor_values is not None:
+        stmt = stmt.where(after(q.keys, cursor_values))
+    stmt = stmt.options(*fs.entity.load).order_by(*order_by(q.keys))
+    return list(session.execute(stmt.limit(wanted).offset(skip)).all())
+
+
+def _walkable(session: Session, stmt: Any) -> bool:
+    """Whether SQLite streams `stmt` in order from an index, without sorting the table."""
+    compiled = stmt.compile(session.get_bind())
+    sql = str(compiled)
+    known = _WALKABLE.get(sql)
+    if known is None:
+        # Whether the plan sorts is a matter of the statement's shape, not of its values.
+        blanks = (None,) * len(compiled.positiontup or ())
+        plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, blanks).all()
+        known = not any("B-TREE FOR ORDER BY" in str(step[-1]) for step in plan)
+        _WALKABLE[sql] = known
+    return known
+
+
+_WALKABLE: dict[str, bool] = {}

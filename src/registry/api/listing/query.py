@@ -1,0 +1,63 @@
+"""A list's SQL: filters, search and sort order, and a page of rows read by keyset or offset.
+
+The filter conditions are built when the SQL is first asked for, so a page the match index
+answers never builds them.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
+
+from registry.api.deps import ReadContext
+from registry.api.filters import FilterSet, FilterValues
+from registry.api.listing.params import ListParams
+from registry.lists.fulltext import search_subquery
+from registry.lists.keyset import SortKey, after, order_by, parse_sort
+
+
+@dataclass
+class ListQuery:
+    fs: FilterSet
+    filters: FilterValues
+    deleted: str
+    keys: list[SortKey]
+    search: Subquery | None
+
+    @functools.cached_property
+    def stmt(self) -> Select[Any]:
+        """The matching records, unordered: for SQL pages, SQL counts and exports."""
+        model = self.fs.model
+        stmt = select(model).where(*self.fs.conditions(self.filters, deleted=self.deleted))
+        if self.search is not None:
+            stmt = stmt.join(self.search, self.search.c.record_id == model.id)
+        return stmt
+
+
+def build_query(
+    ctx: ReadContext, fs: FilterSet, filters: FilterValues, params: ListParams
+) -> ListQuery:
+    search = None
+    if params.q:
+        search = search_subquery(ctx.session, fs.entity.search_key, params.q)
+    keys = parse_sort(fs.sorts, fs.default_sort, fs.model.id, params.sort, search)
+    return ListQuery(fs, filters, params.deleted, keys, search)
+
+
+def sql_rows(
+    session: Session,
+    q: ListQuery,
+    limit: int,
+    offset: int,
+    cursor_values: list[Any] | None,
+) -> list[Any]:
+    stmt = q.stmt.add_columns(*(k.expr.label(f"k{i}") for i, k in enumerate(q.keys)))
+    if cursor_values is not None:
+        stmt = stmt.where(after(q.keys, cursor_values))
+    stmt = stmt.options(*q.fs.entity.load).order_by(*order_by(q.keys))
+    return list(session.execute(stmt.limit(limit).offset(offset)).all())
