@@ -67,10 +67,8 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on any error."""
-    session = factory()
-    session.connection(execution_options={"sqlite_immediate": True})
+def transaction(session: Session) -> Iterator[Session]:
+    """`session` until the block ends: committed on success, rolled back on any error."""
     try:
         yield session
         session.commit()
@@ -79,3 +77,11 @@ def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A write transaction, holding the database's write lock from its start."""
+    with transaction(factory()) as session:
+        session.connection(execution_options={"sqlite_immediate": True})
+        yield session

@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.db import transaction
 from registry.errors import InvalidInput, InvalidParam
 from registry.models import Change, Source
 from registry.vocab import VocabIndex
@@ -28,15 +29,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     statement does, in a pool thread (`get_read_context` or the handler), so the event loop
     never waits for a pooled connection that only it could give back.
     """
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with transaction(request.app.state.sessionmaker()) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

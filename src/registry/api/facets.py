@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import typing
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
@@ -99,25 +99,28 @@ def _term_values(ctx: ReadContext, facet: TermFilter, counts: dict[Any, int]) ->
     ]
 
 
-def facet_names(fs: FilterSet) -> Callable[..., list[str]]:
-    """A dependency for the `facet` parameter, its choices taken from the filter set."""
-    choices = Literal[tuple(fs.facets)]  # type: ignore[valid-type]
+class FacetNames:
+    """A dependency for the `facet` parameter, its choices taken from the filter set; its
+    signature is built at run time, as the choices exist only then."""
 
-    def parse(facet: list[str] | None = None) -> list[str]:
-        return list(facet or fs.facets)
-
-    # Built by hand because the choices exist only at run time (as in FilterSet.dependency).
-    parse.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(
-                "facet",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=None,
-                annotation=Annotated[
-                    list[choices] | None,  # type: ignore[valid-type]
-                    Query(description="Facets to count; all of them when omitted."),
-                ],
-            )
+    def __init__(self, fs: FilterSet) -> None:
+        self.fs = fs
+        choices = typing.cast(Any, Literal)[tuple(fs.facets)]
+        annotation: Any = Annotated[
+            typing.cast(Any, list)[choices] | None,
+            Query(description="Facets to count; all of them when omitted."),
         ]
-    )
-    return parse
+        self.__signature__ = inspect.Signature(
+            [
+                inspect.Parameter(
+                    "facet", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
+                )
+            ]
+        )
+
+    def __call__(self, facet: list[str] | None = None) -> list[str]:
+        return list(facet or self.fs.facets)
+
+
+def facet_names(fs: FilterSet) -> FacetNames:
+    return FacetNames(fs)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.deps import ReadDep
 from registry.api.filters import (
     FilterSet,
     FilterValues,
@@ -18,18 +18,18 @@ from registry.api.filters import (
     ValueFilter,
 )
 from registry.api.lifecycle import add_lifecycle_routes
-from registry.api.listing import ListParams, list_params, list_response
+from registry.api.listing import list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST
 from registry.api.responses import get_one
+from registry.api.routes import Params, Ref, resource_router
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
     IdempotencyKeyHeader,
-    create_response,
+    create_record,
 )
 from registry.entities import ENTITIES
 from registry.models import Figure
-from registry.records import write
 from registry.schemas.figure import FigureCreate, FigureRead, FigureUpdate
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 
@@ -37,7 +37,7 @@ ENTITY = ENTITIES["figure"]
 
 
 FILTERS = FilterSet(
-    entity=ENTITIES["figure"],
+    entity=ENTITY,
     filters=[
         PrefixFilter(
             "subject",
@@ -82,10 +82,7 @@ class FigurePage(Page[FigureItem]):
     """A page of figures."""
 
 
-router = APIRouter(
-    prefix="/api/v1/figures", tags=["figures"], dependencies=[Depends(reject_unknown_params)]
-)
-Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+router = resource_router(ENTITY)
 
 
 @router.get("", operation_id="list_figures", response_model=FigurePage, responses=EXPORTABLE_LIST)
@@ -93,7 +90,7 @@ def list_figures(
     ctx: ReadDep,
     request: Request,
     filters: Annotated[FilterValues, Depends(FILTERS.dependency())],
-    params: Annotated[ListParams, Depends(list_params)],
+    params: Params,
 ) -> Response:
     """Field figures matching every filter."""
     return list_response(ctx, request, FILTERS, filters, params, FigureItem)
@@ -119,14 +116,7 @@ def create_figure(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Create a field figure."""
-    return create_response(
-        ctx,
-        request,
-        ENTITY,
-        body,
-        idempotency_key,
-        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-    )
+    return create_record(ctx, request, ENTITY, body, idempotency_key)
 
 
 add_lifecycle_routes(router, ENTITY, FigureUpdate)

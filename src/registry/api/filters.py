@@ -165,7 +165,7 @@ class ValueFilter(Filter):
     kind: type = uuid.UUID
 
     def params(self) -> list[Param]:
-        annotation = list[self.kind]  # type: ignore[name-defined]
+        annotation: Any = typing.cast(Any, list)[self.kind]
         return [
             Param(self.name, annotation, f"{self.description} Repeat for any-of.", [self.example])
         ]

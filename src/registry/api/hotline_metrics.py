@@ -5,26 +5,26 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.deps import ReadDep
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, ValueFilter
 from registry.api.lifecycle import add_lifecycle_routes
-from registry.api.listing import ListParams, list_params, list_response
+from registry.api.listing import list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
 from registry.api.responses import get_one
+from registry.api.routes import Params, Ref, resource_router
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
     IdempotencyKeyHeader,
-    create_response,
+    create_record,
 )
 from registry.entities import ENTITIES
 from registry.models import HotlineMetric
-from registry.records import write
 from registry.schemas.common import TermRef
 from registry.schemas.hotline import (
     HotlineMetricCreate,
@@ -41,7 +41,7 @@ ENTITY = ENTITIES["hotline_metric"]
 
 
 FILTERS = FilterSet(
-    entity=ENTITIES["hotline_metric"],
+    entity=ENTITY,
     filters=[
         ValueFilter(
             "hotline_id",
@@ -98,12 +98,7 @@ class Series(BaseModel):
     points: list[SeriesPoint]
 
 
-router = APIRouter(
-    prefix="/api/v1/hotline-metrics",
-    tags=["hotline-metrics"],
-    dependencies=[Depends(reject_unknown_params)],
-)
-Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+router = resource_router(ENTITY)
 Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
 
 
@@ -117,7 +112,7 @@ def list_hotline_metrics(
     ctx: ReadDep,
     request: Request,
     filters: Filters,
-    params: Annotated[ListParams, Depends(list_params)],
+    params: Params,
 ) -> Response:
     """Hotline metrics matching every filter, by date."""
     return list_response(ctx, request, FILTERS, filters, params, HotlineMetricItem)
@@ -185,14 +180,7 @@ def create_hotline_metric(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Create a hotline metric."""
-    return create_response(
-        ctx,
-        request,
-        ENTITY,
-        body,
-        idempotency_key,
-        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-    )
+    return create_record(ctx, request, ENTITY, body, idempotency_key)
 
 
 add_lifecycle_routes(router, ENTITY, HotlineMetricUpdate)

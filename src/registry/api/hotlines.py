@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.deps import ReadDep
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, ValueFilter
 from registry.api.lifecycle import add_lifecycle_routes
-from registry.api.listing import ListParams, list_params, list_response
+from registry.api.listing import list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST
 from registry.api.responses import get_one
+from registry.api.routes import Params, Ref, resource_router
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
     IdempotencyKeyHeader,
-    create_response,
+    create_record,
 )
 from registry.entities import ENTITIES
 from registry.models import Hotline
-from registry.records import write
 from registry.schemas.hotline import HotlineCreate, HotlineRead, HotlineUpdate
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 
@@ -30,7 +30,7 @@ ENTITY = ENTITIES["hotline"]
 
 
 FILTERS = FilterSet(
-    entity=ENTITIES["hotline"],
+    entity=ENTITY,
     filters=[
         ValueFilter(
             "operator_id",
@@ -68,10 +68,7 @@ class HotlinePage(Page[HotlineItem]):
     """A page of hotlines."""
 
 
-router = APIRouter(
-    prefix="/api/v1/hotlines", tags=["hotlines"], dependencies=[Depends(reject_unknown_params)]
-)
-Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+router = resource_router(ENTITY)
 
 
 @router.get("", operation_id="list_hotlines", response_model=HotlinePage, responses=EXPORTABLE_LIST)
@@ -79,7 +76,7 @@ def list_hotlines(
     ctx: ReadDep,
     request: Request,
     filters: Annotated[FilterValues, Depends(FILTERS.dependency())],
-    params: Annotated[ListParams, Depends(list_params)],
+    params: Params,
 ) -> Response:
     """Hotlines matching every filter."""
     return list_response(ctx, request, FILTERS, filters, params, HotlineItem)
@@ -107,14 +104,7 @@ def create_hotline(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Create a hotline."""
-    return create_response(
-        ctx,
-        request,
-        ENTITY,
-        body,
-        idempotency_key,
-        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-    )
+    return create_record(ctx, request, ENTITY, body, idempotency_key)
 
 
 add_lifecycle_routes(router, ENTITY, HotlineUpdate)

@@ -7,9 +7,9 @@ which name the update schema passed in.
 """
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -17,6 +17,7 @@ from registry.api.deps import ReadDep
 from registry.api.history import history
 from registry.api.openapi import DETAIL_ERRORS
 from registry.api.responses import record_response
+from registry.api.routes import Ref
 from registry.api.writing import (
     WRITE_ERRORS,
     AdminDep,
@@ -33,8 +34,6 @@ from registry.records.lookup import fetch
 from registry.records.render import render
 from registry.schemas.common import ChangeRead
 from registry.vocab import VocabIndex
-
-Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
 
 
 def add_lifecycle_routes(

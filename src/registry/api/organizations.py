@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import typing
 from collections import defaultdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
-from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.deps import ReadContext, ReadDep
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, term_link
 from registry.api.lifecycle import add_lifecycle_routes
-from registry.api.listing import ListParams, list_params, list_response
+from registry.api.listing import list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
 from registry.api.responses import get_one
+from registry.api.routes import FacetSearch, Params, Ref, resource_router
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
@@ -49,7 +51,7 @@ def _programs_for() -> Any:
 
 
 FILTERS = FilterSet(
-    entity=ENTITIES["organization"],
+    entity=ENTITY,
     filters=[
         TermFilter(
             "kind",
@@ -103,14 +105,8 @@ class OrganizationPage(Page[OrganizationItem]):
     """A page of organizations."""
 
 
-router = APIRouter(
-    prefix="/api/v1/organizations",
-    tags=["organizations"],
-    dependencies=[Depends(reject_unknown_params)],
-)
-Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+router = resource_router(ENTITY)
 Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
-Params = Annotated[ListParams, Depends(list_params)]
 
 
 def _include_programs(ctx: ReadContext, items: list[dict[str, Any]], objects: list[Any]) -> None:
@@ -163,7 +159,7 @@ def organization_facets(
     ctx: ReadDep,
     filters: Filters,
     facet: Annotated[list[str], Depends(facet_names(FILTERS))],
-    q: Annotated[str | None, Query(max_length=200, description="Search, as on the list.")] = None,
+    q: FacetSearch = None,
 ) -> Facets:
     """Counts by kind and by province, disjunctive per facet."""
     return compute_facets(ctx, FILTERS, filters, facet, q)
@@ -184,7 +180,8 @@ def _create_with_programs(ctx: WriteContext, body: OrganizationCreateRequest) ->
     org_data = OrganizationCreate.model_validate(body.model_dump(exclude={"programs"}))
     org = write.create(ctx.session, ENTITY, org_data, ctx.vocab, ctx.actor.name)
     for index, draft in enumerate(body.programs):
-        fields = {**draft.model_dump(exclude_unset=True), "organization": org.slug}  # type: ignore[attr-defined]
+        given = typing.cast(BaseModel, draft).model_dump(exclude_unset=True)
+        fields = {**given, "organization": org.slug}
         try:
             program = ProgramCreate.model_validate(fields)
         except ValidationError as exc:

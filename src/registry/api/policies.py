@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.deps import ReadDep
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, term_link
 from registry.api.lifecycle import add_lifecycle_routes
-from registry.api.listing import ListParams, list_params, list_response
+from registry.api.listing import list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
 from registry.api.responses import get_one
+from registry.api.routes import FacetSearch, Params, Ref, resource_router
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
     IdempotencyKeyHeader,
-    create_response,
+    create_record,
 )
 from registry.entities import ENTITIES
 from registry.models import Policy, policy_terms
-from registry.records import write
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 from registry.schemas.policy import PolicyCreate, PolicyRead, PolicyUpdate
 
@@ -31,7 +31,7 @@ ENTITY = ENTITIES["policy"]
 
 
 FILTERS = FilterSet(
-    entity=ENTITIES["policy"],
+    entity=ENTITY,
     filters=[
         TermFilter(
             "level",
@@ -90,10 +90,7 @@ class PolicyPage(Page[PolicyItem]):
     """A page of policies."""
 
 
-router = APIRouter(
-    prefix="/api/v1/policies", tags=["policies"], dependencies=[Depends(reject_unknown_params)]
-)
-Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+router = resource_router(ENTITY)
 Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
 
 
@@ -102,7 +99,7 @@ def list_policies(
     ctx: ReadDep,
     request: Request,
     filters: Filters,
-    params: Annotated[ListParams, Depends(list_params)],
+    params: Params,
 ) -> Response:
     """Policies matching every filter; by default in timeline order."""
     return list_response(ctx, request, FILTERS, filters, params, PolicyItem)
@@ -113,7 +110,7 @@ def policy_facets(
     ctx: ReadDep,
     filters: Filters,
     facet: Annotated[list[str], Depends(facet_names(FILTERS))],
-    q: Annotated[str | None, Query(max_length=200, description="Search, as on the list.")] = None,
+    q: FacetSearch = None,
 ) -> Facets:
     """Counts by year, level, topic and issuing body, disjunctive per facet."""
     return compute_facets(ctx, FILTERS, filters, facet, q)
@@ -139,14 +136,7 @@ def create_policy(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Create a policy."""
-    return create_response(
-        ctx,
-        request,
-        ENTITY,
-        body,
-        idempotency_key,
-        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-    )
+    return create_record(ctx, request, ENTITY, body, idempotency_key)
 
 
 add_lifecycle_routes(router, ENTITY, PolicyUpdate)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 from sqlalchemy import select
 
-from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.deps import ReadContext, ReadDep
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import (
     BoolFilter,
@@ -22,18 +22,18 @@ from registry.api.filters import (
     union_pairs,
 )
 from registry.api.lifecycle import add_lifecycle_routes
-from registry.api.listing import ListParams, list_params, list_response
+from registry.api.listing import list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
 from registry.api.responses import get_one
+from registry.api.routes import FacetSearch, Params, Ref, resource_router
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
     IdempotencyKeyHeader,
-    create_response,
+    create_record,
 )
 from registry.entities import ENTITIES
 from registry.models import Organization, Program, program_terms
-from registry.records import write
 from registry.records.render import render
 from registry.schemas.common import OrganizationSummary
 from registry.schemas.listing import SNIPPET, Page, only_id_required
@@ -56,7 +56,7 @@ def _link(vocabulary: str) -> Any:
 
 
 FILTERS = FilterSet(
-    entity=ENTITIES["program"],
+    entity=ENTITY,
     filters=[
         TermFilter(
             "target_group",
@@ -140,12 +140,8 @@ class ProgramPage(Page[ProgramItem]):
     """A page of programs."""
 
 
-router = APIRouter(
-    prefix="/api/v1/programs", tags=["programs"], dependencies=[Depends(reject_unknown_params)]
-)
-Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+router = resource_router(ENTITY)
 Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
-Params = Annotated[ListParams, Depends(list_params)]
 
 
 def _include_organizations(
@@ -190,7 +186,7 @@ def program_facets(
     ctx: ReadDep,
     filters: Filters,
     facet: Annotated[list[str], Depends(facet_names(FILTERS))],
-    q: Annotated[str | None, Query(max_length=200, description="Search, as on the list.")] = None,
+    q: FacetSearch = None,
 ) -> Facets:
     """Counts per code for each facet, under the same filters as the list. A facet's own
     filter is left out of its counts, so a UI can offer the alternatives."""
@@ -219,14 +215,7 @@ def create_program(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Create a program with its links (target groups, settings, elements, partners)."""
-    return create_response(
-        ctx,
-        request,
-        ENTITY,
-        body,
-        idempotency_key,
-        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-    )
+    return create_record(ctx, request, ENTITY, body, idempotency_key)
 
 
 add_lifecycle_routes(router, ENTITY, ProgramUpdate)

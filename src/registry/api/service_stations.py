@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.deps import ReadDep
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, TermFilter, ValueFilter
 from registry.api.lifecycle import add_lifecycle_routes
-from registry.api.listing import ListParams, list_params, list_response
+from registry.api.listing import list_response
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
 from registry.api.responses import get_one
+from registry.api.routes import FacetSearch, Params, Ref, resource_router
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
     IdempotencyKeyHeader,
-    create_response,
+    create_record,
 )
 from registry.entities import ENTITIES
 from registry.models import ServiceStation
-from registry.records import write
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 from registry.schemas.service_station import (
     ServiceStationCreate,
@@ -35,7 +35,7 @@ ENTITY = ENTITIES["service_station"]
 
 
 FILTERS = FilterSet(
-    entity=ENTITIES["service_station"],
+    entity=ENTITY,
     filters=[
         TermFilter(
             "network",
@@ -91,12 +91,7 @@ class ServiceStationPage(Page[ServiceStationItem]):
     """A page of service stations."""
 
 
-router = APIRouter(
-    prefix="/api/v1/service-stations",
-    tags=["service-stations"],
-    dependencies=[Depends(reject_unknown_params)],
-)
-Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+router = resource_router(ENTITY)
 Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
 
 
@@ -110,7 +105,7 @@ def list_service_stations(
     ctx: ReadDep,
     request: Request,
     filters: Filters,
-    params: Annotated[ListParams, Depends(list_params)],
+    params: Params,
 ) -> Response:
     """Service stations matching every filter."""
     return list_response(ctx, request, FILTERS, filters, params, ServiceStationItem)
@@ -123,7 +118,7 @@ def service_station_facets(
     ctx: ReadDep,
     filters: Filters,
     facet: Annotated[list[str], Depends(facet_names(FILTERS))],
-    q: Annotated[str | None, Query(max_length=200, description="Search, as on the list.")] = None,
+    q: FacetSearch = None,
 ) -> Facets:
     """Counts by network, kind and province, disjunctive per facet."""
     return compute_facets(ctx, FILTERS, filters, facet, q)
@@ -154,14 +149,7 @@ def create_service_station(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Create a service station."""
-    return create_response(
-        ctx,
-        request,
-        ENTITY,
-        body,
-        idempotency_key,
-        lambda: write.create(ctx.session, ENTITY, body, ctx.vocab, ctx.actor.name),
-    )
+    return create_record(ctx, request, ENTITY, body, idempotency_key)
 
 
 add_lifecycle_routes(router, ENTITY, ServiceStationUpdate)

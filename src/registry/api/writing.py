@@ -35,6 +35,7 @@ from registry.errors import (
     ServiceUnavailable,
 )
 from registry.models import IdempotencyKey, Source
+from registry.records import write
 from registry.records.render import render
 from registry.vocab import VocabIndex
 
@@ -291,6 +292,24 @@ def create_response(
             raise
         return _replay(stored, request_hash)
     return response
+
+
+def create_record(
+    ctx: WriteContext,
+    request: Request,
+    entity: Entity[Any],
+    body: BaseModel,
+    idempotency_key: str | None,
+) -> Response:
+    """POST of one new record: `write.create` under `create_response`'s rules."""
+    return create_response(
+        ctx,
+        request,
+        entity,
+        body,
+        idempotency_key,
+        lambda: write.create(ctx.session, entity, body, ctx.vocab, ctx.actor.name),
+    )
 
 
 def _replay(stored: IdempotencyKey, request_hash: str) -> Response:
