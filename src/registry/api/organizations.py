@@ -12,13 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from registry.api.deps import ReadContext, ReadDep
-from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, term_link
 from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import list_response
-from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
+from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST
 from registry.api.responses import get_one
-from registry.api.routes import FacetSearch, Params, Ref, resource_router
+from registry.api.routes import Params, Ref, add_facets_route, resource_router
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
@@ -152,17 +151,11 @@ def list_organizations(
     )
 
 
-@router.get(
-    "/facets", operation_id="organization_facets", response_model=Facets, responses=LIST_ERRORS
+add_facets_route(
+    router,
+    FILTERS,
+    """Counts by kind and by province, disjunctive per facet.""",
 )
-def organization_facets(
-    ctx: ReadDep,
-    filters: Filters,
-    facet: Annotated[list[str], Depends(facet_names(FILTERS))],
-    q: FacetSearch = None,
-) -> Facets:
-    """Counts by kind and by province, disjunctive per facet."""
-    return compute_facets(ctx, FILTERS, filters, facet, q)
 
 
 @router.get(

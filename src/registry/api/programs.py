@@ -10,7 +10,6 @@ from pydantic import ConfigDict
 from sqlalchemy import select
 
 from registry.api.deps import ReadContext, ReadDep
-from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import (
     BoolFilter,
     FilterSet,
@@ -23,9 +22,9 @@ from registry.api.filters import (
 )
 from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import list_response
-from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
+from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST
 from registry.api.responses import get_one
-from registry.api.routes import FacetSearch, Params, Ref, resource_router
+from registry.api.routes import Params, Ref, add_facets_route, resource_router
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
@@ -181,16 +180,12 @@ def list_programs(
     )
 
 
-@router.get("/facets", operation_id="program_facets", response_model=Facets, responses=LIST_ERRORS)
-def program_facets(
-    ctx: ReadDep,
-    filters: Filters,
-    facet: Annotated[list[str], Depends(facet_names(FILTERS))],
-    q: FacetSearch = None,
-) -> Facets:
+add_facets_route(
+    router,
+    FILTERS,
     """Counts per code for each facet, under the same filters as the list. A facet's own
-    filter is left out of its counts, so a UI can offer the alternatives."""
-    return compute_facets(ctx, FILTERS, filters, facet, q)
+    filter is left out of its counts, so a UI can offer the alternatives.""",
+)
 
 
 @router.get(

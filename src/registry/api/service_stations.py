@@ -9,13 +9,12 @@ from fastapi.responses import Response
 from pydantic import ConfigDict
 
 from registry.api.deps import ReadDep
-from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues, TermFilter, ValueFilter
 from registry.api.lifecycle import add_lifecycle_routes
 from registry.api.listing import list_response
-from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
+from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST
 from registry.api.responses import get_one
-from registry.api.routes import FacetSearch, Params, Ref, resource_router
+from registry.api.routes import Params, Ref, add_facets_route, resource_router
 from registry.api.writing import (
     CREATE_ERRORS,
     EditorDep,
@@ -111,17 +110,11 @@ def list_service_stations(
     return list_response(ctx, request, FILTERS, filters, params, ServiceStationItem)
 
 
-@router.get(
-    "/facets", operation_id="service_station_facets", response_model=Facets, responses=LIST_ERRORS
+add_facets_route(
+    router,
+    FILTERS,
+    """Counts by network, kind and province, disjunctive per facet.""",
 )
-def service_station_facets(
-    ctx: ReadDep,
-    filters: Filters,
-    facet: Annotated[list[str], Depends(facet_names(FILTERS))],
-    q: FacetSearch = None,
-) -> Facets:
-    """Counts by network, kind and province, disjunctive per facet."""
-    return compute_facets(ctx, FILTERS, filters, facet, q)
 
 
 @router.get(
