@@ -1,4 +1,11 @@
-"""All mapped models; importing this package registers every table on Base.metadata."""
+"""All mapped models; importing this package registers every table on Base.metadata.
+
+Every module of the package is imported, so a new model module needs no line here (its
+class is imported from its module, as `registry.models.<module>`).
+"""
+
+import importlib
+import pkgutil
 
 from registry.models.admin import ApiToken, Change, IdempotencyKey, SeedRecord
 from registry.models.base import Base
@@ -33,3 +40,6 @@ __all__ = [
     "policy_terms",
     "program_terms",
 ]
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
