@@ -225,7 +225,8 @@ class BoolFilter(Filter):
 
 @dataclass
 class RangeFilter(Filter):
-    """`<name>_min` and `<name>_max`, inclusive."""
+    """`<name>_min` and `<name>_max`, inclusive, on a column of the record or, through
+    `link` (pairs of record id and value), on a related record's column."""
 
     name: str
     column: Any
@@ -233,6 +234,8 @@ class RangeFilter(Filter):
     example: Any
     kind: type = int
     facet: bool = False
+    owner: Any | None = None  # the record's id column, with `link`
+    link: Pairs | None = None
 
     def params(self) -> list[Param]:
         kind: Any = IsoDate if self.kind is date else self.kind
@@ -261,19 +264,31 @@ class RangeFilter(Filter):
         return low, high
 
     def condition(self, value: tuple[Any, Any]) -> ColumnElement[bool]:
-        low, high = value
-        parts = []
-        if low is not None:
-            parts.append(self.column >= low)
-        if high is not None:
-            parts.append(self.column <= high)
-        return and_(true(), *parts)
+        if self.link is None or self.owner is None:
+            return _between(self.column, value)
+        sub = self.link().subquery()
+        condition: ColumnElement[bool] = self.owner.in_(
+            select(sub.c.owner_id).where(_between(sub.c.key, value))
+        )
+        return condition
 
     def pairs(self) -> Select[Any]:
+        if self.link is not None:
+            return self.link()
         owner = self.column.class_.id  # facets need a mapped column
         return select(owner.label("owner_id"), self.column.label("key")).where(
             self.column.is_not(None)
         )
+
+
+def _between(column: Any, value: tuple[Any, Any]) -> ColumnElement[bool]:
+    low, high = value
+    parts = []
+    if low is not None:
+        parts.append(column >= low)
+    if high is not None:
+        parts.append(column <= high)
+    return and_(true(), *parts)
 
 
 @dataclass
