@@ -16,8 +16,8 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from registry.api.listing import indexed
 from registry.api.app import create_app
+from registry.api.listing import indexed
 from registry.config import Settings
 from tests.admin_support import Tokens, seeded_database
 from tests.conftest import BACKEND, DatabaseFactory
