@@ -25,7 +25,25 @@ from registry.schemas.common import Provenance, QualityNote, RecordRead, SourceR
 from registry.vocab import VocabIndex
 
 Sources = dict[Any, Source]
-Step = Callable[[Any, VocabIndex, Sources], Any]
+
+
+class _Scope:
+    """What one record's steps share: the vocabulary, the sources, and its terms grouped by
+    vocabulary, worked out once however many term lists the schema has."""
+
+    __slots__ = ("_terms", "obj", "sources", "vocab")
+
+    def __init__(self, obj: Any, vocab: VocabIndex, sources: Sources) -> None:
+        self.obj, self.vocab, self.sources = obj, vocab, sources
+        self._terms: dict[str, list[Any]] | None = None
+
+    def terms(self, vocabulary: str) -> list[Any]:
+        if self._terms is None:
+            self._terms = self.vocab.grouped(_term_ids(self.obj))
+        return self._terms.get(vocabulary, [])
+
+
+Step = Callable[[Any, _Scope], Any]
 
 
 def _summary_type(annotation: Any) -> type[BaseModel]:
@@ -44,8 +62,8 @@ def _term_ids(obj: Any) -> list[uuid.UUID]:
     return [uuid.UUID(t) for t in packed.split(",") if t]
 
 
-def _provenance(obj: Any, vocab: VocabIndex, sources: Sources) -> Provenance:
-    source = sources.get(obj.source_id)
+def _provenance(obj: Any, scope: _Scope) -> Provenance:
+    source = scope.sources.get(obj.source_id)
     return Provenance(
         source=SourceRef(key=source.key, title_en=source.title_en) if source else None,
         locator=obj.source_locator,
@@ -75,19 +93,19 @@ def _steps(read: type[BaseModel], create: type[BaseModel], entity: Entity[Any] |
 
 
 def _attribute(name: str) -> Step:
-    return lambda obj, vocab, sources: getattr(obj, name)
+    return lambda obj, scope: getattr(obj, name)
 
 
 def _term(column: str) -> Step:
-    return lambda obj, vocab, sources: vocab.ref(getattr(obj, column))
+    return lambda obj, scope: scope.vocab.ref(getattr(obj, column))
 
 
 def _terms(vocabulary: str) -> Step:
-    return lambda obj, vocab, sources: vocab.refs(_term_ids(obj), vocabulary)
+    return lambda obj, scope: scope.terms(vocabulary)
 
 
 def _summary(relationship: str, summary: type[BaseModel]) -> Step:
-    def step(obj: Any, vocab: VocabIndex, sources: Sources) -> Any:
+    def step(obj: Any, scope: _Scope) -> Any:
         related = getattr(obj, relationship)
         return None if related is None else summary.model_validate(related)
 
@@ -109,10 +127,13 @@ def _child_step(child: Child, annotation: Any) -> Step:
                 key.append(getattr(row, name).slug)
         return tuple(key)
 
-    def step(obj: Any, vocab: VocabIndex, sources: Sources) -> Any:
-        rows = sorted(getattr(obj, child.field), key=lambda row: order(row, vocab))
+    def step(obj: Any, scope: _Scope) -> Any:
+        rows = sorted(getattr(obj, child.field), key=lambda row: order(row, scope.vocab))
         return [
-            item_type.model_validate({n: s(row, vocab, sources) for n, s in steps}) for row in rows
+            item_type.model_validate(
+                {n: s(row, _Scope(row, scope.vocab, scope.sources)) for n, s in steps}
+            )
+            for row in rows
         ]
 
     return step
@@ -127,4 +148,5 @@ def _plan(entity: Entity[Any]) -> tuple[type[RecordRead], list[tuple[str, Step]]
 def render(entity: Entity[Any], obj: Any, vocab: VocabIndex, sources: Sources) -> RecordRead:
     """`obj` (loaded with `entity.load`, so nothing loads lazily) as its read schema."""
     read, steps = _plan(entity)
-    return read.model_validate({name: step(obj, vocab, sources) for name, step in steps})
+    scope = _Scope(obj, vocab, sources)
+    return read.model_validate({name: step(obj, scope) for name, step in steps})
