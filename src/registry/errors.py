@@ -41,9 +41,15 @@ class Problem(BaseModel):
 
 
 class RegistryError(Exception):
+    """An error the API answers as a problem; subclasses set only `status`."""
+
     status: int = 500
     title: str = "Internal Server Error"
     headers: dict[str, str] | None = None
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls.title = TITLES.get(cls.status) or HTTPStatus(cls.status).phrase
 
     def __init__(self, detail: str, *, invalid_params: list[InvalidParam] | None = None) -> None:
         super().__init__(detail)
@@ -74,50 +80,41 @@ def invalid_input(errors: list[InvalidParam]) -> InvalidInput:
 
 class NotFound(RegistryError):
     status = 404
-    title = "Not Found"
 
 
 class Conflict(RegistryError):
     status = 409
-    title = "Conflict"
 
 
 class InvalidInput(RegistryError):
     status = 422
-    title = "Unprocessable Content"
 
 
 class Unauthorized(RegistryError):
     status = 401
-    title = "Unauthorized"
     headers = {"WWW-Authenticate": 'Bearer realm="registry"'}  # noqa: RUF012
 
 
 class Forbidden(RegistryError):
     status = 403
-    title = "Forbidden"
 
 
 class Gone(RegistryError):
     status = 410
-    title = "Gone"
 
 
 class PreconditionFailed(RegistryError):
     status = 412
-    title = "Precondition Failed"
 
 
 class PreconditionRequired(RegistryError):
     status = 428
-    title = "Precondition Required"
 
 
 class ServiceUnavailable(RegistryError):
     """The server cannot answer now for its own reasons; the client should retry."""
 
     status = 503
-    title = "Service Unavailable"
 
     def __init__(self, detail: str, *, retry_after: int = 5) -> None:
         super().__init__(detail)
