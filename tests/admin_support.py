@@ -1,4 +1,4 @@
-"""Shared set-up for the write tests: a seeded database of their own, tokens, a live server."""
+"""Shared set-up for the write tests: tokens, a live server, a busy machine."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ import httpx
 
 from registry.auth import create_token
 from registry.db import make_engine, make_sessionmaker, write_session
-from registry.seeding.loader import load_seeds
-from tests.conftest import SEEDS, migrate
 
 
 @dataclass
@@ -29,12 +27,11 @@ class Tokens:
         return {"Authorization": f"Bearer {token}", **extra}
 
 
-def seeded_database(url: str) -> Tokens:
-    migrate(url)
+def create_tokens(url: str) -> Tokens:
+    """An admin token and an editor token (expiring in 30 days) in the database at `url`."""
     engine = make_engine(url)
     try:
         factory = make_sessionmaker(engine)
-        load_seeds(factory, SEEDS)
         with write_session(factory) as session:
             admin = create_token(session, "test-admin", "admin", None)
             editor = create_token(session, "test-editor", "editor", 30)

@@ -13,28 +13,27 @@ from registry.api.app import create_app
 from registry.config import Settings
 from registry.db import make_engine
 from registry.models import ApiToken, Change, Program
-from tests.admin_support import Tokens, seeded_database
-from tests.conftest import DatabaseFactory
+from tests.admin_support import Tokens
+from tests.conftest import WriteDatabase
 
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture(scope="module")
-def admin_db(databases: DatabaseFactory) -> tuple[str, Tokens]:
-    url = databases.new()
-    return url, seeded_database(url)
+@pytest.fixture
+def admin_db(write_db: WriteDatabase) -> tuple[str, Tokens]:
+    return write_db.url, write_db.tokens
 
 
-@pytest.fixture(scope="module")
-def api(admin_db: tuple[str, Tokens]) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=admin_db[0], environment="test"))
+@pytest.fixture
+def api(write_db: WriteDatabase) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=write_db.url, environment="test"))
     with TestClient(app) as client:
         yield client
 
 
-@pytest.fixture(scope="module")
-def tokens(admin_db: tuple[str, Tokens]) -> Tokens:
-    return admin_db[1]
+@pytest.fixture
+def tokens(write_db: WriteDatabase) -> Tokens:
+    return write_db.tokens
 
 
 def count(url: str, model: Any) -> int:

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from registry.api.app import create_app
 from registry.cli import app as cli
 from registry.config import Settings, get_settings
-from tests.admin_support import Tokens, seeded_database
-from tests.conftest import BACKEND, DatabaseFactory, migrate
+from tests.admin_support import Tokens
+from tests.conftest import WriteDatabase, migrate
 
 PROBLEM = "application/problem+json"
 
@@ -29,15 +29,14 @@ CSV = (
 )
 
 
-@pytest.fixture(scope="module")
-def bulk_db(databases: DatabaseFactory) -> tuple[str, Tokens]:
-    url = databases.new()
-    return url, seeded_database(url)
+@pytest.fixture
+def bulk_db(write_db: WriteDatabase) -> tuple[str, Tokens]:
+    return write_db.url, write_db.tokens
 
 
-@pytest.fixture(scope="module")
-def api(bulk_db: tuple[str, Tokens]) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=bulk_db[0], environment="test"))) as client:
+@pytest.fixture
+def api(write_db: WriteDatabase) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=write_db.url, environment="test"))) as client:
         yield client
 
 
@@ -142,21 +141,29 @@ def test_cli_import_reports_file_row_and_field(
 
 
 def test_export_round_trip(
-    databases: DatabaseFactory,
+    api: TestClient,
     bulk_db: tuple[str, Tokens],
+    fresh_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Records with partners and codes beside the seeded ones, so the round trip carries them.
+    imported = api.post(
+        "/api/v1/import",
+        params={"entity": "programs"},
+        content=CSV.encode(),
+        headers=bulk_db[1].headers("admin", **{"Content-Type": "text/csv"}),
+    )
+    assert imported.json()["written"] is True, imported.text
     first = tmp_path / "first"
     assert run_cli(bulk_db[0], monkeypatch, "export", str(first)).exit_code == 0
     programs = yaml.safe_load((first / "programs.yaml").read_text(encoding="utf-8"))
     assert "csv-one" in {p["slug"] for p in programs}
-    empty = databases.new()
-    migrate(empty)
-    loaded = run_cli(empty, monkeypatch, "seed", str(first))
+    migrate(fresh_url)
+    loaded = run_cli(fresh_url, monkeypatch, "seed", str(first))
     assert loaded.exit_code == 0, loaded.output
     second = tmp_path / "second"
-    assert run_cli(empty, monkeypatch, "export", str(second)).exit_code == 0
+    assert run_cli(fresh_url, monkeypatch, "export", str(second)).exit_code == 0
     files = sorted(p.relative_to(first) for p in first.rglob("*.yaml"))
     assert files == sorted(p.relative_to(second) for p in second.rglob("*.yaml"))
     for name in files:
@@ -166,11 +173,11 @@ def test_export_round_trip(
 
 
 def test_backup(
-    bulk_db: tuple[str, Tokens], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    backend: str, bulk_db: tuple[str, Tokens], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "backup.db"
     result = run_cli(bulk_db[0], monkeypatch, "db", "backup", str(target))
-    if BACKEND == "sqlite":
+    if backend == "sqlite":
         assert result.exit_code == 0, result.output
         assert "integrity_check: ok" in result.output
         copy = sqlite3.connect(target)

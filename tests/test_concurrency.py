@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.admin_support import Tokens, cpu_burner, seeded_database, serve
-from tests.conftest import DatabaseFactory
+from tests.admin_support import Tokens, cpu_burner, serve
+from tests.conftest import WriteDatabase
 
 WORKERS = 4
 CLIENTS = 20
@@ -27,11 +27,10 @@ BURST = 200
 TIMEOUT = 300  # generous: the assertions are about outcomes, not speed
 
 
-@pytest.fixture(scope="module")
-def server(databases: DatabaseFactory) -> Iterator[tuple[str, Tokens]]:
-    url = databases.new()
-    tokens = seeded_database(url)
-    yield from ((base, tokens) for base in serve(url, WORKERS))
+@pytest.fixture
+def server(write_db: WriteDatabase) -> Iterator[tuple[str, Tokens]]:
+    """A server of this test's own, on its own database."""
+    yield from ((base, write_db.tokens) for base in serve(write_db.url, WORKERS))
 
 
 def _read_modify_write(base: str, tokens: Tokens) -> None:

@@ -15,8 +15,8 @@ from registry.api.app import create_app
 from registry.config import Settings
 from registry.db import make_engine, make_sessionmaker
 from registry.seeding.loader import SeedError, load_seeds
-from tests.admin_support import Tokens, seeded_database
-from tests.conftest import SEEDS, DatabaseFactory, migrate
+from tests.admin_support import Tokens
+from tests.conftest import SEEDS, WriteDatabase, migrate
 
 RUNNER = "beijing-qiaoai-charity-foundation"
 PROGRAM = "qiaoai-xinling-fangyingshi"
@@ -24,11 +24,10 @@ POINTER = "/partners/0/organization"
 
 
 @pytest.fixture
-def site(databases: DatabaseFactory) -> Iterator[tuple[TestClient, Tokens]]:
-    url = databases.new()
-    tokens = seeded_database(url)
-    with TestClient(create_app(Settings(database_url=url, environment="test"))) as client:
-        yield client, tokens
+def site(write_db: WriteDatabase) -> Iterator[tuple[TestClient, Tokens]]:
+    app = create_app(Settings(database_url=write_db.url, environment="test"))
+    with TestClient(app) as client:
+        yield client, write_db.tokens
 
 
 def _program(slug: str, partner: str) -> dict[str, object]:
@@ -103,7 +102,7 @@ def test_import_refuses_it_on_the_bulk_and_the_one_by_one_path(
     assert api.get("/api/v1/programs/imported-fine").status_code == 404
 
 
-def test_seed_loader_names_file_row_and_field(databases: DatabaseFactory, tmp_path: Path) -> None:
+def test_seed_loader_names_file_row_and_field(fresh_url: str, tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
     programs = seeds / "programs.yaml"
@@ -115,9 +114,8 @@ def test_seed_loader_names_file_row_and_field(databases: DatabaseFactory, tmp_pa
         f"  partners:\n  - organization: {RUNNER}\n    role: cooperating\n"
     )
     programs.write_text(text.replace(old, new, 1), encoding="utf-8")
-    url = databases.new()
-    migrate(url)
-    engine = make_engine(url)
+    migrate(fresh_url)
+    engine = make_engine(fresh_url)
     try:
         with pytest.raises(SeedError) as caught:
             load_seeds(make_sessionmaker(engine), seeds)

@@ -6,9 +6,9 @@ browser here. Each check compares what the page shows with what the API answers 
 same request. Screenshots go to var/screenshots/.
 
 Without a Chromium (REGISTRY_CHROMIUM, /usr/bin/chromium or `chromium` on PATH) the browser
-tests are skipped with a loud message, except under CI, where they fail. They run on the
-SQLite pass: the page reads the same API on either backend, and the API itself is tested
-on both.
+tests are skipped with a loud message, except under CI, where they fail. They run on
+SQLite only (their postgresql ids skip): the page reads the same API on either backend, and
+the API itself is tested on both.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from fastapi.testclient import TestClient
 from registry.api.explorer import STATIC
 from registry.migrations import PROJECT_ROOT
 from tests.admin_support import serve
-from tests.conftest import BACKEND
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -120,10 +119,10 @@ def _missing(message: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    if BACKEND != "sqlite":
+def chromium(backend: str) -> str:
+    if backend != "sqlite":
         pytest.skip(
-            "browser tests run on the SQLite pass: the page reads the same API on either "
+            "browser tests run on SQLite only: the page reads the same API on either "
             "backend, and the API is tested on both"
         )
     path = find_chromium()

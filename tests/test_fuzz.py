@@ -4,7 +4,7 @@ Each operation gets schema-valid (positive) and schema-breaking (negative) reque
 an admin token through the API's declared bearer scheme, and every response goes through all
 of Schemathesis's checks: no server error, status codes, content types, headers and bodies
 that match the document, valid data accepted, invalid data and invalid auth rejected.
-The app writes to a database of its own, migrated and seeded here.
+The app writes to a database of its own, a copy of the seeded template.
 
 The run is repeatable: a fixed seed, derandomized generation and no example database. It runs
 the examples, coverage and fuzzing phases. The coverage phase sends every boundary case the
@@ -30,22 +30,20 @@ from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 
 from registry.api.app import create_app
 from registry.config import Settings
-from tests.admin_support import seeded_database
-from tests.conftest import DatabaseFactory
+from tests.conftest import DatabaseFactory, WriteDatabase
 
 MAX_EXAMPLES = 5  # per operation in the fuzzing phase
 SEED = 20240601
 STATEFUL_EXAMPLES = 60  # scenarios, each up to 10 linked calls
 
 
-@pytest.fixture(scope="module")
-def fuzz_database(databases: DatabaseFactory) -> tuple[str, str]:
-    """A fresh migrated, seeded database for the fuzzer alone, and an admin token for it."""
-    url = databases.new()
-    return url, seeded_database(url).admin
+@pytest.fixture
+def fuzz_database(write_db: WriteDatabase) -> tuple[str, str]:
+    """A seeded database for the test alone, and an admin token for it."""
+    return write_db.url, write_db.tokens.admin
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def fuzz_app(fuzz_database: tuple[str, str]) -> Iterator[FastAPI]:
     url, _ = fuzz_database
     app = create_app(Settings(database_url=url, environment="test"))
@@ -53,7 +51,7 @@ def fuzz_app(fuzz_database: tuple[str, str]) -> Iterator[FastAPI]:
     app.state.engine.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def fuzz_schema(fuzz_app: FastAPI, fuzz_database: tuple[str, str]) -> BaseSchema:
     _, token = fuzz_database
     config = SchemathesisConfig.from_dict(
@@ -116,25 +114,24 @@ def test_api(case: Case) -> None:
 
 def test_stateful(
     fuzz_schema: BaseSchema,
-    fuzz_app: FastAPI,
-    fuzz_database: tuple[str, str],
+    write_template: WriteDatabase,
     databases: DatabaseFactory,
 ) -> None:
     """The stateful phase: scenarios of calls that follow the document's links (a created
     record's id into its detail, PATCH and DELETE with the ETag just read, restore, purge
     and history), each response through every check.
 
-    Each scenario runs against its own copy of the seeded database, so no scenario sees
-    another's writes and Hypothesis can replay any of them exactly.
+    Each scenario runs against its own copy of the seeded database (with the token the
+    schema sends), so no scenario sees another's writes and Hypothesis can replay any of
+    them exactly.
     """
-    template, _ = fuzz_database
+    template = write_template.url
     failures: dict[str, str] = {}
     linked: Counter[str] = Counter()
     machine = fuzz_schema.as_state_machine()
 
     class Isolated(machine):  # type: ignore[valid-type,misc]
         def setup(self) -> None:
-            fuzz_app.state.engine.dispose()  # PostgreSQL copies only an idle template
             self.url = databases.clone(template)
             self.app = create_app(Settings(database_url=self.url, environment="test"))
 

@@ -24,8 +24,8 @@ from jsonschema import Draft202012Validator
 
 from registry.api.app import create_app
 from registry.config import Settings
-from tests.admin_support import Tokens, seeded_database
-from tests.conftest import DatabaseFactory
+from tests.admin_support import Tokens
+from tests.conftest import WriteDatabase
 
 PROBLEM = "application/problem+json"
 NDJSON = "application/x-ndjson"
@@ -641,14 +641,12 @@ def test_seeded_records_carry_their_seed_history(client: TestClient) -> None:
     assert parent["replacement_value"] == "prevention_promotion"
 
 
-@pytest.fixture(scope="module")
-def writable(databases: DatabaseFactory) -> Iterator[tuple[TestClient, Tokens]]:
-    """A seeded database of this module's own, for tests that write."""
-    url = databases.new()
-    tokens = seeded_database(url)
-    app = create_app(Settings(database_url=url, environment="test"))
+@pytest.fixture
+def writable(write_db: WriteDatabase) -> Iterator[tuple[TestClient, Tokens]]:
+    """A seeded database of the test's own, for tests that write."""
+    app = create_app(Settings(database_url=write_db.url, environment="test"))
     with TestClient(app) as api:
-        yield api, tokens
+        yield api, write_db.tokens
 
 
 def test_a_patch_shows_in_metadata_and_modified_after(writable: tuple[TestClient, Tokens]) -> None:

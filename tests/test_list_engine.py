@@ -23,14 +23,14 @@ from registry.api.matchindex import MatchIndex
 from registry.api.routes import Params, add_facets_route
 from registry.config import Settings
 from registry.models import Organization, Program
-from tests.admin_support import Tokens, seeded_database
-from tests.conftest import BACKEND, DatabaseFactory
+from tests.admin_support import Tokens
+from tests.conftest import WriteDatabase
 
 FILTERED = {"target_group": "left_behind", "setting": "school", "count": "exact"}
 
 
 def test_filter_sql_is_built_only_on_the_sql_path(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    backend: str, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = client.get("/api/v1/programs", params={**FILTERED, "limit": 500}).json()
     assert expected["total"] > 0  # also warms the match index
@@ -47,7 +47,7 @@ def test_filter_sql_is_built_only_on_the_sql_path(
     page = client.get("/api/v1/programs", params={**FILTERED, "limit": 2}).json()
     assert page["total"] == expected["total"]
     assert {p["slug"] for p in page["items"]} <= slugs
-    if BACKEND == "sqlite":
+    if backend == "sqlite":
         assert calls == []  # answered by the match index
     else:
         assert calls == ["program"]  # built once, for the page and its count
@@ -96,11 +96,10 @@ def _mount(app: FastAPI) -> None:
 
 
 @pytest.fixture
-def founded(databases: DatabaseFactory) -> Iterator[tuple[TestClient, TestClient, Tokens]]:
-    url = databases.new()
-    tokens = seeded_database(url)
-    indexed = create_app(Settings(database_url=url, environment="test"))
-    plain = create_app(Settings(database_url=url, environment="test"))
+def founded(write_db: WriteDatabase) -> Iterator[tuple[TestClient, TestClient, Tokens]]:
+    tokens = write_db.tokens
+    indexed = create_app(Settings(database_url=write_db.url, environment="test"))
+    plain = create_app(Settings(database_url=write_db.url, environment="test"))
     plain.state.read_cache = None
     _mount(indexed)
     _mount(plain)

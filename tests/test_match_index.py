@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from registry.api.app import create_app
 from registry.api.listing import indexed
 from registry.config import Settings
-from tests.admin_support import Tokens, seeded_database
-from tests.conftest import BACKEND, DatabaseFactory
+from tests.admin_support import Tokens
+from tests.conftest import WriteDatabase
 
 PROGRAMS = 3_000  # above listing's FETCH_LIMIT, so broad results are walked
 
@@ -30,10 +30,11 @@ def _codes(client: TestClient, vocabulary: str) -> list[str]:
     return [t["code"] for t in body["terms"]]
 
 
-@pytest.fixture(scope="module")
-def apps(databases: DatabaseFactory) -> Iterator[tuple[TestClient, TestClient, Tokens]]:
-    url = databases.new()
-    tokens = seeded_database(url)
+@pytest.fixture
+def apps(write_db: WriteDatabase) -> Iterator[tuple[TestClient, TestClient, Tokens]]:
+    """Both apps on the test's own database. The programs are imported once both apps are
+    up, so the match index catches up with the import as it does with any write."""
+    url, tokens = write_db.url, write_db.tokens
     indexed = create_app(Settings(database_url=url, environment="test"))
     plain = create_app(Settings(database_url=url, environment="test"))
     plain.state.read_cache = None
@@ -103,7 +104,9 @@ def _same(fast: TestClient, slow: TestClient, path: str, params: dict[str, Any])
     return a.json()
 
 
-def test_random_lists_and_facets_match_sql(apps: tuple[TestClient, TestClient, Tokens]) -> None:
+def test_random_lists_and_facets_match_sql(
+    apps: tuple[TestClient, TestClient, Tokens], backend: str
+) -> None:
     fast, slow, _ = apps
     rng = random.Random(11)
     totals = set()
@@ -124,7 +127,7 @@ def test_random_lists_and_facets_match_sql(apps: tuple[TestClient, TestClient, T
         }
         _same(fast, slow, "/api/v1/programs/facets", facets)
     assert len(totals) > 20  # the queries really differ
-    if BACKEND == "sqlite":
+    if backend == "sqlite":
         assert True in indexed._WALKABLE.values()  # some pages were walked off an index
 
 
@@ -202,11 +205,13 @@ def test_an_organization_move_changes_program_provinces(
     assert after["total"] > before["total"]
 
 
-def test_healthz_shows_the_index_state(apps: tuple[TestClient, TestClient, Tokens]) -> None:
+def test_healthz_shows_the_index_state(
+    apps: tuple[TestClient, TestClient, Tokens], backend: str
+) -> None:
     fast, slow, _ = apps
     fast.get("/api/v1/programs", params={"setting": "school"})
     shown = fast.get("/healthz").json()["match_indexes"]
-    if BACKEND == "sqlite":
+    if backend == "sqlite":
         assert set(shown) == {"program"} and isinstance(shown["program"], int)
         assert shown["program"] > 3_000  # the seed's and the import's changes
     else:

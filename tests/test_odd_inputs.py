@@ -18,28 +18,27 @@ from registry.api.app import create_app
 from registry.config import Settings
 from registry.db import make_engine
 from registry.models import Vocabulary, VocabularyTerm
-from tests.admin_support import Tokens, seeded_database
-from tests.conftest import BACKEND, POSTGRES_URL, DatabaseFactory
+from tests.admin_support import Tokens
+from tests.conftest import POSTGRES_URL, WriteDatabase
 
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture(scope="module")
-def site(databases: DatabaseFactory) -> Iterator[tuple[str, Tokens, TestClient]]:
-    url = databases.new()
-    tokens = seeded_database(url)
-    app = create_app(Settings(database_url=url, environment="test"))
+@pytest.fixture
+def site(write_db: WriteDatabase) -> Iterator[tuple[str, Tokens, TestClient]]:
+    """The test's own database, and an app on it that answers a bug with a 500."""
+    app = create_app(Settings(database_url=write_db.url, environment="test"))
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield url, tokens, client
+        yield write_db.url, write_db.tokens, client
     app.state.engine.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def api(site: tuple[str, Tokens, TestClient]) -> TestClient:
     return site[2]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def tokens(site: tuple[str, Tokens, TestClient]) -> Tokens:
     return site[1]
 
@@ -205,16 +204,17 @@ def test_a_500_asks_the_client_to_close_the_connection(site: tuple[str, Tokens, 
     assert "a bug" not in response.text
 
 
-def _unreachable_url(tmp_path: Path) -> str:
-    if BACKEND == "postgresql":
+def _unreachable_url(backend: str, tmp_path: Path) -> str:
+    if backend == "postgresql":
         return POSTGRES_URL.replace("127.0.0.1:5432", "127.0.0.1:1")
     folder = tmp_path / "a-directory.db"  # SQLite cannot open a directory as its database
     folder.mkdir()
     return f"sqlite:///{folder}"
 
 
-def test_database_down_is_503_with_retry_after(tmp_path: Path) -> None:
-    app = create_app(Settings(database_url=_unreachable_url(tmp_path), environment="test"))
+def test_database_down_is_503_with_retry_after(backend: str, tmp_path: Path) -> None:
+    url = _unreachable_url(backend, tmp_path)
+    app = create_app(Settings(database_url=url, environment="test"))
     with TestClient(app, raise_server_exceptions=False) as client:
         health = client.get("/healthz")
         body = problem(health, 503)

@@ -16,21 +16,16 @@ from registry.db import make_engine
 from registry.lists.fulltext import search_subquery
 from registry.models import Organization, Program, SearchDocument
 from registry.search import tokens
-from tests.conftest import SEEDS, DatabaseFactory, migrate
+from tests.conftest import WriteDatabase, migrate
 
 WORDS = ["留守儿童", "欺凌", "抑郁", "心理健康", "teacher", "parents", "school", "resilience"]
 
 
 def test_cursor_walk_over_10k_programs_has_no_gaps_or_duplicates(
-    databases: DatabaseFactory,
+    write_db: WriteDatabase,
 ) -> None:
-    url = databases.new()
-    migrate(url)
-    from registry.db import make_sessionmaker
-    from registry.seeding.loader import load_seeds
-
+    url = write_db.url
     engine = make_engine(url)
-    load_seeds(make_sessionmaker(engine), SEEDS)
     rng = random.Random(7)
     with Session(engine) as session:
         org = session.scalar(select(Organization).limit(1))
@@ -81,8 +76,8 @@ def test_cursor_walk_over_10k_programs_has_no_gaps_or_duplicates(
             assert pages == 21  # 10,050 programs in pages of 500
 
 
-def test_search_uses_the_full_text_index_on_100k_rows(databases: DatabaseFactory) -> None:
-    url = databases.new()
+def test_search_uses_the_full_text_index_on_100k_rows(fresh_url: str) -> None:
+    url = fresh_url
     migrate(url)
     engine = make_engine(url)
     rng = random.Random(11)

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from registry.api.app import create_app
 from registry.config import Settings
-from tests.admin_support import Tokens, seeded_database
-from tests.conftest import SEEDS, DatabaseFactory
+from tests.admin_support import Tokens
+from tests.conftest import SEEDS, WriteDatabase
 from tests.test_seed_loader import run_cli
 
 PROGRAM = "/api/v1/programs/lianai-huxin"
@@ -21,13 +21,11 @@ OTHER = "/api/v1/programs/jiangjin-jinxin-huwei"
 
 
 @pytest.fixture
-def site(databases: DatabaseFactory, tmp_path: Path) -> Iterator[tuple[str, Tokens, TestClient]]:
-    """A database seeded from a copy of seeds/ that the test may edit, and the API on it."""
-    url = databases.new()
-    tokens = seeded_database(url)
-    app = create_app(Settings(database_url=url, environment="test"))
+def site(write_db: WriteDatabase) -> Iterator[tuple[str, Tokens, TestClient]]:
+    """The test's own seeded database, and the API on it."""
+    app = create_app(Settings(database_url=write_db.url, environment="test"))
     with TestClient(app) as client:
-        yield url, tokens, client
+        yield write_db.url, write_db.tokens, client
     app.state.engine.dispose()
 
 

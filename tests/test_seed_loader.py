@@ -13,7 +13,7 @@ from registry.cli import app as cli
 from registry.db import make_engine, make_sessionmaker
 from registry.models import Base
 from registry.seeding.loader import SeedError, load_seeds
-from tests.conftest import SEEDS, migrate
+from tests.conftest import SEEDS, WriteDatabase, migrate
 
 
 def table_counts(url: str) -> dict[str, int]:
@@ -52,16 +52,23 @@ def seed_copy(tmp_path: Path) -> Path:
     return target
 
 
-def test_second_run_changes_nothing(seeded_url: str) -> None:
-    before = table_counts(seeded_url)
-    engine = make_engine(seeded_url)
+@pytest.fixture
+def own_seeded_url(write_db: WriteDatabase) -> str:
+    """A seeded database of the test's own: a seed run is a write, even one that changes
+    nothing, so it does not go to the database the read-only tests share."""
+    return write_db.url
+
+
+def test_second_run_changes_nothing(own_seeded_url: str) -> None:
+    before = table_counts(own_seeded_url)
+    engine = make_engine(own_seeded_url)
     try:
         summary = load_seeds(make_sessionmaker(engine), SEEDS)
     finally:
         engine.dispose()
     assert not summary.changed
     assert summary.counts["program"]["unchanged"] >= 44
-    assert table_counts(seeded_url) == before
+    assert table_counts(own_seeded_url) == before
 
 
 def test_dry_run_validates_and_writes_nothing(
@@ -94,20 +101,20 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 
 def test_bad_code_names_file_row_and_field_and_leaves_db_untouched(
-    seeded_url: str, seed_copy: Path, monkeypatch: pytest.MonkeyPatch
+    own_seeded_url: str, seed_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _replace(
         seed_copy / "programs.yaml", "intervention_type: counseling", "intervention_type: hugging"
     )
-    before = table_counts(seeded_url)
-    result = run_cli(seeded_url, "seed", str(seed_copy), monkeypatch=monkeypatch)
+    before = table_counts(own_seeded_url)
+    result = run_cli(own_seeded_url, "seed", str(seed_copy), monkeypatch=monkeypatch)
     assert result.exit_code == 1
     assert "programs.yaml:" in result.output
     assert "row " in result.output
     assert "field intervention_type" in result.output
     assert "unknown code 'hugging' in vocabulary intervention_type" in result.output
     assert "nothing was written" in result.output
-    assert table_counts(seeded_url) == before
+    assert table_counts(own_seeded_url) == before
 
 
 def test_schema_error_is_reported_before_any_write(migrated_url: str, seed_copy: Path) -> None:

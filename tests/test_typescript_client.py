@@ -4,7 +4,7 @@ calls the API would refuse.
 
 The npm packages are pinned in clients/package-lock.json. Without node and npm the type check
 is skipped with a loud message, except under CI, where it fails. The document does not depend
-on the database backend, so the type check runs on the SQLite pass only.
+on the database backend, so the type check runs on SQLite only (its postgresql ids skip).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from registry.migrations import PROJECT_ROOT
-from tests.conftest import BACKEND
 
 CLIENTS = PROJECT_ROOT / "clients"
 GENERATED = CLIENTS / "src" / "registry.d.ts"
@@ -142,11 +141,11 @@ def _installed_matches_lock() -> bool:
 
 
 @pytest.fixture(scope="module")
-def node_modules() -> Path:
-    if BACKEND != "sqlite":
+def node_modules(backend: str) -> Path:
+    if backend != "sqlite":
         pytest.skip(
             "TypeScript client check: the OpenAPI document does not depend on the backend, "
-            "so it runs on the SQLite pass only"
+            "so it runs on SQLite only"
         )
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
