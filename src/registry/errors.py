@@ -172,7 +172,7 @@ def _loc_to_name(loc: tuple[Any, ...] | list[Any]) -> str:
         return str(parts[1]) if len(parts) > 1 else str(parts[0])
     if parts and parts[0] == "body":
         parts = parts[1:]
-    return "/" + "/".join(str(p) for p in parts)
+    return pointer(parts)
 
 
 def _describe(err: Any) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from registry import terms
 from registry.db import write_session
 from registry.entities import ENTITIES, Entity
-from registry.errors import Conflict, InvalidInput, InvalidParam
+from registry.errors import Conflict, InvalidInput, InvalidParam, pointer
 from registry.models import SeedRecord, Vocabulary, VocabularyTerm
 from registry.models.base import utcnow
 from registry.records.changes import diff, record_change
@@ -92,8 +92,8 @@ class Summary:
 def _pydantic_problems(row: Row, exc: ValidationError, prefix: str = "") -> list[str]:
     problems = []
     for err in exc.errors():
-        pointer = prefix + "/" + "/".join(str(p) for p in err["loc"])
-        problems.append(f"{row.where(pointer)}: {err['msg']}")
+        at = pointer(err["loc"], prefix)
+        problems.append(f"{row.where(at)}: {err['msg']}")
     return problems
 
 
@@ -116,11 +116,11 @@ def read_seed_set(root: Path) -> SeedSet:
                 loc = list(err["loc"])
                 if loc[:1] == ["terms"] and len(loc) > 1 and isinstance(loc[1], int):
                     row = terms[loc[1]] if loc[1] < len(terms) else header
-                    pointer = "/" + "/".join(str(p) for p in loc[2:])
-                    problems.append(f"{row.where(pointer)}: {err['msg']}")
+                    at = pointer(loc[2:])
+                    problems.append(f"{row.where(at)}: {err['msg']}")
                 else:
-                    pointer = "/" + "/".join(str(p) for p in loc)
-                    problems.append(f"{header.where(pointer)}: {err['msg']}")
+                    at = pointer(loc)
+                    problems.append(f"{header.where(at)}: {err['msg']}")
         _check_unique(terms, "code", problems)
     names = Counter(v.vocabulary for _, v in seeds.vocabularies)
     problems += [
