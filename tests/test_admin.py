@@ -533,3 +533,12 @@ def test_change_feed_pages_through_every_write(api: TestClient, tokens: Tokens) 
     assert [c["action"] for c in fresh] == ["create", "delete"]
     assert {c["record_id"] for c in fresh} == {fresh[0]["record_id"]}
     assert fresh[0]["entity"] == "program"
+
+
+def test_names_as_long_as_the_schema_allows_are_stored(api: TestClient, tokens: Tokens) -> None:
+    """Every name column holds what the create schema accepts (300 characters)."""
+    long_zh = "心" * 300
+    body = {"slug": "long-name", "name_zh": long_zh, "name_en": "E" * 300, "kind": "foundation"}
+    created = api.post("/api/v1/organizations", json=body, headers=tokens.headers())
+    assert created.status_code == 201, created.text
+    assert api.get("/api/v1/organizations/long-name").json()["name_zh"] == long_zh

@@ -88,6 +88,11 @@ class Entity(Generic[M]):
         return self.noun or self.name.replace("_", " ")
 
     @property
+    def a_label(self) -> str:
+        """The label with its indefinite article: "an organization"."""
+        return ("an " if self.label[0] in "aeiou" else "a ") + self.label
+
+    @property
     def search_key(self) -> str:
         """The entity as one search token (FTS5 would split `hotline_metric` in two)."""
         return self.name.replace("_", "")

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -129,6 +129,7 @@ def get_read_context(
 
 
 ReadDep = Annotated[ReadContext, Depends(get_read_context)]
+Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
 
 
 async def reject_unknown_params(request: Request) -> None:

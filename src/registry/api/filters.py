@@ -302,6 +302,7 @@ class FilterSet:
     """A resource's filters and sort keys: its SQL, its query parameters, its facets and,
     when `match_index` is set, a match index (`api.matchindex`) kept from the change log.
 
+    Every record also sorts by `created_at` and `updated_at`, after the sorts given.
     `match_index` names the other entities whose changes move this one's filter values,
     each with the column pointing at them (a program's province comes from its
     organization too); `{}` for an index that depends on nothing else.
@@ -316,6 +317,8 @@ class FilterSet:
 
     def __post_init__(self) -> None:
         self.facets = {f.name: f for f in self.filters if f.facet}
+        for column in ("created_at", "updated_at"):
+            self.sorts.setdefault(column, getattr(self.model, column))
 
     @property
     def model(self) -> Any:

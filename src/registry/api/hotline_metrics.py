@@ -5,34 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from fastapi import Depends
+from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from registry.api.deps import ReadDep
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, ValueFilter
-from registry.api.lifecycle import add_lifecycle_routes
-from registry.api.listing import list_response
-from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS
-from registry.api.responses import get_one
-from registry.api.routes import Params, Ref, resource_router
-from registry.api.writing import (
-    CREATE_ERRORS,
-    EditorDep,
-    IdempotencyKeyHeader,
-    create_record,
-)
+from registry.api.openapi import LIST_ERRORS
+from registry.api.routes import add_record_routes, list_router
 from registry.entities import ENTITIES
 from registry.models import HotlineMetric
 from registry.schemas.common import TermRef
 from registry.schemas.hotline import (
     HotlineMetricCreate,
-    HotlineMetricRead,
     HotlineMetricUpdate,
     HotlineSummary,
 )
-from registry.schemas.listing import SNIPPET, Page, only_id_required
 
 # A metric is dated by its as-of date, or by the end of the period it covers.
 METRIC_DATE = func.coalesce(HotlineMetric.as_of_date, HotlineMetric.period_end)
@@ -64,22 +52,9 @@ FILTERS = FilterSet(
     sorts={
         "date": METRIC_DATE,
         "value": HotlineMetric.value,
-        "created_at": HotlineMetric.created_at,
-        "updated_at": HotlineMetric.updated_at,
     },
     default_sort=["date"],
 )
-
-
-class HotlineMetricItem(HotlineMetricRead):
-    """A hotline metric in a list."""
-
-    model_config = ConfigDict(json_schema_extra=only_id_required)
-    snippet: str | None = SNIPPET
-
-
-class HotlineMetricPage(Page[HotlineMetricItem]):
-    """A page of hotline metrics."""
 
 
 class SeriesPoint(BaseModel):
@@ -98,24 +73,8 @@ class Series(BaseModel):
     points: list[SeriesPoint]
 
 
-router = resource_router(ENTITY)
+router = list_router(FILTERS, "Hotline metrics matching every filter, by date.")
 Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
-
-
-@router.get(
-    "",
-    operation_id="list_hotline_metrics",
-    response_model=HotlineMetricPage,
-    responses=EXPORTABLE_LIST,
-)
-def list_hotline_metrics(
-    ctx: ReadDep,
-    request: Request,
-    filters: Filters,
-    params: Params,
-) -> Response:
-    """Hotline metrics matching every filter, by date."""
-    return list_response(ctx, request, FILTERS, filters, params, HotlineMetricItem)
 
 
 @router.get(
@@ -155,32 +114,4 @@ def hotline_metric_series(ctx: ReadDep, filters: Filters) -> list[Series]:
     return list(series.values())
 
 
-@router.get(
-    "/{ref}",
-    operation_id="get_hotline_metric",
-    response_model=HotlineMetricRead,
-    responses=DETAIL_ERRORS,
-)
-def get_hotline_metric(ctx: ReadDep, ref: Ref) -> Response:
-    """One hotline metric by UUID or slug."""
-    return get_one(ctx, ENTITY, ref)
-
-
-@router.post(
-    "",
-    operation_id="create_hotline_metric",
-    status_code=201,
-    response_model=HotlineMetricRead,
-    responses=CREATE_ERRORS,
-)
-def create_hotline_metric(
-    ctx: EditorDep,
-    request: Request,
-    body: HotlineMetricCreate,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Response:
-    """Create a hotline metric."""
-    return create_record(ctx, request, ENTITY, body, idempotency_key)
-
-
-add_lifecycle_routes(router, ENTITY, HotlineMetricUpdate)
+add_record_routes(router, ENTITY, HotlineMetricCreate, HotlineMetricUpdate)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -102,6 +102,20 @@ ModifiedAfter = Annotated[
         examples=["2024-06-01T00:00:00Z"],
     ),
 ]
+
+
+def service_filters(
+    search: Search = None,
+    organization_id: OrganizationId = None,
+    taxonomy_term_id: TaxonomyTermId = None,
+    taxonomy_id: TaxonomyId = None,
+    modified_after: ModifiedAfter = None,
+) -> Filters:
+    """The filters of the two lists of services: services, and services at locations."""
+    return Filters(search, organization_id, taxonomy_term_id, taxonomy_id, modified_after)
+
+
+ServiceFilters = Annotated[Filters, Depends(service_filters)]
 
 
 @dataclass
@@ -203,6 +217,19 @@ def _live(session: Session, model: Any, record_id: uuid.UUID, what: str) -> None
 
 
 IdPath = Annotated[uuid.UUID, Path(description="The object's UUID.")]
+Endpoint = Callable[..., Any]
+
+
+def _list(path: str, operation_id: str, page: type[BaseModel]) -> Callable[[Endpoint], Endpoint]:
+    return router.get(
+        path, operation_id=operation_id, response_model=page, responses=LIST_RESPONSES
+    )
+
+
+def _detail(path: str, operation_id: str, model: type[BaseModel]) -> Callable[[Endpoint], Endpoint]:
+    return router.get(
+        path, operation_id=operation_id, response_model=model, responses=DETAIL_RESPONSES
+    )
 
 
 @router.get("/", operation_id="hsds_api_info", response_model=HsdsApiInfo)
@@ -216,36 +243,18 @@ def api_info(request: Request) -> HsdsApiInfo:
     )
 
 
-@router.get(
-    "/services",
-    operation_id="hsds_list_services",
-    response_model=HsdsServicePage,
-    responses=LIST_RESPONSES,
-)
+@_list("/services", "hsds_list_services", HsdsServicePage)
 def list_services(
-    ctx: ContextDep,
-    request: Request,
-    paging: PagingDep,
-    search: Search = None,
-    organization_id: OrganizationId = None,
-    taxonomy_term_id: TaxonomyTermId = None,
-    taxonomy_id: TaxonomyId = None,
-    modified_after: ModifiedAfter = None,
+    filters: ServiceFilters, ctx: ContextDep, request: Request, paging: PagingDep
 ) -> Response:
     """Programs and hotlines as HSDS services, by English name (or relevance)."""
-    filters = Filters(search, organization_id, taxonomy_term_id, taxonomy_id, modified_after)
     keys = queries.service_keys(ctx, filters)
     return list_response(
         request, ctx, keys, paging, lambda c, rows: queries.services(c, queries.service_refs(rows))
     )
 
 
-@router.get(
-    "/services/{id}",
-    operation_id="hsds_get_service",
-    response_model=HsdsService,
-    responses=DETAIL_RESPONSES,
-)
+@_detail("/services/{id}", "hsds_get_service", HsdsService)
 def get_service(ctx: ContextDep, id: IdPath) -> Response:
     """A program or hotline with its codes (attributes), schedules and change history."""
     found = queries.find_service(ctx.session, id)
@@ -257,12 +266,7 @@ def get_service(ctx: ContextDep, id: IdPath) -> Response:
     return _json(queries.services(ctx, [(id, kind)], detail=True)[0])
 
 
-@router.get(
-    "/organizations",
-    operation_id="hsds_list_organizations",
-    response_model=HsdsOrganizationPage,
-    responses=LIST_RESPONSES,
-)
+@_list("/organizations", "hsds_list_organizations", HsdsOrganizationPage)
 def list_organizations(
     ctx: ContextDep, request: Request, paging: PagingDep, search: Search = None
 ) -> Response:
@@ -273,60 +277,32 @@ def list_organizations(
     )
 
 
-@router.get(
-    "/organizations/{id}",
-    operation_id="hsds_get_organization",
-    response_model=HsdsOrganization,
-    responses=DETAIL_RESPONSES,
-)
+@_detail("/organizations/{id}", "hsds_get_organization", HsdsOrganization)
 def get_organization(ctx: ContextDep, id: IdPath) -> Response:
     """An organization with its programs, services, locations and change history."""
     _live(ctx.session, Organization, id, "organization")
     return _json(queries.organizations(ctx, [id], detail=True)[0])
 
 
-@router.get(
-    "/service_at_locations",
-    operation_id="hsds_list_service_at_locations",
-    response_model=HsdsServiceAtLocationPage,
-    responses=LIST_RESPONSES,
-)
+@_list("/service_at_locations", "hsds_list_service_at_locations", HsdsServiceAtLocationPage)
 def list_service_at_locations(
-    ctx: ContextDep,
-    request: Request,
-    paging: PagingDep,
-    search: Search = None,
-    organization_id: OrganizationId = None,
-    taxonomy_term_id: TaxonomyTermId = None,
-    taxonomy_id: TaxonomyId = None,
-    modified_after: ModifiedAfter = None,
+    filters: ServiceFilters, ctx: ContextDep, request: Request, paging: PagingDep
 ) -> Response:
     """Service stations, each as a location, by English name (or relevance)."""
-    filters = Filters(search, organization_id, taxonomy_term_id, taxonomy_id, modified_after)
     keys = queries.service_at_location_keys(ctx, filters)
     return list_response(
         request, ctx, keys, paging, lambda c, rows: queries.service_at_locations(c, keys.ids(rows))
     )
 
 
-@router.get(
-    "/service_at_locations/{id}",
-    operation_id="hsds_get_service_at_location",
-    response_model=HsdsServiceAtLocation,
-    responses=DETAIL_RESPONSES,
-)
+@_detail("/service_at_locations/{id}", "hsds_get_service_at_location", HsdsServiceAtLocation)
 def get_service_at_location(ctx: ContextDep, id: IdPath) -> Response:
     """A service station with its codes (attributes) and change history."""
     _live(ctx.session, ServiceStation, id, "service_at_location")
     return _json(queries.service_at_locations(ctx, [id], detail=True)[0])
 
 
-@router.get(
-    "/taxonomies",
-    operation_id="hsds_list_taxonomies",
-    response_model=HsdsTaxonomyPage,
-    responses=LIST_RESPONSES,
-)
+@_list("/taxonomies", "hsds_list_taxonomies", HsdsTaxonomyPage)
 def list_taxonomies(
     ctx: ContextDep, request: Request, paging: PagingDep, search: Search = None
 ) -> Response:
@@ -337,24 +313,14 @@ def list_taxonomies(
     )
 
 
-@router.get(
-    "/taxonomies/{id}",
-    operation_id="hsds_get_taxonomy",
-    response_model=HsdsTaxonomy,
-    responses=DETAIL_RESPONSES,
-)
+@_detail("/taxonomies/{id}", "hsds_get_taxonomy", HsdsTaxonomy)
 def get_taxonomy(ctx: ContextDep, id: IdPath) -> Response:
     """One vocabulary."""
     _live(ctx.session, Vocabulary, id, "taxonomy")
     return _json(queries.taxonomies(ctx, [id])[0])
 
 
-@router.get(
-    "/taxonomy_terms",
-    operation_id="hsds_list_taxonomy_terms",
-    response_model=HsdsTaxonomyTermPage,
-    responses=LIST_RESPONSES,
-)
+@_list("/taxonomy_terms", "hsds_list_taxonomy_terms", HsdsTaxonomyTermPage)
 def list_taxonomy_terms(
     ctx: ContextDep,
     request: Request,
@@ -373,12 +339,7 @@ def list_taxonomy_terms(
     )
 
 
-@router.get(
-    "/taxonomy_terms/{id}",
-    operation_id="hsds_get_taxonomy_term",
-    response_model=HsdsTaxonomyTerm,
-    responses=DETAIL_RESPONSES,
-)
+@_detail("/taxonomy_terms/{id}", "hsds_get_taxonomy_term", HsdsTaxonomyTerm)
 def get_taxonomy_term(ctx: ContextDep, id: IdPath) -> Response:
     """One vocabulary code, with its taxonomy and change history."""
     _live(ctx.session, VocabularyTerm, id, "taxonomy_term")

@@ -1,7 +1,7 @@
 """The lifecycle routes every record shares: PATCH, DELETE, restore, purge and history.
 
 They are the same for every resource but for the entity, its read schema and its update
-schema, so one helper registers them; list, detail and create stay explicit per router.
+schema, so one helper registers them.
 No `from __future__ import annotations` here: FastAPI reads the handlers' annotations,
 which name the update schema passed in.
 """
@@ -13,11 +13,10 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from registry.api.deps import ReadDep
+from registry.api.deps import ReadDep, Ref
 from registry.api.history import history
-from registry.api.openapi import DETAIL_ERRORS
+from registry.api.openapi import DETAIL_ERRORS, add_route
 from registry.api.responses import record_response
-from registry.api.routes import Ref
 from registry.api.writing import (
     WRITE_ERRORS,
     AdminDep,
@@ -43,7 +42,6 @@ def add_lifecycle_routes(
     so `/{ref}` paths keep their order)."""
     read_model = entity.read
     noun = entity.label
-    article = "an" if noun[0] in "aeiou" else "a"
     name = entity.name
 
     def _view(ctx: WriteContext, obj: Any) -> Callable[[VocabIndex], BaseModel]:
@@ -55,7 +53,7 @@ def add_lifecycle_routes(
     def update(
         ctx: EditorDep,
         ref: Ref,
-        body: update_model,  # type: ignore[valid-type]
+        body: BaseModel,
         if_match: IfMatch = None,
     ) -> Response:
         obj = fetch(ctx.session, entity, ref, for_update=True)
@@ -65,6 +63,8 @@ def add_lifecycle_routes(
         )
         commit(ctx)
         return _answer(ctx, obj)
+
+    update.__annotations__["body"] = update_model  # what FastAPI validates the body with
 
     def delete(ctx: AdminDep, ref: Ref, if_match: IfMatch = None) -> Response:
         obj = fetch(ctx.session, entity, ref, for_update=True)
@@ -95,7 +95,7 @@ def add_lifecycle_routes(
             update,
             f"update_{name}",
             {
-                "description": f"Change some fields of {article} {noun}; needs its current "
+                "description": f"Change some fields of {entity.a_label}; needs its current "
                 "ETag in If-Match.",
                 "response_model": read_model,
                 "responses": WRITE_ERRORS,
@@ -107,7 +107,7 @@ def add_lifecycle_routes(
             delete,
             f"delete_{name}",
             {
-                "description": f"Soft-delete {article} {noun}: it leaves lists and details "
+                "description": f"Soft-delete {entity.a_label}: it leaves lists and details "
                 "(410) until restored or purged.",
                 "status_code": 204,
                 "responses": WRITE_ERRORS,
@@ -150,11 +150,4 @@ def add_lifecycle_routes(
     ]
 
     for method, path, endpoint, operation_id, options in routes:
-        router.add_api_route(
-            path,
-            endpoint,
-            methods=[method],
-            operation_id=operation_id,
-            name=operation_id,
-            **options,
-        )
+        add_route(router, method, path, endpoint, operation_id, **options)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -41,6 +42,21 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def add_route(
+    router: APIRouter,
+    method: str,
+    path: str,
+    endpoint: Callable[..., Any],
+    operation_id: str,
+    **options: Any,
+) -> None:
+    """A route whose name (and so its summary) is its operation id, for routes the helpers
+    register rather than a decorated function named after its operation."""
+    router.add_api_route(
+        path, endpoint, methods=[method], operation_id=operation_id, name=operation_id, **options
+    )
 
 
 LIST_ERRORS = problems(422, 503)

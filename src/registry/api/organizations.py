@@ -4,33 +4,27 @@ from __future__ import annotations
 
 import typing
 from collections import defaultdict
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import Depends, Query, Request
-from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
-from registry.api.deps import ReadContext, ReadDep
-from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, term_link
-from registry.api.lifecycle import add_lifecycle_routes
-from registry.api.listing import list_response
-from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST
-from registry.api.responses import get_one
-from registry.api.routes import Params, Ref, add_facets_route, resource_router
+from registry.api.deps import ReadContext
+from registry.api.filters import FilterSet, RangeFilter, TermFilter, term_link
+from registry.api.routes import (
+    Include,
+    add_record_routes,
+    list_router,
+)
 from registry.api.writing import (
-    CREATE_ERRORS,
-    EditorDep,
-    IdempotencyKeyHeader,
     WriteContext,
-    create_response,
 )
 from registry.entities import ENTITIES
 from registry.errors import RegistryError, invalid_input, validation_problems
 from registry.models import Organization, Program, program_terms
 from registry.records import write
 from registry.records.render import render
-from registry.schemas.listing import SNIPPET, Page, only_id_required
+from registry.schemas.listing import SNIPPET, only_id_required
 from registry.schemas.organization import (
     OrganizationCreate,
     OrganizationCreateRequest,
@@ -83,8 +77,6 @@ FILTERS = FilterSet(
         "name_zh": Organization.name_zh_sort,
         "name_en": Organization.name_en,
         "founded_year": Organization.founded_year,
-        "created_at": Organization.created_at,
-        "updated_at": Organization.updated_at,
     },
     default_sort=["name_zh"],
 )
@@ -98,14 +90,6 @@ class OrganizationItem(OrganizationRead):
         default=None, description="The programs it runs, with `include=programs`."
     )
     snippet: str | None = SNIPPET
-
-
-class OrganizationPage(Page[OrganizationItem]):
-    """A page of organizations."""
-
-
-router = resource_router(ENTITY)
-Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
 
 
 def _include_programs(ctx: ReadContext, items: list[dict[str, Any]], objects: list[Any]) -> None:
@@ -122,51 +106,6 @@ def _include_programs(ctx: ReadContext, items: list[dict[str, Any]], objects: li
         by_org[program.organization_id].append(read.model_dump(mode="json"))
     for item, obj in zip(items, objects, strict=True):
         item["programs"] = by_org.get(obj.id, [])
-
-
-@router.get(
-    "",
-    operation_id="list_organizations",
-    response_model=OrganizationPage,
-    responses=EXPORTABLE_LIST,
-)
-def list_organizations(
-    ctx: ReadDep,
-    request: Request,
-    filters: Filters,
-    params: Params,
-    include: Annotated[
-        list[Literal["programs"]] | None, Query(description="Embed the programs each one runs.")
-    ] = None,
-) -> Response:
-    """Organizations matching every filter."""
-    return list_response(
-        ctx,
-        request,
-        FILTERS,
-        filters,
-        params,
-        OrganizationItem,
-        enrich=_include_programs if include else None,
-    )
-
-
-add_facets_route(
-    router,
-    FILTERS,
-    """Counts by kind and by province, disjunctive per facet.""",
-)
-
-
-@router.get(
-    "/{ref}",
-    operation_id="get_organization",
-    response_model=OrganizationRead,
-    responses=DETAIL_ERRORS,
-)
-def get_organization(ctx: ReadDep, ref: Ref) -> Response:
-    """One organization by UUID or slug."""
-    return get_one(ctx, ENTITY, ref)
 
 
 def _create_with_programs(ctx: WriteContext, body: OrganizationCreateRequest) -> Any:
@@ -190,28 +129,18 @@ def _create_with_programs(ctx: WriteContext, body: OrganizationCreateRequest) ->
     return org
 
 
-@router.post(
-    "",
-    operation_id="create_organization",
-    status_code=201,
-    response_model=OrganizationRead,
-    responses=CREATE_ERRORS,
+router = list_router(
+    FILTERS,
+    "Organizations matching every filter.",
+    item=OrganizationItem,
+    include=Include("programs", "Embed the programs each one runs.", _include_programs),
+    facets="Counts by kind and by province, disjunctive per facet.",
 )
-def create_organization(
-    ctx: EditorDep,
-    request: Request,
-    body: OrganizationCreateRequest,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Response:
-    """Create an organization, optionally with new programs, in one transaction."""
-    return create_response(
-        ctx,
-        request,
-        ENTITY,
-        body,
-        idempotency_key,
-        lambda: _create_with_programs(ctx, body),
-    )
-
-
-add_lifecycle_routes(router, ENTITY, OrganizationUpdate)
+add_record_routes(
+    router,
+    ENTITY,
+    OrganizationCreateRequest,
+    OrganizationUpdate,
+    create="Create an organization, optionally with new programs, in one transaction.",
+    make=_create_with_programs,
+)

@@ -2,40 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import Depends, Query, Request
-from fastapi.responses import Response
 from pydantic import ConfigDict
 from sqlalchemy import select
 
-from registry.api.deps import ReadContext, ReadDep
+from registry.api.deps import ReadContext
 from registry.api.filters import (
     BoolFilter,
     FilterSet,
-    FilterValues,
     RangeFilter,
     TermFilter,
     ValueFilter,
     term_link,
     union_pairs,
 )
-from registry.api.lifecycle import add_lifecycle_routes
-from registry.api.listing import list_response
-from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST
-from registry.api.responses import get_one
-from registry.api.routes import Params, Ref, add_facets_route, resource_router
-from registry.api.writing import (
-    CREATE_ERRORS,
-    EditorDep,
-    IdempotencyKeyHeader,
-    create_record,
+from registry.api.routes import (
+    Include,
+    add_record_routes,
+    list_router,
 )
 from registry.entities import ENTITIES
 from registry.models import Organization, Program, program_terms
 from registry.records.render import render
 from registry.schemas.common import OrganizationSummary
-from registry.schemas.listing import SNIPPET, Page, only_id_required
+from registry.schemas.listing import SNIPPET, only_id_required
 from registry.schemas.organization import OrganizationRead
 from registry.schemas.program import ProgramCreate, ProgramRead, ProgramUpdate
 
@@ -119,8 +110,6 @@ FILTERS = FilterSet(
         "name_zh": Program.name_zh_sort,
         "name_en": Program.name_en,
         "established_year": Program.established_year,
-        "created_at": Program.created_at,
-        "updated_at": Program.updated_at,
     },
     default_sort=["name_zh"],
     match_index={"organization": Program.organization_id},
@@ -133,14 +122,6 @@ class ProgramItem(ProgramRead):
     model_config = ConfigDict(json_schema_extra=only_id_required)
     organization: OrganizationRead | OrganizationSummary  # type: ignore[assignment]
     snippet: str | None = SNIPPET
-
-
-class ProgramPage(Page[ProgramItem]):
-    """A page of programs."""
-
-
-router = resource_router(ENTITY)
-Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
 
 
 def _include_organizations(
@@ -157,60 +138,19 @@ def _include_organizations(
         item["organization"] = organization.model_dump(mode="json")
 
 
-@router.get("", operation_id="list_programs", response_model=ProgramPage, responses=EXPORTABLE_LIST)
-def list_programs(
-    ctx: ReadDep,
-    request: Request,
-    filters: Filters,
-    params: Params,
-    include: Annotated[
-        list[Literal["organization"]] | None,
-        Query(description="Embed the full running organization."),
-    ] = None,
-) -> Response:
-    """Programs matching every filter, one page at a time or exported whole."""
-    return list_response(
-        ctx,
-        request,
-        FILTERS,
-        filters,
-        params,
-        ProgramItem,
-        enrich=_include_organizations if include else None,
-    )
-
-
-add_facets_route(
-    router,
+router = list_router(
     FILTERS,
-    """Counts per code for each facet, under the same filters as the list. A facet's own
+    "Programs matching every filter, one page at a time or exported whole.",
+    item=ProgramItem,
+    include=Include("organization", "Embed the full running organization.", _include_organizations),
+    facets="""Counts per code for each facet, under the same filters as the list. A facet's own
     filter is left out of its counts, so a UI can offer the alternatives.""",
 )
-
-
-@router.get(
-    "/{ref}", operation_id="get_program", response_model=ProgramRead, responses=DETAIL_ERRORS
+add_record_routes(
+    router,
+    ENTITY,
+    ProgramCreate,
+    ProgramUpdate,
+    detail="One program with its organization, partners and every linked code.",
+    create="Create a program with its links (target groups, settings, elements, partners).",
 )
-def get_program(ctx: ReadDep, ref: Ref) -> Response:
-    """One program with its organization, partners and every linked code."""
-    return get_one(ctx, ENTITY, ref)
-
-
-@router.post(
-    "",
-    operation_id="create_program",
-    status_code=201,
-    response_model=ProgramRead,
-    responses=CREATE_ERRORS,
-)
-def create_program(
-    ctx: EditorDep,
-    request: Request,
-    body: ProgramCreate,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Response:
-    """Create a program with its links (target groups, settings, elements, partners)."""
-    return create_record(ctx, request, ENTITY, body, idempotency_key)
-
-
-add_lifecycle_routes(router, ENTITY, ProgramUpdate)

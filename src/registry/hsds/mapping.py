@@ -213,38 +213,40 @@ def program_term_ids(obj: Program) -> list[uuid.UUID]:
     return ids
 
 
-def program_service(obj: Program, ctx: Context, *, nested: bool = True) -> HsdsServiceSummary:
-    """A program as a service. It is also the HSDS program that groups it with its hotlines."""
+def _service(
+    obj: Program | Hotline,
+    ctx: Context,
+    ids: tuple[uuid.UUID, uuid.UUID | None],
+    nested: tuple[HsdsOrganizationSummary | None, HsdsProgram | None],
+    eligibility: str | None = None,
+) -> HsdsServiceSummary:
+    """A program or hotline as a service; `ids` are its organization's and program's."""
     name, alternate = names(obj.name_zh, obj.name_en, ctx.lang)
     return HsdsServiceSummary(
         id=obj.id,
-        organization_id=obj.organization_id,
-        program_id=obj.id,
+        organization_id=ids[0],
+        program_id=ids[1],
         name=name,
         alternate_name=alternate,
         description=obj.description,
         status="active",
+        eligibility_description=eligibility,
         last_modified=obj.updated_at.astimezone(UTC),
-        organization=organization_summary(obj.organization, ctx) if nested else None,
-        program=program(obj, ctx) if nested else None,
+        organization=nested[0],
+        program=nested[1],
     )
+
+
+def program_service(obj: Program, ctx: Context, *, nested: bool = True) -> HsdsServiceSummary:
+    """A program as a service. It is also the HSDS program that groups it with its hotlines."""
+    inner = (organization_summary(obj.organization, ctx), program(obj, ctx)) if nested else None
+    return _service(obj, ctx, (obj.organization_id, obj.id), inner or (None, None))
 
 
 def hotline_service(obj: Hotline, ctx: Context, *, nested: bool = True) -> HsdsServiceSummary:
-    name, alternate = names(obj.name_zh, obj.name_en, ctx.lang)
-    return HsdsServiceSummary(
-        id=obj.id,
-        organization_id=obj.operator_id,
-        program_id=obj.program_id,
-        name=name,
-        alternate_name=alternate,
-        description=obj.description,
-        status="active",
-        eligibility_description=obj.audience,
-        last_modified=obj.updated_at.astimezone(UTC),
-        organization=organization_summary(obj.operator, ctx) if nested else None,
-        program=program(obj.program, ctx) if nested and obj.program else None,
-    )
+    grouping = program(obj.program, ctx) if nested and obj.program else None
+    inner = (organization_summary(obj.operator, ctx) if nested else None, grouping)
+    return _service(obj, ctx, (obj.operator_id, obj.program_id), inner, obj.audience)
 
 
 def hotline_schedules(obj: Hotline) -> list[HsdsSchedule]:

@@ -78,5 +78,14 @@ class ProvenanceMixin:
     data_quality: Mapped[list[Any]] = mapped_column(default=list)
 
 
+class NamesMixin:
+    """A Chinese and an English name, and the pinyin key the Chinese name sorts by."""
+
+    name_zh: Mapped[str | None] = mapped_column(String(300))
+    # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
+    name_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
+    name_en: Mapped[str] = mapped_column(String(300))
+
+
 class SlugMixin:
     slug: Mapped[str] = mapped_column(String(120), unique=True)

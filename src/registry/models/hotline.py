@@ -8,22 +8,18 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Double, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.models.base import Base, ProvenanceMixin, RecordMixin, SlugMixin
+from registry.models.base import Base, NamesMixin, ProvenanceMixin, RecordMixin, SlugMixin
 from registry.models.organization import Organization
 from registry.models.program import Program
 from registry.models.vocabulary import VocabularyTerm
 
 
-class Hotline(RecordMixin, SlugMixin, ProvenanceMixin, Base):
+class Hotline(RecordMixin, SlugMixin, NamesMixin, ProvenanceMixin, Base):
     __tablename__ = "hotlines"
     __table_args__ = (
         CheckConstraint("launch_year BETWEEN 1900 AND 2200", name="launch_year_range"),
     )
 
-    name_zh: Mapped[str | None] = mapped_column(String(300))
-    # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
-    name_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
-    name_en: Mapped[str] = mapped_column(String(300))
     operator_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
     )

@@ -8,20 +8,16 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.models.base import Base, ProvenanceMixin, RecordMixin, SlugMixin
+from registry.models.base import Base, NamesMixin, ProvenanceMixin, RecordMixin, SlugMixin
 from registry.models.vocabulary import VocabularyTerm
 
 
-class Organization(RecordMixin, SlugMixin, ProvenanceMixin, Base):
+class Organization(RecordMixin, SlugMixin, NamesMixin, ProvenanceMixin, Base):
     __tablename__ = "organizations"
     __table_args__ = (
         CheckConstraint("founded_year BETWEEN 1800 AND 2200", name="founded_year_range"),
     )
 
-    name_zh: Mapped[str | None] = mapped_column(String(200))
-    # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
-    name_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
-    name_en: Mapped[str] = mapped_column(String(300))
     aliases: Mapped[list[Any]] = mapped_column(default=list)
     kind_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vocabulary_terms.id"), index=True)
     province_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -29,7 +25,7 @@ class Organization(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     )
     city: Mapped[str | None] = mapped_column(String(100))
     founded_year: Mapped[int | None] = mapped_column(Integer)
-    website: Mapped[str | None] = mapped_column(String(500))
+    website: Mapped[str | None] = mapped_column(String(2083))  # HttpUrl's longest
     description: Mapped[str | None] = mapped_column(Text)
 
     kind: Mapped[VocabularyTerm] = relationship(foreign_keys=[kind_id])

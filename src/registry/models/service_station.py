@@ -8,21 +8,17 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.models.base import Base, ProvenanceMixin, RecordMixin, SlugMixin
+from registry.models.base import Base, NamesMixin, ProvenanceMixin, RecordMixin, SlugMixin
 from registry.models.organization import Organization
 from registry.models.vocabulary import VocabularyTerm
 
 
-class ServiceStation(RecordMixin, SlugMixin, ProvenanceMixin, Base):
+class ServiceStation(RecordMixin, SlugMixin, NamesMixin, ProvenanceMixin, Base):
     __tablename__ = "service_stations"
     __table_args__ = (
         CheckConstraint("established_year BETWEEN 1800 AND 2200", name="established_year_range"),
     )
 
-    name_en: Mapped[str] = mapped_column(String(300))
-    name_zh: Mapped[str | None] = mapped_column(String(300))
-    # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
-    name_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
     network_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vocabulary_terms.id"), index=True)
     kind_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vocabulary_terms.id"), index=True)
     province_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -85,9 +85,19 @@ Slug = Annotated[
     ),
 ]
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, min_length=1, max_length=64)]
-Ref = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=120)
-]
+
+
+def text(max_length: int) -> StringConstraints:
+    """Stripped text with something other than spaces in it, at most `max_length` long."""
+    return StringConstraints(
+        strip_whitespace=True, min_length=1, pattern=r"\S", max_length=max_length
+    )
+
+
+Ref = Annotated[str, text(120)]
+OrganizationRef = Annotated[Ref, RecordRef("organization")]
+ProgramRef = Annotated[Ref, RecordRef("program")]
+Province = Annotated[Code, VocabRef("province")]
 
 
 # A year from the column CHECK's earliest up to the current one.
@@ -95,18 +105,12 @@ Year = Annotated[int, Field(ge=1800, le=2200), AfterValidator(_not_future_year)]
 YearSince1900 = Annotated[int, Field(ge=1900, le=2200), AfterValidator(_not_future_year)]
 YearSince1949 = Annotated[int, Field(ge=1949, le=2200), AfterValidator(_not_future_year)]
 PastDate = Annotated[date, AfterValidator(_not_future_date)]
-NameZh = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=300)
-]
-NameEn = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=300)
-]
-ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=200)
-]
-LongText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=4000)
-]
+NameZh = Annotated[str, text(300)]
+NameEn = Annotated[str, text(300)]
+ShortText = Annotated[str, text(200)]
+LongText = Annotated[str, text(4000)]
+Alias = Annotated[str, text(300)]
+City = Annotated[str, text(100)]
 
 
 def _no_nul(value: Any) -> Any:

@@ -9,12 +9,12 @@ from pydantic import Field, StringConstraints
 from registry.schemas.common import (
     Code,
     LongText,
+    OrganizationRef,
     OrganizationSummary,
+    ProgramRef,
     Provenance,
     ProvenanceIn,
     RecordRead,
-    RecordRef,
-    Ref,
     ShortText,
     Slug,
     TermRef,
@@ -37,8 +37,8 @@ class FigureCreate(ProvenanceIn):
     qualifier: Annotated[Code, VocabRef("qualifier")] = "exact"
     year: YearSince1900 | None = None
     period_label: ShortText | None = None
-    organization: Annotated[Ref, RecordRef("organization")] | None = None
-    program: Annotated[Ref, RecordRef("program")] | None = None
+    organization: OrganizationRef | None = None
+    program: ProgramRef | None = None
     cited_source: Annotated[str, StringConstraints(max_length=300)] | None = None
     note: LongText | None = None
 

@@ -13,8 +13,10 @@ from registry.schemas.common import (
     LongText,
     NameEn,
     NameZh,
+    OrganizationRef,
     OrganizationSummary,
     PastDate,
+    ProgramRef,
     Provenance,
     ProvenanceIn,
     ReadModel,
@@ -34,8 +36,8 @@ class HotlineCreate(ProvenanceIn):
     slug: Slug
     name_zh: NameZh | None = None
     name_en: NameEn
-    operator: Annotated[Ref, RecordRef("organization")]
-    program: Annotated[Ref, RecordRef("program")] | None = None
+    operator: OrganizationRef
+    program: ProgramRef | None = None
     audience: Annotated[str, StringConstraints(max_length=500)] | None = None
     launch_date: PastDate | None = None
     launch_year: YearSince1900 | None = None

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, HttpUrl, StringConstraints
+from pydantic import Field, HttpUrl
 
 from registry.schemas.common import (
+    Alias,
+    City,
     Code,
     LongText,
     NameEn,
     NameZh,
     Provenance,
     ProvenanceIn,
+    Province,
     RecordRead,
     Slug,
     TermRef,
@@ -22,13 +25,6 @@ from registry.schemas.common import (
 )
 from registry.schemas.program import ProgramDraft
 
-Alias = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=300)
-]
-City = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=100)
-]
-
 
 class OrganizationCreate(ProvenanceIn):
     slug: Slug
@@ -36,7 +32,7 @@ class OrganizationCreate(ProvenanceIn):
     name_en: NameEn
     aliases: list[Alias] = Field(default_factory=list, max_length=20)
     kind: Annotated[Code, VocabRef("organization_kind")]
-    province: Annotated[Code, VocabRef("province")] | None = None
+    province: Province | None = None
     city: City | None = None
     founded_year: Year | None = None
     website: HttpUrl | None = None

@@ -13,17 +13,17 @@ from registry.schemas.common import (
     PastDate,
     Provenance,
     ProvenanceIn,
+    Province,
     RecordRead,
     Slug,
     TermRef,
     VocabRef,
     YearSince1949,
     partial_model,
+    text,
 )
 
-Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=500)
-]
+Title = Annotated[str, text(500)]
 
 
 class PolicyCreate(ProvenanceIn):
@@ -33,7 +33,7 @@ class PolicyCreate(ProvenanceIn):
     year: YearSince1949  # the People's Republic's policies
     date: PastDate | None = None
     level: Annotated[Code, VocabRef("policy_level")]
-    province: Annotated[Code, VocabRef("province")] | None = None
+    province: Province | None = None
     issuer_zh: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         default=None, description="Issuing bodies as printed."
     )

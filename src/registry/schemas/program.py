@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from registry.schemas.common import (
+    Alias,
     Code,
     CreateModel,
     LongText,
     NameEn,
     NameZh,
+    OrganizationRef,
     OrganizationSummary,
     Provenance,
     ProvenanceIn,
+    Province,
     ReadModel,
     RecordRead,
-    RecordRef,
-    Ref,
     Slug,
     TermRef,
     VocabRef,
@@ -27,13 +28,9 @@ from registry.schemas.common import (
     without,
 )
 
-Alias = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=300)
-]
-
 
 class PartnerCreate(CreateModel):
-    organization: Annotated[Ref, RecordRef("organization")]
+    organization: OrganizationRef
     role: Annotated[Code, VocabRef("partner_role")]
 
 
@@ -47,7 +44,7 @@ class ProgramCreate(ProvenanceIn):
         max_length=50,
         description="Sub-projects the source prints inside this program's row.",
     )
-    organization: Annotated[Ref, RecordRef("organization")]
+    organization: OrganizationRef
     partners: list[PartnerCreate] = Field(default_factory=list, max_length=50)
     intervention_type: Annotated[Code, VocabRef("intervention_type")] | None = None
     course_based: bool = False
@@ -65,7 +62,7 @@ class ProgramCreate(ProvenanceIn):
     elements: list[Annotated[Code, VocabRef("element")]] = Field(
         default_factory=list, max_length=50
     )
-    provinces: list[Annotated[Code, VocabRef("province")]] = Field(
+    provinces: list[Province] = Field(
         default_factory=list, max_length=40, description="Provinces the program serves."
     )
     description: LongText | None = None

@@ -5,30 +5,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import StringConstraints
-
 from registry.schemas.common import (
+    City,
     Code,
     LongText,
     NameEn,
     NameZh,
+    OrganizationRef,
     OrganizationSummary,
     PastDate,
     Provenance,
     ProvenanceIn,
+    Province,
     RecordRead,
-    RecordRef,
-    Ref,
     Slug,
     TermRef,
     VocabRef,
     Year,
     partial_model,
 )
-
-City = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=100)
-]
 
 
 class ServiceStationCreate(ProvenanceIn):
@@ -37,9 +32,9 @@ class ServiceStationCreate(ProvenanceIn):
     name_zh: NameZh | None = None
     network: Annotated[Code, VocabRef("station_network")]
     kind: Annotated[Code, VocabRef("station_kind")]
-    province: Annotated[Code, VocabRef("province")] | None = None
+    province: Province | None = None
     city: City | None = None
-    operator: Annotated[Ref, RecordRef("organization")] | None = None
+    operator: OrganizationRef | None = None
     established_date: PastDate | None = None
     established_year: Year | None = None
     description: LongText | None = None

@@ -6,11 +6,9 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from registry.schemas.common import Code, CreateModel, LongText, RecordRead, Year
+from registry.schemas.common import Code, CreateModel, LongText, RecordRead, Year, text
 
-Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=300)
-]
+Title = Annotated[str, text(300)]
 
 
 class SourceCreate(CreateModel):

@@ -6,11 +6,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from registry.schemas.common import Code, CreateModel, RecordRead, ShortText, partial_model
+from registry.schemas.common import Code, CreateModel, RecordRead, ShortText, partial_model, text
 
-LabelText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S", max_length=200)
-]
+LabelText = Annotated[str, text(200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
