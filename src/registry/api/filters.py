@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Unpack
 
 from fastapi import Query
 from fastapi.routing import APIRoute
@@ -30,7 +30,8 @@ from registry.errors import invalid_param
 from registry.schemas.listing import Page
 from registry.vocab import VocabIndex
 
-Pairs = Callable[[], Select[Any]]  # (owner_id, key) rows: one per record and value
+# (owner_id, key) rows: one per record and value.
+Pairs = Callable[[], Select[Unpack[tuple[Any, ...]]]]
 
 
 # Years every backend's integer columns can compare against.
