@@ -64,11 +64,10 @@ FOUNDED = FilterSet(
             2010,
             facet=True,
             owner=Program.id,
-            link=lambda: (
-                select(Program.id.label("owner_id"), Organization.founded_year.label("key"))
-                .join(Organization, Organization.id == Program.organization_id)
-                .where(Organization.founded_year.is_not(None))
-            ),
+            # Organizations without a founded year give NULL keys, which match no range.
+            link=lambda: select(
+                Program.id.label("owner_id"), Organization.founded_year.label("key")
+            ).join(Organization, Organization.id == Program.organization_id),
         ),
     ],
     sorts=programs.FILTERS.sorts,

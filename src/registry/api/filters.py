@@ -274,8 +274,10 @@ class RangeFilter(Filter):
         return condition
 
     def pairs(self) -> Select[Any]:
+        """(owner_id, key) of every record with a value: one without is in no range."""
         if self.link is not None:
-            return self.link()
+            linked = self.link().subquery()
+            return select(linked.c.owner_id, linked.c.key).where(linked.c.key.is_not(None))
         owner = self.column.class_.id  # facets need a mapped column
         return select(owner.label("owner_id"), self.column.label("key")).where(
             self.column.is_not(None)
