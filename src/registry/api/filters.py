@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any, Unpack
+from typing import Annotated, Any
 
 from fastapi import Query
 from fastapi.routing import APIRoute
@@ -31,7 +31,7 @@ from registry.schemas.listing import Page
 from registry.vocab import VocabIndex
 
 # (owner_id, key) rows: one per record and value.
-Pairs = Callable[[], Select[Unpack[tuple[Any, ...]]]]
+Pairs = Callable[[], Select[*tuple[Any, ...]]]
 
 
 # Years every backend's integer columns can compare against.
