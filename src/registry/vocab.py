@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,6 +46,8 @@ class VocabIndex:
         self.vocabularies: set[str] = {t.vocabulary for t in terms}
         # The index is shared by every request until a write; so are its rendered refs.
         self._refs: dict[uuid.UUID, TermRef] = {}
+        self._json: dict[uuid.UUID, dict[str, Any]] = {}
+        self._grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
     @classmethod
     def load(cls, session: Session, lang: str = "en") -> VocabIndex:
@@ -88,6 +91,27 @@ class VocabIndex:
         if ref is None:
             ref = self._refs[term_id] = self.by_id[term_id].ref(self.lang)
         return ref
+
+    def term_json(self, term_id: uuid.UUID) -> dict[str, Any]:
+        """`term(term_id)` as the JSON it renders to, shared by every record using it."""
+        found = self._json.get(term_id)
+        if found is None:
+            found = self._json[term_id] = self.term(term_id).model_dump(mode="json")
+        return found
+
+    def grouped_json(self, packed: str) -> dict[str, list[dict[str, Any]]]:
+        """`grouped` for comma-separated term ids, as JSON; records with the same terms
+        share the answer."""
+        found = self._grouped.get(packed)
+        if found is None:
+            ids = [uuid.UUID(t) for t in packed.split(",") if t]
+            found = {}
+            terms = sorted((self.by_id[t] for t in ids), key=lambda t: (t.position, t.code))
+            for term in terms:
+                found.setdefault(term.vocabulary, []).append(self.term_json(term.id))
+            if len(self._grouped) < 100_000:  # bounded: term combinations are few
+                self._grouped[packed] = found
+        return found
 
     def ref(self, term_id: uuid.UUID | None) -> TermRef | None:
         return None if term_id is None else self.term(term_id)

@@ -11,13 +11,13 @@ from pydantic import BaseModel
 
 from registry.api.deps import ReadContext
 from registry.entities import Entity
-from registry.records.lookup import fetch
-from registry.records.render import render
+from registry.records import lean
 
 
 def get_one(ctx: ReadContext, entity: Entity[Any], ref: str) -> Response:
-    obj = fetch(ctx.session, entity, ref)
-    return record_response(render(entity, obj, ctx.vocab, ctx.sources), obj.version)
+    """A detail: rendered from one row (and one query per child table), with no ORM object."""
+    values = lean.one_json(ctx.session, entity, ref, ctx.vocab, ctx.sources)
+    return json_response(orjson.dumps(values, option=lean.JSON_OPTIONS), values["version"])
 
 
 def etag(version: int, body: bytes) -> str:
@@ -29,6 +29,12 @@ def record_response(
     read: BaseModel, version: int, *, status: int = 200, location: str | None = None
 ) -> Response:
     body = orjson.dumps(read.model_dump(mode="json"))
+    return json_response(body, version, status=status, location=location)
+
+
+def json_response(
+    body: bytes, version: int, *, status: int = 200, location: str | None = None
+) -> Response:
     headers = {"ETag": etag(version, body)}
     if location:
         headers["Location"] = location

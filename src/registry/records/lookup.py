@@ -31,9 +31,15 @@ def fetch(
     elif session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     obj = session.scalar(query)
-    noun = entity.name.replace("_", " ")
-    if obj is None:
-        raise NotFound(f"No {noun} with id or slug {ref!r}.")
-    if obj.deleted_at is not None and not deleted:
-        raise Gone(f"{noun} {ref!r} was deleted; an admin can restore it.")
+    gone = obj is not None and obj.deleted_at is not None and not deleted
+    check_found(entity, ref, obj is not None, gone)
     return obj
+
+
+def check_found(entity: Entity[Any], ref: str, found: bool, deleted: bool) -> None:
+    """404 for a record that is not there, 410 for one that was deleted."""
+    noun = entity.name.replace("_", " ")
+    if not found:
+        raise NotFound(f"No {noun} with id or slug {ref!r}.")
+    if deleted:
+        raise Gone(f"{noun} {ref!r} was deleted; an admin can restore it.")

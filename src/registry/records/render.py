@@ -46,7 +46,7 @@ class _Scope:
 Step = Callable[[Any, _Scope], Any]
 
 
-def _summary_type(annotation: Any) -> type[BaseModel]:
+def summary_type(annotation: Any) -> type[BaseModel]:
     """The model in `Summary` or `Summary | None`."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
@@ -88,7 +88,7 @@ def _steps(read: type[BaseModel], create: type[BaseModel], entity: Entity[Any] |
         elif isinstance(spec.ref, VocabRef):
             steps.append((name, _term(spec.column)))
         else:
-            steps.append((name, _summary(name, _summary_type(info.annotation))))
+            steps.append((name, _summary(name, summary_type(info.annotation))))
     return steps
 
 

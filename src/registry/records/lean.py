@@ -1,0 +1,247 @@
+"""Records as JSON straight from Core rows: the read path without ORM objects or Pydantic.
+
+The plan comes from the same spec as `render`: each read-schema field is a column, a term
+(its `<field>_id` column), the terms of one vocabulary (from the record's link table,
+aggregated into one string), a summary of a referenced record (a LEFT JOIN), a child list
+(one more query for a page) or the provenance. The values are what `orjson` writes as the
+read schema's JSON would be (`OPT_UTC_Z` for times); `tests/test_lean_render.py` proves
+the two renderings equal for every entity, on both backends.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, String, cast, func, select
+from sqlalchemy.orm import Session, aliased
+
+from registry.entities import ENTITIES, Child, Entity
+from registry.models import Source
+from registry.records.lookup import check_found
+from registry.records.markers import fields
+from registry.records.render import summary_type
+from registry.schemas.common import QualityNote, RecordRef, VocabRef
+from registry.vocab import VocabIndex
+
+JSON_OPTIONS = orjson.OPT_UTC_Z
+Sources = dict[Any, Source]
+Value = Callable[[Sequence[Any], "Context"], Any]
+
+
+class Context:
+    """What rendering a page shares: the vocabulary, the sources and the children loaded for
+    its records, by child field and then by owner id."""
+
+    __slots__ = ("children", "sources", "vocab")
+
+    def __init__(self, vocab: VocabIndex, sources: Sources) -> None:
+        self.vocab, self.sources = vocab, sources
+        self.children: dict[str, dict[uuid.UUID, list[dict[str, Any]]]] = {}
+
+
+def term_ids_column(model: Any) -> ColumnElement[str] | None:
+    """The record's linked term ids as one comma-separated string, if it has links."""
+    relationship = model.__mapper__.relationships.get("terms")
+    if relationship is None:
+        return None
+    table = relationship.secondary
+    owner = next(c for c in table.c if c.name != "term_id")
+    return func.coalesce(
+        select(func.aggregate_strings(cast(table.c.term_id, String), ","))
+        .where(owner == model.id)
+        .scalar_subquery(),
+        "",
+    )
+
+
+def _term_ids(packed: str) -> list[uuid.UUID]:
+    return [uuid.UUID(t) for t in packed.split(",") if t]
+
+
+class Plan:
+    """The columns one SELECT reads for an entity's records, and how each read-schema field
+    is made from a row of it."""
+
+    def __init__(self, read: type[BaseModel], create: type[BaseModel], model: Any) -> None:
+        self.model = model
+        self.columns: list[Any] = []
+        self.joins: list[tuple[Any, ColumnElement[bool]]] = []
+        self.children: list[tuple[Child, Plan, int, list[str | None]]] = []
+        self.values: list[tuple[str, Value]] = []
+        specs = {spec.name: spec for spec in fields(create)}
+        entity = next((e for e in ENTITIES.values() if e.model is model), None)
+        self._id = self._column(model.id) if hasattr(model, "id") else -1
+        self._deleted = self._column(model.deleted_at) if hasattr(model, "deleted_at") else -1
+        self._term_index: int | None = None
+        for name, info in read.model_fields.items():
+            spec = specs.get(name)
+            child = entity.child(name) if entity is not None else None
+            if name == "provenance":
+                self.values.append((name, self._provenance()))
+            elif child is not None:
+                self.values.append((name, self._child(child, info.annotation)))
+            elif spec is None or spec.ref is None:
+                self.values.append((name, self._attribute(getattr(model, name))))
+            elif spec.is_list and isinstance(spec.ref, VocabRef):
+                self.values.append((name, self._terms(spec.ref.vocabulary)))
+            elif isinstance(spec.ref, VocabRef):
+                self.values.append((name, self._term(getattr(model, spec.column))))
+            else:
+                assert isinstance(spec.ref, RecordRef)
+                summary = summary_type(info.annotation)
+                related = ENTITIES[spec.ref.entity].model
+                self.values.append(
+                    (name, self._summary(getattr(model, spec.column), related, summary))
+                )
+
+    def _column(self, column: Any) -> int:
+        # Labelled by position: SELECT would render one column named twice only once.
+        self.columns.append(column.label(f"c{len(self.columns)}"))
+        return len(self.columns) - 1
+
+    def _attribute(self, column: Any) -> Value:
+        index = self._column(column)
+        return lambda row, ctx: row[index]
+
+    def _term(self, column: Any) -> Value:
+        index = self._column(column)
+
+        def value(row: Sequence[Any], ctx: Context) -> Any:
+            term_id = row[index]
+            return None if term_id is None else ctx.vocab.term_json(term_id)
+
+        return value
+
+    def _terms(self, vocabulary: str) -> Value:
+        if self._term_index is None:
+            column = term_ids_column(self.model)
+            assert column is not None, f"{self.model.__name__} has no term links"
+            self._term_index = self._column(column)
+        index = self._term_index
+
+        def value(row: Sequence[Any], ctx: Context) -> Any:
+            return ctx.vocab.grouped_json(row[index]).get(vocabulary, [])
+
+        return value
+
+    def _summary(self, fk: Any, related: Any, summary: type[BaseModel]) -> Value:
+        target = aliased(related)
+        self.joins.append((target, target.id == fk))
+        names = list(summary.model_fields)
+        first = len(self.columns)
+        for name in names:
+            self._column(getattr(target, name))
+        fk_index = self._column(fk)
+
+        def value(row: Sequence[Any], ctx: Context) -> Any:
+            if row[fk_index] is None:
+                return None
+            return {name: row[first + i] for i, name in enumerate(names)}
+
+        return value
+
+    def _provenance(self) -> Value:
+        source = self._column(self.model.source_id)
+        locator = self._column(self.model.source_locator)
+        notes = self._column(self.model.data_quality)
+
+        def value(row: Sequence[Any], ctx: Context) -> Any:
+            found = ctx.sources.get(row[source])
+            return {
+                "source": {"key": found.key, "title_en": found.title_en} if found else None,
+                "locator": row[locator],
+                "data_quality": [_note(n) for n in row[notes] or []],
+            }
+
+        return value
+
+    def _child(self, child: Child, annotation: Any) -> Value:
+        (item_type,) = typing.get_args(annotation)
+        plan = Plan(item_type, child.schema, child.model)
+        owner = plan._column(getattr(child.model, child.owner))
+        specs = {spec.name: spec for spec in fields(child.schema)}
+        # Items sort by these fields: a code by its vocabulary's order, a record by slug.
+        order = [
+            r.vocabulary if isinstance(r := specs[name].ref, VocabRef) else None
+            for name in child.render_order
+        ]
+        self.children.append((child, plan, owner, order))
+        id_index = self._id
+
+        def value(row: Sequence[Any], ctx: Context) -> Any:
+            return ctx.children[child.field].get(row[id_index], [])
+
+        return value
+
+    def select(self) -> Select[Any]:
+        stmt = select(*self.columns).select_from(self.model)
+        for target, on in self.joins:
+            stmt = stmt.outerjoin(target, on)
+        return stmt
+
+    def render(self, row: Sequence[Any], ctx: Context) -> dict[str, Any]:
+        return {name: value(row, ctx) for name, value in self.values}
+
+    def load_children(self, session: Session, ids: list[uuid.UUID], ctx: Context) -> None:
+        for child, plan, owner, order in self.children:
+            column = getattr(child.model, child.owner)
+            found: dict[uuid.UUID, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
+            for row in session.execute(plan.select().where(column.in_(ids))):
+                item = plan.render(row, ctx)
+                key = tuple(
+                    ctx.vocab.by_code[(vocabulary, item[name]["code"])].position
+                    if vocabulary
+                    else item[name]["slug"]
+                    for name, vocabulary in zip(child.render_order, order, strict=True)
+                )
+                found.setdefault(row[owner], []).append((key, item))
+            ctx.children[child.field] = {
+                owner_id: [item for _, item in sorted(items, key=lambda pair: pair[0])]
+                for owner_id, items in found.items()
+            }
+
+
+def _note(note: dict[str, Any]) -> dict[str, Any]:
+    return QualityNote.model_validate(note).model_dump(mode="json")
+
+
+@functools.cache
+def plan(entity: Entity[Any]) -> Plan:
+    assert entity.read is not None, f"{entity.name} has no read schema"
+    return Plan(entity.read, entity.create, entity.model)
+
+
+def one_json(
+    session: Session, entity: Entity[Any], ref: str, vocab: VocabIndex, sources: Sources
+) -> dict[str, Any]:
+    """One live record by UUID or natural key as its read JSON; 404 or 410 otherwise."""
+    p = plan(entity)
+    row = session.execute(p.select().where(entity.ref_condition(ref))).first()
+    check_found(entity, ref, row is not None, row is not None and row[p._deleted] is not None)
+    assert row is not None
+    ctx = Context(vocab, sources)
+    if p.children:
+        p.load_children(session, [row[p._id]], ctx)
+    return p.render(row, ctx)
+
+
+def rows_json(
+    session: Session,
+    entity: Entity[Any],
+    condition: ColumnElement[bool],
+    vocab: VocabIndex,
+    sources: Sources,
+) -> list[tuple[Sequence[Any], dict[str, Any]]]:
+    """Each record matching `condition`, as (row, its read JSON as Python values)."""
+    p = plan(entity)
+    rows = session.execute(p.select().where(condition)).all()
+    ctx = Context(vocab, sources)
+    if p.children and rows:
+        p.load_children(session, [row[p._id] for row in rows], ctx)
+    return [(row, p.render(row, ctx)) for row in rows]
