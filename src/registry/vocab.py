@@ -48,6 +48,7 @@ class VocabIndex:
         self._refs: dict[uuid.UUID, TermRef] = {}
         self._json: dict[uuid.UUID, dict[str, Any]] = {}
         self._grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self._by_text: dict[str, Term] | None = None
 
     @classmethod
     def load(cls, session: Session, lang: str = "en") -> VocabIndex:
@@ -100,16 +101,20 @@ class VocabIndex:
         return found
 
     def grouped_json(self, packed: str) -> dict[str, list[dict[str, Any]]]:
-        """`grouped` for comma-separated term ids, as JSON; records with the same terms
-        share the answer."""
+        """`grouped` for comma-separated term ids (as the database writes them, with or
+        without hyphens), as JSON; records with the same terms share the answer."""
         found = self._grouped.get(packed)
         if found is None:
-            ids = [uuid.UUID(t) for t in packed.split(",") if t]
+            if self._by_text is None:
+                self._by_text = {form: t for t in self.by_id.values() for form in _texts(t.id)}
+            terms = sorted(
+                (self._by_text[t] for t in packed.split(",") if t),
+                key=lambda t: (t.position, t.code),
+            )
             found = {}
-            terms = sorted((self.by_id[t] for t in ids), key=lambda t: (t.position, t.code))
             for term in terms:
                 found.setdefault(term.vocabulary, []).append(self.term_json(term.id))
-            if len(self._grouped) < 100_000:  # bounded: term combinations are few
+            if len(self._grouped) < 10_000:  # bounded: most records share a few sets
                 self._grouped[packed] = found
         return found
 
@@ -140,3 +145,7 @@ class VocabIndex:
             key=lambda t: (t.position, t.code),
         )
         return [t.code for t in terms]
+
+
+def _texts(term_id: uuid.UUID) -> tuple[str, str]:
+    return term_id.hex, str(term_id)

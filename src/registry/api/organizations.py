@@ -22,8 +22,7 @@ from registry.api.writing import (
 from registry.entities import ENTITIES
 from registry.errors import RegistryError, invalid_input, validation_problems
 from registry.models import Organization, Program, program_terms
-from registry.records import write
-from registry.records.render import render
+from registry.records import lean, write
 from registry.schemas.listing import SNIPPET, only_id_required
 from registry.schemas.organization import (
     OrganizationCreate,
@@ -92,20 +91,20 @@ class OrganizationItem(OrganizationRead):
     snippet: str | None = SNIPPET
 
 
-def _include_programs(ctx: ReadContext, items: list[dict[str, Any]], objects: list[Any]) -> None:
-    ids = [o.id for o in objects]
-    programs = ctx.session.scalars(
-        select(Program)
-        .where(Program.organization_id.in_(ids))
-        .options(*ENTITIES["program"].load)
-        .order_by(Program.name_zh_sort.asc().nulls_last(), Program.id)
+def _include_programs(ctx: ReadContext, items: list[dict[str, Any]]) -> None:
+    programs = lean.rows_json(
+        ctx.session,
+        ENTITIES["program"],
+        Program.organization_id.in_([item["id"] for item in items]),
+        ctx.vocab,
+        ctx.sources,
+        order=(Program.name_zh_sort.asc().nulls_last(), Program.id),
     )
     by_org: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for program in programs:
-        read = render(ENTITIES["program"], program, ctx.vocab, ctx.sources)
-        by_org[program.organization_id].append(read.model_dump(mode="json"))
-    for item, obj in zip(items, objects, strict=True):
-        item["programs"] = by_org.get(obj.id, [])
+    for _, program in programs:
+        by_org[program["organization"]["id"]].append(program)
+    for item in items:
+        item["programs"] = by_org.get(item["id"], [])
 
 
 def _create_with_programs(ctx: WriteContext, body: OrganizationCreateRequest) -> Any:

@@ -24,7 +24,7 @@ from registry.api.routes import (
 )
 from registry.entities import ENTITIES
 from registry.models import Organization, Program, program_terms
-from registry.records.render import render
+from registry.records import lean
 from registry.schemas.common import OrganizationSummary
 from registry.schemas.listing import SNIPPET, only_id_required
 from registry.schemas.organization import OrganizationRead
@@ -124,18 +124,12 @@ class ProgramItem(ProgramRead):
     snippet: str | None = SNIPPET
 
 
-def _include_organizations(
-    ctx: ReadContext, items: list[dict[str, Any]], objects: list[Any]
-) -> None:
-    ids = {o.organization_id for o in objects}
-    orgs = {
-        o.id: o for o in ctx.session.scalars(select(Organization).where(Organization.id.in_(ids)))
-    }
-    for item, obj in zip(items, objects, strict=True):
-        organization = render(
-            ENTITIES["organization"], orgs[obj.organization_id], ctx.vocab, ctx.sources
-        )
-        item["organization"] = organization.model_dump(mode="json")
+def _include_organizations(ctx: ReadContext, items: list[dict[str, Any]]) -> None:
+    ids = list({item["organization"]["id"] for item in items})
+    organizations = lean.by_id(ctx.session, ENTITIES["organization"], ids, ctx.vocab, ctx.sources)
+    full = {o["id"]: o for o in organizations}
+    for item in items:
+        item["organization"] = full[item["organization"]["id"]]
 
 
 router = list_router(

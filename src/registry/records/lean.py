@@ -231,16 +231,38 @@ def one_json(
     return p.render(row, ctx)
 
 
+def by_id(
+    session: Session,
+    entity: Entity[Any],
+    ids: Sequence[uuid.UUID],
+    vocab: VocabIndex,
+    sources: Sources,
+) -> list[dict[str, Any]]:
+    """The records with these ids, in their order, as read JSON values."""
+    found = {
+        values["id"]: values
+        for _, values in rows_json(session, entity, entity.model.id.in_(ids), vocab, sources)
+    }
+    return [found[i] for i in ids]
+
+
+def as_json(values: Any) -> Any:
+    """Python values as the JSON they dump to: times and ids become strings."""
+    return orjson.loads(orjson.dumps(values, option=JSON_OPTIONS))
+
+
 def rows_json(
     session: Session,
     entity: Entity[Any],
     condition: ColumnElement[bool],
     vocab: VocabIndex,
     sources: Sources,
+    *,
+    order: Sequence[Any] = (),
 ) -> list[tuple[Sequence[Any], dict[str, Any]]]:
     """Each record matching `condition`, as (row, its read JSON as Python values)."""
     p = plan(entity)
-    rows = session.execute(p.select().where(condition)).all()
+    rows = session.execute(p.select().where(condition).order_by(*order)).all()
     ctx = Context(vocab, sources)
     if p.children and rows:
         p.load_children(session, [row[p._id] for row in rows], ctx)

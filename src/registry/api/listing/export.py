@@ -20,6 +20,7 @@ from registry.api.listing.query import ListQuery, sql_rows
 from registry.lists import exports
 from registry.lists.exports import EXPORT_BATCH
 from registry.models import Source
+from registry.records import lean
 from registry.vocab import VocabIndex
 
 
@@ -62,9 +63,9 @@ def export_response(
                 rows = sql_rows(session, query, EXPORT_BATCH, 0, values)
                 if not rows:
                     return
-                yield render_items(own, fs, [r[0] for r in rows], params, enrich)
+                items = render_items(own, fs, [r[0] for r in rows], params, enrich)
+                yield lean.as_json(items)  # CSV cells from JSON values: times as JSON writes them
                 values = [rows[-1][i + 1] for i in range(len(query.keys))]
-                session.expunge_all()
                 if len(rows) < EXPORT_BATCH:
                     return
         finally:

@@ -104,15 +104,15 @@ def indexed_rows(
                         break
         finally:
             result.close()
-        stmt = select(model, *keys).where(ids.in_(picked))
+        stmt = select(model.id, *keys).where(ids.in_(picked))
         skip = 0
     elif len(found) <= FETCH_LIMIT:
-        stmt = select(model, *keys).where(ids.in_(list(found)))
+        stmt = select(model.id, *keys).where(ids.in_(list(found)))
     else:
         return None
     if cursor_values is not None:
         stmt = stmt.where(after(q.keys, cursor_values))
-    stmt = stmt.options(*fs.entity.load).order_by(*order_by(q.keys))
+    stmt = stmt.order_by(*order_by(q.keys))
     return list(session.execute(stmt.limit(wanted).offset(skip)).all())
 
 

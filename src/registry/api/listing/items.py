@@ -1,5 +1,5 @@
-"""List items: records rendered by their read schema, with a search snippet and whatever an
-endpoint embeds (`include=`)."""
+"""List items: records rendered from rows as their read schema's JSON, with a search
+snippet and whatever an endpoint embeds (`include=`)."""
 
 from __future__ import annotations
 
@@ -9,27 +9,28 @@ from typing import Any
 from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet
 from registry.api.listing.params import ListParams
-from registry.records.render import render
+from registry.records import lean
 from registry.search import snippet
 
-Enricher = Callable[[ReadContext, list[dict[str, Any]], list[Any]], None]
+# Adds what `include=` embeds to each item (read JSON, ids still UUIDs).
+Enricher = Callable[[ReadContext, list[dict[str, Any]]], None]
 
 
 def render_items(
     ctx: ReadContext,
     fs: FilterSet,
-    objects: list[Any],
+    ids: list[Any],
     params: ListParams,
     enrich: Enricher | None,
 ) -> list[dict[str, Any]]:
-    items = [
-        render(fs.entity, obj, ctx.vocab, ctx.sources).model_dump(mode="json") for obj in objects
-    ]
+    """The records with these ids, in their order, rendered from rows: values `orjson` dumps
+    (with `lean.JSON_OPTIONS`) as the read schema's JSON."""
+    items = lean.by_id(ctx.session, fs.entity, ids, ctx.vocab, ctx.sources)
     if params.q:
         for item in items:
             item["snippet"] = snippet(params.q, _texts(item, fs.entity.search_fields))
     if enrich:
-        enrich(ctx, items, objects)
+        enrich(ctx, items)
     return items
 
 

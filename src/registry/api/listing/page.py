@@ -19,6 +19,7 @@ from registry.api.listing.query import build_query, sql_rows
 from registry.auth import authenticate
 from registry.errors import invalid_param
 from registry.lists.keyset import decode_cursor, encode_cursor
+from registry.records import lean
 
 
 def list_response(
@@ -76,4 +77,4 @@ def list_response(
         "offset": None if params.cursor else (params.offset or 0),
         "next": next_url,
     }
-    return Response(orjson.dumps(body), media_type="application/json")
+    return Response(orjson.dumps(body, option=lean.JSON_OPTIONS), media_type="application/json")

@@ -31,9 +31,9 @@ class ListQuery:
 
     @functools.cached_property
     def stmt(self) -> Select[Any]:
-        """The matching records, unordered: for SQL pages, SQL counts and exports."""
+        """The matching records' ids, unordered: for SQL pages, SQL counts and exports."""
         model = self.fs.model
-        stmt = select(model).where(*self.fs.conditions(self.filters, deleted=self.deleted))
+        stmt = select(model.id).where(*self.fs.conditions(self.filters, deleted=self.deleted))
         if self.search is not None:
             stmt = stmt.join(self.search, self.search.c.record_id == model.id)
         return stmt
@@ -59,5 +59,5 @@ def sql_rows(
     stmt = q.stmt.add_columns(*(k.expr.label(f"k{i}") for i, k in enumerate(q.keys)))
     if cursor_values is not None:
         stmt = stmt.where(after(q.keys, cursor_values))
-    stmt = stmt.options(*q.fs.entity.load).order_by(*order_by(q.keys))
+    stmt = stmt.order_by(*order_by(q.keys))
     return list(session.execute(stmt.limit(limit).offset(offset)).all())
