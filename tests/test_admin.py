@@ -355,6 +355,16 @@ def test_soft_delete_restore_and_purge(api: TestClient, tokens: Tokens) -> None:
     problem(api.get(path), 410)
     listed = {p["slug"] for p in api.get("/api/v1/programs", params={"limit": 500}).json()["items"]}
     assert "short-lived" not in listed
+    # Nor is it embedded in its organization's `include=programs`.
+    embedded = {
+        p["slug"]
+        for o in api.get(
+            "/api/v1/organizations", params={"include": "programs", "limit": 500}
+        ).json()["items"]
+        for p in o["programs"]
+    }
+    assert "short-lived" not in embedded
+    assert len(embedded) > 10
     problem(api.get("/api/v1/programs", params={"deleted": "only"}), 401)
     problem(
         api.get("/api/v1/programs", params={"deleted": "only"}, headers=tokens.headers("editor")),

@@ -95,7 +95,7 @@ def _include_programs(ctx: ReadContext, items: list[dict[str, Any]]) -> None:
     programs = lean.rows_json(
         ctx.session,
         ENTITIES["program"],
-        Program.organization_id.in_([item["id"] for item in items]),
+        Program.organization_id.in_([item["id"] for item in items]) & Program.deleted_at.is_(None),
         ctx.vocab,
         ctx.sources,
         order=(Program.name_zh_sort.asc().nulls_last(), Program.id),
