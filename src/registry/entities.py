@@ -28,7 +28,6 @@ from registry.models import (
     ProgramPartner,
     ServiceStation,
     Source,
-    program_terms,
 )
 from registry.models.base import RecordMixin
 from registry.schemas.common import CreateModel, RecordRead
@@ -131,13 +130,22 @@ def _partners_are_not_the_runner(
 
 _NAMES = ("name_zh", "name_en")
 _SUMMARY = (Organization.id, Organization.slug, Organization.name_zh, Organization.name_en)
-# A program's term ids as one string, instead of an ORM object per link.
-_PROGRAM_TERM_IDS = func.coalesce(
-    select(func.aggregate_strings(cast(program_terms.c.term_id, String), ","))
-    .where(program_terms.c.program_id == Program.id)
-    .scalar_subquery(),
-    "",
-)
+
+
+def term_ids_column(model: Any) -> ColumnElement[str]:
+    """A record's linked term ids as one comma-separated string, instead of an object per
+    link; its model has a `terms` link table."""
+    relationship = model.__mapper__.relationships.get("terms")
+    assert relationship is not None, f"{model.__name__} has no term links"
+    table = relationship.secondary
+    owner = next(c for c in table.c if c.name != "term_id")
+    return func.coalesce(
+        select(func.aggregate_strings(cast(table.c.term_id, String), ","))
+        .where(owner == model.id)
+        .scalar_subquery(),
+        "",
+    )
+
 
 # In dependency order: a record is declared after every entity it may refer to, so seeds
 # and exports load and write them in this order.
@@ -167,7 +175,7 @@ _ALL: list[Entity[Any]] = [
         load=(
             # Only what the read schema shows: lists load these for every row of a page.
             selectinload(Program.organization).load_only(*_SUMMARY),
-            with_expression(Program.term_ids, _PROGRAM_TERM_IDS),
+            with_expression(Program.term_ids, term_ids_column(Program)),
             selectinload(Program.partners)
             .selectinload(ProgramPartner.organization)
             .load_only(*_SUMMARY),

@@ -18,10 +18,10 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, String, cast, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, aliased
 
-from registry.entities import ENTITIES, Child, Entity
+from registry.entities import ENTITIES, Child, Entity, term_ids_column
 from registry.models import Source
 from registry.records.lookup import check_found
 from registry.records.markers import fields
@@ -43,25 +43,6 @@ class Context:
     def __init__(self, vocab: VocabIndex, sources: Sources) -> None:
         self.vocab, self.sources = vocab, sources
         self.children: dict[str, dict[uuid.UUID, list[dict[str, Any]]]] = {}
-
-
-def term_ids_column(model: Any) -> ColumnElement[str] | None:
-    """The record's linked term ids as one comma-separated string, if it has links."""
-    relationship = model.__mapper__.relationships.get("terms")
-    if relationship is None:
-        return None
-    table = relationship.secondary
-    owner = next(c for c in table.c if c.name != "term_id")
-    return func.coalesce(
-        select(func.aggregate_strings(cast(table.c.term_id, String), ","))
-        .where(owner == model.id)
-        .scalar_subquery(),
-        "",
-    )
-
-
-def _term_ids(packed: str) -> list[uuid.UUID]:
-    return [uuid.UUID(t) for t in packed.split(",") if t]
 
 
 class Plan:
@@ -120,9 +101,7 @@ class Plan:
 
     def _terms(self, vocabulary: str) -> Value:
         if self._term_index is None:
-            column = term_ids_column(self.model)
-            assert column is not None, f"{self.model.__name__} has no term links"
-            self._term_index = self._column(column)
+            self._term_index = self._column(term_ids_column(self.model))
         index = self._term_index
 
         def value(row: Sequence[Any], ctx: Context) -> Any:
@@ -221,14 +200,10 @@ def one_json(
     session: Session, entity: Entity[Any], ref: str, vocab: VocabIndex, sources: Sources
 ) -> dict[str, Any]:
     """One live record by UUID or natural key as its read JSON; 404 or 410 otherwise."""
-    p = plan(entity)
-    row = session.execute(p.select().where(entity.ref_condition(ref))).first()
-    check_found(entity, ref, row is not None, row is not None and row[p._deleted] is not None)
-    assert row is not None
-    ctx = Context(vocab, sources)
-    if p.children:
-        p.load_children(session, [row[p._id]], ctx)
-    return p.render(row, ctx)
+    found = rows_json(session, entity, entity.ref_condition(ref), vocab, sources)
+    deleted = bool(found) and found[0][0][plan(entity)._deleted] is not None
+    check_found(entity, ref, bool(found), deleted)
+    return found[0][1]
 
 
 def by_id(
