@@ -69,6 +69,13 @@ PHRASES_EN = [
 ]
 
 
+# Search terms at known rates: a phrase in about 3% of programs and one in a handful
+# (every 20,011th), beside the phrases above, each in about a third.
+SOME_ZH, SOME_EN = "结合正念练习", "Sessions include mindfulness practice."
+RARE_ZH, RARE_EN = "马术疗愈", "Equine therapy is offered in summer."
+RARE_EVERY = 20_011
+
+
 def vocabulary(name: str) -> list[str]:
     data = yaml.safe_load((ROOT / "seeds" / "vocabularies" / f"{name}.yaml").read_text())
     return [term["code"] for term in data["terms"]]
@@ -161,8 +168,17 @@ def programs(count: int, organization_count: int, rng: random.Random) -> Iterato
             "ecological_levels": pickers["ecological_level"].some(0, 2),
             "elements": elements.some(0, 3),
             "provinces": provinces.some(0, 2),
-            "description": _text(rng, (3, 6), (2, 4)),
+            "description": _description(rng, i),
         }
+
+
+def _description(rng: random.Random, i: int) -> str:
+    text = _text(rng, (3, 6), (2, 4))
+    if rng.random() < 0.03:
+        text += f" {SOME_ZH}。 {SOME_EN}"
+    if i % RARE_EVERY == 17:
+        text += f" {RARE_ZH}。 {RARE_EN}"
+    return text
 
 
 def write(rows: Iterator[dict[str, Any]], path: Path) -> int:

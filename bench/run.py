@@ -52,8 +52,14 @@ PG_URL = os.environ.get(
 # The filtered list: a link-table field and a column, both plain filters in Datasette
 # too. Broad on purpose: at 10k programs it still has a page at offset 5,000.
 LIST_FILTER = {"setting": "family", "interviewed": "false"}
-SEARCH_ZH = "留守"
-SEARCH_EN = "teacher"
+# Each in a known share of programs (bench/generate.py): about a third, about 3%, a handful.
+SEARCHES = {
+    "search 留守 (~30%)": "留守",
+    "search teacher (~35%)": "teacher",
+    "search 正念 (~3%)": "正念",
+    "search mindfulness (~3%)": "mindfulness",
+    "search 马术 (rare)": "马术",
+}
 FACETS = ["target_group", "intervention_type", "setting"]
 # Above this Datasette's exact count takes seconds per request, and paging to row 5,000
 # through `_next` (a hundred such requests) would take most of an hour.
@@ -248,7 +254,7 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def sample(db: Path, n: int = 2000) -> tuple[list[str], list[str], dict[str, str]]:
+def sample(db: Path, n: int = 20_000) -> tuple[list[str], list[str], dict[str, str]]:
     """Random programs (ids as stored, 32 hex digits, and slugs) and the filter's term id."""
     rng = random.Random(5)
     with sqlite3.connect(db) as conn:
@@ -292,8 +298,7 @@ def registry_paths(base: str, ids: list[str]) -> dict[str, list[str]]:
         "filtered list, exact total": [listing],
         "same list, offset 5,000": [f"{listing}&offset=5000"],
         "same list, cursor at 5,000": [f"{listing}&cursor={cursor}"] if cursor else [],
-        f"search {SEARCH_ZH}": [f"/api/v1/programs?q={quote(SEARCH_ZH)}&limit=50"],
-        f"search {SEARCH_EN}": [f"/api/v1/programs?q={SEARCH_EN}&limit=50"],
+        **{name: [f"/api/v1/programs?q={quote(term)}&limit=50"] for name, term in SEARCHES.items()},
         "facets on 3 fields": [f"/api/v1/programs/facets?{query}&{facets}"],
     }
 
@@ -488,8 +493,11 @@ class Server:
     env: dict[str, str]
 
 
-def servers(db: Path, pg: str | None, workers: int, size: int) -> list[Server]:
-    registry = [str(BIN / "registry"), "serve", "--workers", str(workers)]
+def servers(db: Path, pg: str | None, workers: list[int], size: int) -> list[Server]:
+    def registry(count: int) -> list[str]:
+        return [str(BIN / "registry"), "serve", "--workers", str(count)]
+
+    floor = [sys.executable, str(ROOT / "bench" / "floor.py")]
     datasette = [str(BIN / "datasette"), "serve", str(db)]
     # Facet suggestions off (the registry computes none); time limits raised so that
     # Datasette answers every request instead of giving up on the count.
@@ -499,33 +507,65 @@ def servers(db: Path, pg: str | None, workers: int, size: int) -> list[Server]:
         ("facet_time_limit_ms", "60000"),
     ):
         datasette += ["--setting", setting, value]
-    found = [Server("registry", registry, {"REGISTRY_DATABASE_URL": f"sqlite:///{db}"})]
+    sqlite_env = {"REGISTRY_DATABASE_URL": f"sqlite:///{db}"}
+    found = [Server(_label("registry", n), registry(n), sqlite_env) for n in workers]
+    found.append(Server("floor", [*floor, f"sqlite:///{db}"], {}))
     if size <= DATASETTE_MAX:
         found.append(Server("datasette", datasette, {}))
     if pg:
-        found.append(Server("registry (PostgreSQL)", registry, {"REGISTRY_DATABASE_URL": pg}))
+        pg_env = {"REGISTRY_DATABASE_URL": pg}
+        found += [Server(_label(PG, n), registry(n), pg_env) for n in workers]
+        found.append(Server("floor (PostgreSQL)", [*floor, pg], {}))
     return found
+
+
+PG = "registry (PostgreSQL)"
+
+
+def _label(name: str, workers: int) -> str:
+    return name if workers == 1 else f"{name}, {workers} workers"
+
+
+def check_floor(base: str, reference: dict[str, bytes]) -> None:
+    """The floor must answer every sampled detail with the registry's very bytes."""
+    for path, body in reference.items():
+        got = httpx.get(base + path, timeout=60).content
+        if got != body:
+            raise SystemExit(f"the floor and the registry disagree on {path}:\n{got!r}\n{body!r}")
 
 
 def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, results: Any) -> None:
     global _DATASETTE
     ids, slugs, terms = sample(db)
+    pg_ids = postgres_ids(pg, slugs) if pg else []
     expected: tuple[int, list[str]] | None = None
     ours: dict[str, list[str]] = {}
+    reference: dict[str, dict[str, bytes]] = {}  # detail bodies by backend, for the floor
     for srv in servers(db, pg, args.workers, size):
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        on_pg = "PostgreSQL" in srv.label
+        here = pg_ids if on_pg else ids
         with server([*srv.argv, "--port", str(port)], port, srv.env) as pid:
             if srv.label == "datasette":
                 _DATASETTE = base
                 paths = datasette_paths(db, ids, terms)
                 if expected is not None:
                     check_same(expected, base, paths["filtered list, exact total"][0])
+            elif srv.label.startswith("floor"):
+                check_floor(base, reference["pg" if on_pg else "sqlite"])
+                paths = {"detail by id": [f"/api/v1/programs/{uuid.UUID(i)}" for i in here]}
             else:
-                if srv.label == "registry":
-                    wait_for_index(base, args.workers)
-                here = postgres_ids(pg, slugs) if srv.label != "registry" and pg else ids
+                if not on_pg:
+                    wait_for_index(base, int(srv.argv[srv.argv.index("--workers") + 1]))
                 paths = registry_paths(base, here)
+                reference.setdefault(
+                    "pg" if on_pg else "sqlite",
+                    {
+                        p: httpx.get(base + p, timeout=60).content
+                        for p in paths["detail by id"][:50]
+                    },
+                )
                 if srv.label == "registry":
                     ours = paths
                     expected = first_page(base, paths["filtered list, exact total"][0])
@@ -543,7 +583,7 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
                     {"size": size, "server": srv.label, "request": request, **m.__dict__}
                 )
                 print(
-                    f"  {srv.label:22} {request:28} {m.rps:9.1f}/s  p50 {m.p50_ms:8.2f} ms"
+                    f"  {srv.label:32} {request:28} {m.rps:9.1f}/s  p50 {m.p50_ms:8.2f} ms"
                     f"  p99 {m.p99_ms:8.2f} ms  {m.errors or ''}",
                     flush=True,
                 )
@@ -555,7 +595,7 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
                     "peak_rss_mb": [round(v) for v in peaks.values()],
                 }
             )
-            if srv.label != "registry (PostgreSQL)" and (
+            if srv.label in ("registry", "datasette") and (
                 size == 100_000 or (srv.label == "registry" and size == max(args.sizes))
             ):
                 path = (
@@ -565,13 +605,30 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
                 )
                 done = export(base, path, pid)
                 results["exports"].append({"size": size, "server": srv.label, **done})
-                print(f"  {srv.label:22} CSV export {done}", flush=True)
+                print(f"  {srv.label:32} CSV export {done}", flush=True)
+    results["searches"] = [r for r in results.get("searches", []) if r["size"] != size]
+    results["searches"] += search_shares(db, size)
     # Plans at scale only: the largest size measured, on each backend.
     if size == max(args.sizes) and size >= 100_000:
         results["plans"][f"SQLite, {size:,} programs"] = plans(f"sqlite:///{db}", ours)
     pg_sizes = [int(s) for s in args.postgres_sizes.split(",") if s]
     if pg and size == max(pg_sizes) and size >= 100_000:
         results["plans"][f"PostgreSQL, {size:,} programs"] = plans(pg, ours)
+
+
+def search_shares(db: Path, size: int) -> list[dict[str, Any]]:
+    """How many live programs each search term's text appears in (a substring count)."""
+    with sqlite3.connect(db) as conn:
+        total = conn.execute("SELECT count(*) FROM programs WHERE deleted_at IS NULL").fetchone()[0]
+        found = []
+        for name, term in SEARCHES.items():
+            (hits,) = conn.execute(
+                "SELECT count(*) FROM programs WHERE deleted_at IS NULL AND"
+                " (lower(description) LIKE ? OR name_zh LIKE ? OR lower(name_en) LIKE ?)",
+                [f"%{term.lower()}%"] * 3,
+            ).fetchone()
+            found.append({"size": size, "request": name, "matches": hits, "of": total})
+    return found
 
 
 def main() -> None:
@@ -582,7 +639,11 @@ def main() -> None:
     parser.add_argument("--sizes", default=env("BENCH_SIZES", "10000,100000,1000000"))
     parser.add_argument("--seconds", type=int, default=int(env("BENCH_SECONDS", "10")))
     parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", "8")))
-    parser.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", "1")))
+    parser.add_argument(
+        "--workers",
+        default=env("BENCH_WORKERS", "1,2"),
+        help="registry worker counts, each measured (Datasette and the floor run one process)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="reload the databases")
     parser.add_argument(
         "--postgres-sizes",
@@ -592,6 +653,7 @@ def main() -> None:
     parser.add_argument("--data-only", action="store_true", help="build the databases and stop")
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")]
+    args.workers = [int(w) for w in args.workers.split(",")]
     WORK.mkdir(parents=True, exist_ok=True)
     state = WORK / "results.json"
     results: dict[str, Any] = json.loads(state.read_text()) if state.exists() else {}
@@ -635,26 +697,40 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
-def _request_table(runs: list[dict[str, Any]], size: int) -> str:
+def _request_table(runs: list[dict[str, Any]], size: int, workers: list[int]) -> str:
     here = [r for r in runs if r["size"] == size]
 
     def cell(server: str, request: str) -> dict[str, Any] | None:
         return next((r for r in here if r["server"] == server and r["request"] == request), None)
 
+    def rps(r: dict[str, Any] | None) -> str:
+        return _fmt(r and r["rps"], 2 if r and r.get("note") else 1) + (
+            "\\*" if r and r.get("note") else ""
+        )
+
+    def ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
+        return f"{a['rps'] / b['rps']:.2f}×" if a and b and b["rps"] else "–"
+
+    more = [n for n in workers if n != 1]
+    header = ["request", "registry req/s", "p50 ms", "p99 ms"]
+    header += [f"{n} workers req/s" for n in more]
+    header += ["Datasette req/s", "p50 ms", "floor req/s", "÷ Datasette", "÷ floor"]
+    header += ["PostgreSQL req/s", "p50 ms", "p99 ms"]
+    header += [f"PostgreSQL, {n} workers req/s" for n in more] + ["PostgreSQL ÷ its floor"]
     rows = []
-    for request in dict.fromkeys(r["request"] for r in here):
+    for request in dict.fromkeys(r["request"] for r in here if r["server"] == "registry"):
         ours, theirs = cell("registry", request), cell("datasette", request)
-        pg = cell("registry (PostgreSQL)", request)
-        row: list[Any] = [request]
-        for r in (ours, theirs, pg):
-            rps = _fmt(r and r["rps"], 2 if r and r.get("note") else 1)
-            rps += "\\*" if r and r.get("note") else ""
-            row += [rps, _fmt(r and r["p50_ms"], 2), _fmt(r and r["p99_ms"], 2)]
-        ratio = ours["rps"] / theirs["rps"] if ours and theirs and theirs["rps"] else None
-        row.insert(7, "–" if ratio is None else f"{ratio:.1f}×")
+        floor, pg = cell("floor", request), cell(PG, request)
+        row: list[Any] = [request, rps(ours), _fmt(ours["p50_ms"] if ours else None, 2)]
+        row.append(_fmt(ours["p99_ms"] if ours else None, 2))
+        row += [rps(cell(_label("registry", n), request)) for n in more]
+        row += [rps(theirs), _fmt(theirs["p50_ms"] if theirs else None, 2), rps(floor)]
+        row += [ratio(ours, theirs), ratio(ours, floor)]
+        row += [rps(pg), _fmt(pg["p50_ms"] if pg else None, 2)]
+        row.append(_fmt(pg["p99_ms"] if pg else None, 2))
+        row += [rps(cell(_label(PG, n), request)) for n in more]
+        row.append(ratio(pg, cell("floor (PostgreSQL)", request)))
         rows.append(row)
-    header = ["request", "registry req/s", "p50 ms", "p99 ms", "Datasette req/s", "p50 ms"]
-    header += ["p99 ms", "registry ÷ Datasette", "PostgreSQL req/s", "p50 ms", "p99 ms"]
     note = "\n\n\\* too slow for wrk's window: three requests one at a time (p99 column: slowest)."
     return _table(header, rows) + (note if any(r.get("note") for r in here) else "")
 
@@ -668,7 +744,7 @@ def _scaling_table(runs: list[dict[str, Any]], small: int, big: int) -> str:
 
     rows = []
     for request in dict.fromkeys(r["request"] for r in runs if r["server"] == "registry"):
-        for server in ("registry", "registry (PostgreSQL)"):
+        for server in ("registry", PG):
             a, b = p50(small, server, request), p50(big, server, request)
             if a and b:
                 rows.append([request, server, _fmt(a, 2), _fmt(b, 2), f"{b / a:.2f}×"])
@@ -681,9 +757,10 @@ def write_doc(results: dict[str, Any], sizes: list[int]) -> None:
         f"Measured {time.strftime('%Y-%m-%d')} on {m['cpu']}, {m['memory']}, {m['os']}. "
         f"Python {m['python']}, SQLite {m['sqlite']}, {m['postgresql']}, {m['datasette']}. "
         f"wrk: 1 thread, {s['connections']} connections, {s['seconds']} s per request after a "
-        f"2 s warm-up; every server runs {s['workers']} worker process(es). List filter: "
-        + ", ".join(f"`{k}={v}`" for k, v in s["filter"].items())
-        + "."
+        f"2 s warm-up. The registry runs with {' and '.join(map(str, s['workers']))} worker "
+        "process(es); Datasette and the floor (bench/floor.py: Starlette and the raw driver, the "
+        "same detail JSON byte for byte) run one. Detail ids are drawn at random from the whole "
+        "table. List filter: " + ", ".join(f"`{k}={v}`" for k, v in s["filter"].items()) + "."
     ]
     loads = []
     for key, load in sorted(results["loads"].items()):
@@ -706,13 +783,22 @@ def write_doc(results: dict[str, Any], sizes: list[int]) -> None:
     parts += ["### Bulk load (`registry import` of NDJSON)", _table(header, loads)]
     for size in sizes:
         if any(r["size"] == size for r in runs):
-            parts += [f"### {size:,} programs", _request_table(runs, size)]
+            parts += [f"### {size:,} programs", _request_table(runs, size, s["workers"])]
     if len(sizes) > 1:
         small, big = min(sizes), max(sizes)
         parts += [
             f"### Scaling: p50 at {big:,} against {small:,}",
             _scaling_table(runs, small, big),
         ]
+    shares = [
+        [f"{r['size']:,}", r["request"], f"{r['matches']:,}", f"{r['matches'] / r['of']:.2%}"]
+        for r in results.get("searches", [])
+        if r["size"] in sizes
+    ]
+    parts += [
+        "### Search terms (programs whose text holds the term)",
+        _table(["programs", "request", "matching programs", "share"], shares),
+    ]
     memory = [
         [f"{r['size']:,}", r["server"], ", ".join(map(str, r["peak_rss_mb"]))]
         for r in results["memory"]

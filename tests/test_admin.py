@@ -552,3 +552,44 @@ def test_names_as_long_as_the_schema_allows_are_stored(api: TestClient, tokens: 
     created = api.post("/api/v1/organizations", json=body, headers=tokens.headers())
     assert created.status_code == 201, created.text
     assert api.get("/api/v1/organizations/long-name").json()["name_zh"] == long_zh
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/programs?limit=200&sort=name_en", "/api/v1/programs/facets"]
+)
+def test_snapshot_etag_answers_304_before_reading_rows(
+    api: TestClient, tokens: Tokens, path: str
+) -> None:
+    from sqlalchemy import event
+
+    first = api.get(path)
+    tag = first.headers["etag"]
+    assert first.status_code == 200 and tag.startswith('"s')
+    assert api.get(path, params={"lang": "zh"}).headers["etag"] != tag
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = api.app.state.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        again = api.get(path, headers={"If-None-Match": tag})
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == tag and again.headers["cache-control"] == "public, no-cache"
+    # Only the change head: no record table was read.
+    queries = [s for s in statements if s.strip().upper() != "BEGIN"]
+    assert len(queries) == 1 and "FROM changes" in queries[0], statements
+    program = "/api/v1/programs/lianai-huxin"
+    renamed = api.patch(
+        program,
+        json={"name_en": "Renamed for the cache"},
+        headers=tokens.headers(**{"If-Match": etag_of(api, program)}),
+    )
+    assert renamed.status_code == 200, renamed.text
+    after = api.get(path, headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["etag"] != tag
+    if "facets" not in path:
+        assert "Renamed for the cache" in after.text

@@ -21,8 +21,8 @@ from tests.admin_support import Tokens, cpu_burner, serve
 from tests.conftest import WriteDatabase
 
 WORKERS = 4
-CLIENTS = 20
-INCREMENTS = 25
+CLIENTS = 12
+INCREMENTS = 20
 BURST = 200
 TIMEOUT = 300  # generous: the assertions are about outcomes, not speed
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from registry.api import programs
 from registry.api.app import create_app
-from registry.api.deps import ReadDep
+from registry.api.deps import ReadDep, reads
 from registry.api.filters import FilterSet, FilterValues, RangeFilter
 from registry.api.listing import list_response
 from registry.api.matchindex import MatchIndex
@@ -87,7 +87,7 @@ def _mount(app: FastAPI) -> None:
     """/test/programs: the programs list plus the linked range, its index in place of the
     programs one (a superset of its filters)."""
     router = APIRouter(prefix="/test/programs")
-    router.add_api_route("", list_founded, methods=["GET"])
+    router.add_api_route("", reads(list_founded), methods=["GET"])
     add_facets_route(router, FOUNDED, "Facets.")
     app.include_router(router)
     if app.state.read_cache is not None:

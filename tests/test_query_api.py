@@ -204,6 +204,13 @@ def test_cursor_must_match_the_sort(client: TestClient) -> None:
 def test_sparse_fields(client: TestClient) -> None:
     rows = items(client, "/api/v1/programs", fields="id,name_zh,intervention_type", limit=3)
     assert all(set(r) == {"id", "name_zh", "intervention_type"} for r in rows)
+    # Only the chosen fields are rendered, and each as the full item shows it.
+    chosen = ("id", "partners", "snippet", "target_groups")
+    full = {r["id"]: r for r in items(client, "/api/v1/programs", q="儿童", limit=100)}
+    sparse = items(client, "/api/v1/programs", q="儿童", fields=",".join(chosen), limit=100)
+    assert len(sparse) == len(full) > 5
+    assert all(r == {k: full[r["id"]][k] for k in chosen} for r in sparse)
+    assert any(r["partners"] for r in sparse) and all("<mark>" in r["snippet"] for r in sparse)
 
 
 def test_include_organization_and_programs(client: TestClient) -> None:
@@ -401,7 +408,7 @@ def test_labels_follow_lang(client: TestClient) -> None:
 
 def test_server_errors_are_problems_without_tracebacks(seeded_url: str) -> None:
     from registry.api.app import create_app
-    from registry.api.deps import get_read_context
+    from registry.api.deps import later_read_context
     from registry.config import Settings
 
     app = create_app(Settings(database_url=seeded_url, environment="test"))
@@ -409,7 +416,7 @@ def test_server_errors_are_problems_without_tracebacks(seeded_url: str) -> None:
     def broken() -> None:
         raise RuntimeError("secret internals")
 
-    app.dependency_overrides[get_read_context] = broken
+    app.dependency_overrides[later_read_context] = broken
     with TestClient(app, raise_server_exceptions=False) as broken_client:
         response = broken_client.get("/api/v1/programs")
     assert response.status_code == 500

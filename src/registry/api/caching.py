@@ -1,22 +1,62 @@
 """ETag and Cache-Control for GET responses, with 304 on a matching If-None-Match.
 
-The ETag hashes the body, so it changes whenever anything a response shows changes,
-including related records. Streamed exports are passed through untouched.
+A response that brings its own ETag (a record's version and body hash; a list's or facets'
+snapshot tag) is passed through as it streams. Any other JSON response is buffered and
+tagged with a hash of its body, so the tag changes whenever anything it shows changes,
+related records included. Streamed exports are passed through untouched.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from pathlib import Path
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CACHE_CONTROL = "public, no-cache"  # store, but revalidate every time: writes show at once
+VARY = "Accept, Accept-Language"
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
     candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in candidates or etag in candidates
+
+
+@functools.cache
+def code_token() -> str:
+    """A hash of this package's code: a new release renders anew, and the workers of every
+    host running the same code agree."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def snapshot_etag(head: int | None, lang: str, request: Request) -> str | None:
+    """The ETag of a list page or facets: what they show follows from the change head, the
+    URL and the language (and Accept), so it is known before any row is read."""
+    if head is None:
+        return None
+    key = "\n".join(
+        [code_token(), str(head), lang, request.headers.get("accept", ""), str(request.url)]
+    )
+    return '"s' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request, etag: str | None) -> Response | None:
+    """A 304 if the request's If-None-Match holds `etag`."""
+    if_none_match = request.headers.get("if-none-match")
+    if etag is None or not if_none_match or not _matches(if_none_match, etag):
+        return None
+    return Response(
+        status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": VARY}
+    )
 
 
 class ETagMiddleware:
@@ -34,17 +74,32 @@ class ETagMiddleware:
         start: Message | None = None
         chunks: list[bytes] = []
 
+        passing = False  # a response with its own ETag streams through
+        dropping = False  # after a 304, the body that follows
+
         async def wrapped(message: Message) -> None:
-            nonlocal start
+            nonlocal start, passing, dropping
             if message["type"] == "http.response.start":
-                headers = Headers(raw=message["headers"])
-                cacheable = message["status"] == 200 and headers.get("content-type", "").startswith(
-                    "application/json"
-                )
-                if not cacheable:
+                headers = MutableHeaders(raw=list(message["headers"]))
+                own = headers.get("etag")
+                json = headers.get("content-type", "").startswith("application/json")
+                if message["status"] != 200 or not json:
                     await send(message)
                     return
-                start = message
+                if own is None:
+                    start = message
+                    return
+                passing = True
+                headers.setdefault("Cache-Control", CACHE_CONTROL)
+                headers.append("Vary", VARY)
+                if if_none_match and _matches(if_none_match, own):
+                    await send(_not_modified(headers))
+                    await send({"type": "http.response.body", "body": b""})
+                    dropping = True
+                    return
+                await send({**message, "headers": headers.raw})
+                return
+            if dropping:
                 return
             if start is None:
                 await send({**message, "body": b""} if head else message)
@@ -54,18 +109,21 @@ class ETagMiddleware:
                 return
             body = b"".join(chunks)
             headers = MutableHeaders(raw=list(start["headers"]))
-            # Records bring their own ETag (version and body hash, for If-Match too).
-            etag = headers.get("etag") or '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
             headers["ETag"] = etag
             headers.setdefault("Cache-Control", CACHE_CONTROL)
-            headers.append("Vary", "Accept, Accept-Language")
+            headers.append("Vary", VARY)
             if if_none_match and _matches(if_none_match, etag):
-                del headers["content-length"]
-                del headers["content-type"]
-                await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
+                await send(_not_modified(headers))
                 await send({"type": "http.response.body", "body": b""})
                 return
             await send({**start, "headers": headers.raw})
             await send({"type": "http.response.body", "body": b"" if head else body})
 
         await self.app(scope, receive, wrapped)
+
+
+def _not_modified(headers: MutableHeaders) -> Message:
+    del headers["content-length"]
+    del headers["content-type"]
+    return {"type": "http.response.start", "status": 304, "headers": headers.raw}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.deps import ReadDep, reads, reject_unknown_params
 from registry.api.listing import MAX_LIMIT
 from registry.api.openapi import problems
 from registry.models import Change
@@ -29,6 +29,7 @@ class ChangeFeed(BaseModel):
     response_model=ChangeFeed,
     responses=problems(422),
 )
+@reads
 def list_changes(
     ctx: ReadDep,
     request: Request,

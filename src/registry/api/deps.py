@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
+import typing
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from registry.db import transaction
 from registry.errors import InvalidInput, InvalidParam
@@ -19,6 +22,8 @@ from registry.models import Change, Source
 from registry.vocab import VocabIndex
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -26,7 +31,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     Async, so FastAPI does not hop to its thread pool to open and close it (each hop costs
     more than a short statement). Creating a session takes no connection: the first
-    statement does, in a pool thread (`get_read_context` or the handler), so the event loop
+    statement does, in a pool thread (the handler's), so the event loop
     never waits for a pooled connection that only it could give back.
     """
     with transaction(request.app.state.sessionmaker()) as session:
@@ -111,39 +116,116 @@ def negotiate_lang(lang: str | None, accept_language: str | None) -> str:
     return "en"
 
 
-def get_read_context(
-    request: Request,
-    session: SessionDep,
+async def language(
     lang: Annotated[
         Literal["zh", "en"] | None,
         Query(description="Language of `label` fields; defaults to Accept-Language, then en."),
     ] = None,
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> ReadContext:
-    chosen = negotiate_lang(lang, accept_language)
+) -> str:
+    return negotiate_lang(lang, accept_language)
+
+
+Language = Annotated[str, Depends(language)]
+
+
+def read_context(request: Request, session: Session, lang: str) -> ReadContext:
+    """The read context of `session`: from the app's cache while the change head holds."""
     cache: ReadCache | None = getattr(request.app.state, "read_cache", None)
     if cache is None:
         sources = {s.id: s for s in session.scalars(select(Source))}
-        return ReadContext(session, VocabIndex.load(session, chosen), sources, chosen)
-    return cache.read(session, chosen)
+        vocab = VocabIndex.load(session, lang)
+        return ReadContext(session, vocab, sources, lang, head=change_head(session))
+    return cache.read(session, lang)
 
 
-ReadDep = Annotated[ReadContext, Depends(get_read_context)]
+@dataclass(frozen=True)
+class InThread(Generic[T]):
+    """A dependency's value that needs the read context, built in the request's thread.
+
+    FastAPI resolves dependencies on the event loop, where no statement may run; `reads`
+    turns these into their values once the request's one thread has its session.
+    """
+
+    lang: str
+    build: Callable[[ReadContext], T]
+
+
+async def later_read_context(lang: Language) -> InThread[ReadContext]:
+    return InThread(lang, lambda ctx: ctx)
+
+
+# Only for endpoints wrapped by `reads`, which gives them the context itself.
+ReadDep = Annotated[ReadContext, Depends(later_read_context)]
+
+
+def reads(fn: Callable[..., R]) -> Callable[..., Awaitable[R]]:
+    """`fn` as an endpoint with one thread-pool hop: in it, a read session, the context its
+    `InThread` dependencies need, `fn`, and the session's close.
+
+    FastAPI sees `fn`'s own parameters (their dependencies run on the event loop, so they
+    must be async and must not touch the database) and a `Request` if `fn` has none.
+    """
+    hints = typing.get_type_hints(fn, include_extras=True)
+    parameters = [
+        p.replace(annotation=hints.get(p.name, p.annotation), kind=inspect.Parameter.KEYWORD_ONLY)
+        for p in inspect.signature(fn).parameters.values()
+    ]
+    wants_request = [p.name for p in parameters if p.annotation is Request]
+    if not wants_request:
+        parameters.append(
+            inspect.Parameter("_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)
+        )
+    request_name = wants_request[0] if wants_request else "_request"
+
+    async def endpoint(**values: Any) -> R:
+        request: Request = values[request_name]
+        if not wants_request:
+            del values[request_name]
+        later = [v for v in values.values() if isinstance(v, InThread)]
+        assert later, f"{fn.__name__} reads nothing: it needs no `reads`"
+
+        def work() -> R:
+            with request.app.state.sessionmaker() as session:
+                ctx = read_context(request, session, later[0].lang)
+                built = {k: v.build(ctx) for k, v in values.items() if isinstance(v, InThread)}
+                return fn(**{**values, **built})
+
+        return await run_in_threadpool(work)
+
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        parameters, return_annotation=hints.get("return", inspect.Signature.empty)
+    )
+    endpoint.__name__, endpoint.__qualname__ = fn.__name__, fn.__qualname__
+    endpoint.__doc__, endpoint.__module__ = fn.__doc__, fn.__module__
+    return endpoint
+
+
 Ref = Annotated[str, Path(description="UUID or slug.", max_length=120)]
+
+
+def _query_names(route: Any) -> frozenset[str]:
+    """The query parameters a route declares, its dependencies' included: walked once."""
+    names: frozenset[str] | None = getattr(route, "registry_query_names", None)
+    if names is not None:
+        return names
+    known: set[str] = set()
+    stack = [route.dependant]
+    while stack:
+        dep = stack.pop()
+        known.update(p.alias for p in dep.query_params)
+        stack.extend(dep.dependencies)
+    names = frozenset(known)
+    route.registry_query_names = names
+    return names
 
 
 async def reject_unknown_params(request: Request) -> None:
     """Unknown query parameters are an error, never silently ignored."""
     route: Any = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
+    if getattr(route, "dependant", None) is None:
         return
-    known: set[str] = set()
-    stack = [dependant]
-    while stack:
-        dep = stack.pop()
-        known.update(p.alias for p in dep.query_params)
-        stack.extend(dep.dependencies)
+    known = _query_names(route)
     for source in (request.query_params.multi_items(), request.path_params.items()):
         for name, value in source:
             if "\x00" in str(value):

@@ -118,7 +118,7 @@ class FacetNames:
             ]
         )
 
-    def __call__(self, facet: list[str] | None = None) -> list[str]:
+    async def __call__(self, facet: list[str] | None = None) -> list[str]:
         return list(facet or self.fs.facets)
 
 

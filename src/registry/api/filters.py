@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true, union
 from sqlalchemy.orm import Session
 
-from registry.api.deps import ReadDep
+from registry.api.deps import InThread, Language
 from registry.entities import Entity
 from registry.errors import invalid_param
 from registry.schemas.listing import Page
@@ -347,10 +347,11 @@ class FilterSet:
 
 
 class FilterDependency:
-    """Parses and checks a FilterSet's query parameters; FastAPI reads its signature.
+    """Parses a FilterSet's query parameters; FastAPI reads its signature.
 
-    Routes that take it are found again by `declared_lists`, so a list's filters are
-    declared in its router only.
+    Runs on the event loop, so codes are checked against the vocabularies later, in the
+    request's thread (see `reads`). Routes that take it are found again by
+    `declared_lists`, so a list's filters are declared in its router only.
     """
 
     def __init__(self, filterset: FilterSet) -> None:
@@ -358,19 +359,22 @@ class FilterDependency:
         self.__signature__ = inspect.Signature(
             [
                 inspect.Parameter(
-                    "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ReadDep
+                    "lang", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Language
                 ),
                 *(p.parameter() for p in filterset.all_params()),
             ]
         )
 
-    def __call__(self, ctx: ReadDep, **raw: Any) -> FilterValues:
+    async def __call__(self, lang: str, **raw: Any) -> InThread[FilterValues]:
         for name, given in raw.items():
             if isinstance(given, list) and any(v == "" for v in given):
                 raise invalid_param(name, "empty value")
+        return InThread(lang, lambda ctx: self.values(raw, ctx.vocab))
+
+    def values(self, raw: dict[str, Any], vocab: VocabIndex) -> FilterValues:
         values = {}
         for f in self.filterset.filters:
-            value = f.parse(raw, ctx.vocab)
+            value = f.parse(raw, vocab)
             if value is not None:
                 values[f.name] = value
         return FilterValues(values, {k: v for k, v in raw.items() if v is not None})

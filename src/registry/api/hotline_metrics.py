@@ -9,7 +9,7 @@ from fastapi import Depends
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from registry.api.deps import ReadDep
+from registry.api.deps import ReadDep, reads
 from registry.api.filters import FilterSet, FilterValues, RangeFilter, TermFilter, ValueFilter
 from registry.api.openapi import LIST_ERRORS
 from registry.api.routes import add_record_routes, list_router
@@ -83,6 +83,7 @@ Filters = Annotated[FilterValues, Depends(FILTERS.dependency())]
     response_model=list[Series],
     responses=LIST_ERRORS,
 )
+@reads
 def hotline_metric_series(ctx: ReadDep, filters: Filters) -> list[Series]:
     """One series per hotline and metric, its points in date order, for charts."""
     metrics = ctx.session.scalars(

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.api.deps import ReadDep, reject_unknown_params
+from registry.api.deps import InThread, Language, reads, reject_unknown_params
 from registry.api.openapi import problems
 from registry.errors import Gone, NotFound, invalid_param
 from registry.hsds import HSDS_PROFILE, HSDS_VERSION, queries
@@ -104,7 +104,7 @@ ModifiedAfter = Annotated[
 ]
 
 
-def service_filters(
+async def service_filters(
     search: Search = None,
     organization_id: OrganizationId = None,
     taxonomy_term_id: TaxonomyTermId = None,
@@ -125,7 +125,7 @@ class Paging:
     ndjson: bool
 
 
-def paging(
+async def paging(
     request: Request,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     per_page: Annotated[
@@ -153,8 +153,9 @@ def paging(
 PagingDep = Annotated[Paging, Depends(paging)]
 
 
-def hsds_context(ctx: ReadDep, request: Request) -> Context:
-    return Context(ctx.session, ctx.vocab, ctx.lang, str(request.base_url))
+async def hsds_context(lang: Language, request: Request) -> InThread[Context]:
+    base_url = str(request.base_url)
+    return InThread(lang, lambda ctx: Context(ctx.session, ctx.vocab, ctx.lang, base_url))
 
 
 ContextDep = Annotated[Context, Depends(hsds_context)]
@@ -221,15 +222,17 @@ Endpoint = Callable[..., Any]
 
 
 def _list(path: str, operation_id: str, page: type[BaseModel]) -> Callable[[Endpoint], Endpoint]:
-    return router.get(
+    route = router.get(
         path, operation_id=operation_id, response_model=page, responses=LIST_RESPONSES
     )
+    return lambda endpoint: route(reads(endpoint))
 
 
 def _detail(path: str, operation_id: str, model: type[BaseModel]) -> Callable[[Endpoint], Endpoint]:
-    return router.get(
+    route = router.get(
         path, operation_id=operation_id, response_model=model, responses=DETAIL_RESPONSES
     )
+    return lambda endpoint: route(reads(endpoint))
 
 
 @router.get("/", operation_id="hsds_api_info", response_model=HsdsApiInfo)

@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from registry.api.deps import ReadDep, Ref
+from registry.api.deps import ReadDep, Ref, reads
 from registry.api.history import history
 from registry.api.openapi import DETAIL_ERRORS, add_route
 from registry.api.responses import record_response
@@ -138,7 +138,7 @@ def add_lifecycle_routes(
         (
             "GET",
             "/{ref}/history",
-            versions,
+            reads(versions),
             f"{name}_history",
             {
                 "description": f"Every version of the {noun}: who changed what, and when. "

@@ -17,11 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from registry.api.deps import ReadDep, Ref, reject_unknown_params
+from registry.api.caching import not_modified, snapshot_etag
+from registry.api.deps import ReadDep, Ref, reads, reject_unknown_params
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues
 from registry.api.lifecycle import add_lifecycle_routes
@@ -112,7 +114,7 @@ def list_router(
     def listing(ctx: ReadDep, request: Request, filters: filters, params: Params) -> Response:
         return list_response(ctx, request, fs, filters, params, item)
 
-    endpoint: Callable[..., Response] = listing
+    endpoint: Callable[..., Any] = listing
     if include is not None:
         enrich = include.enrich
 
@@ -137,7 +139,7 @@ def list_router(
         router,
         "GET",
         "",
-        endpoint,
+        reads(endpoint),
         f"list_{(entity.resource or '').replace('-', '_')}",
         response_model=page_model(item, entity),
         responses=EXPORTABLE_LIST,
@@ -153,14 +155,22 @@ def add_facets_route(router: APIRouter, fs: FilterSet, description: str) -> None
     filters = Annotated[FilterValues, Depends(fs.dependency())]
     names = Annotated[list[str], Depends(facet_names(fs))]
 
-    def facets(ctx: ReadDep, filters: filters, facet: names, q: FacetSearch = None) -> Facets:
-        return compute_facets(ctx, fs, filters, facet, q)
+    def facets(
+        ctx: ReadDep, request: Request, filters: filters, facet: names, q: FacetSearch = None
+    ) -> Response:
+        etag = snapshot_etag(ctx.head, ctx.lang, request)
+        unchanged = not_modified(request, etag)
+        if unchanged is not None:
+            return unchanged
+        body = compute_facets(ctx, fs, filters, facet, q).model_dump(mode="json")
+        headers = {"ETag": etag} if etag else None
+        return Response(orjson.dumps(body), media_type="application/json", headers=headers)
 
     add_route(
         router,
         "GET",
         "/facets",
-        facets,
+        reads(facets),
         f"{fs.entity.name}_facets",
         response_model=Facets,
         responses=LIST_ERRORS,
@@ -200,7 +210,7 @@ def add_record_routes(
         router,
         "GET",
         "/{ref}",
-        get,
+        reads(get),
         f"get_{entity.name}",
         response_model=entity.read,
         responses=DETAIL_ERRORS,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.deps import ReadContext, ReadDep, reads, reject_unknown_params
 from registry.api.facets import FacetValue, compute_facets
 from registry.api.filters import FilterValues
 from registry.api.openapi import problems
@@ -106,6 +106,7 @@ def _row(
 @router.get(
     "/api/v1/stats", operation_id="get_stats", response_model=Stats, responses=problems(422)
 )
+@reads
 def get_stats(ctx: ReadDep, request: Request) -> Stats:
     """Programs by intervention type, target group and setting (over the interviewed
     programs, the report's own base) and policies by year, each beside the figure the

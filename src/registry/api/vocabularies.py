@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from registry import terms
-from registry.api.deps import ReadContext, ReadDep, reject_unknown_params
+from registry.api.deps import ReadContext, ReadDep, reads, reject_unknown_params
 from registry.api.history import changes_of
 from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
 from registry.api.responses import record_response
@@ -72,6 +72,7 @@ def _read(vocabulary: Vocabulary, ctx: ReadContext) -> VocabularyRead:
     response_model=list[VocabularyRead],
     responses=LIST_ERRORS,
 )
+@reads
 def list_vocabularies(ctx: ReadDep) -> list[VocabularyRead]:
     """Every vocabulary with its terms, in their documented order."""
     rows = ctx.session.scalars(
@@ -86,6 +87,7 @@ def list_vocabularies(ctx: ReadDep) -> list[VocabularyRead]:
     response_model=VocabularyRead,
     responses=DETAIL_ERRORS,
 )
+@reads
 def get_vocabulary(
     ctx: ReadDep, name: Annotated[str, Path(max_length=64, examples=["target_group"])]
 ) -> VocabularyRead:
@@ -149,6 +151,7 @@ def _term_view(session: Session, term: VocabularyTerm) -> Callable[[VocabIndex],
     response_model=TermRead,
     responses=DETAIL_ERRORS,
 )
+@reads
 def get_vocabulary_term(ctx: ReadDep, name: Name, code: Code) -> Response:
     """One code of a vocabulary, with its labels."""
     term = _term(ctx.session, name, code)
@@ -253,6 +256,7 @@ def purge_vocabulary_term(ctx: AdminDep, name: Name, code: Code) -> Response:
     response_model=list[ChangeRead],
     responses=DETAIL_ERRORS,
 )
+@reads
 def vocabulary_term_history(ctx: ReadDep, name: Name, code: Code) -> list[ChangeRead]:
     """Every version of a code."""
     term = _term(ctx.session, name, code, deleted=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import typing
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import orjson
@@ -164,11 +164,23 @@ class Plan:
             stmt = stmt.outerjoin(target, on)
         return stmt
 
-    def render(self, row: Sequence[Any], ctx: Context) -> dict[str, Any]:
-        return {name: value(row, ctx) for name, value in self.values}
+    def render(
+        self, row: Sequence[Any], ctx: Context, only: Collection[str] | None = None
+    ) -> dict[str, Any]:
+        return {
+            name: value(row, ctx) for name, value in self.values if only is None or name in only
+        }
 
-    def load_children(self, session: Session, ids: list[uuid.UUID], ctx: Context) -> None:
+    def load_children(
+        self,
+        session: Session,
+        ids: list[uuid.UUID],
+        ctx: Context,
+        only: Collection[str] | None = None,
+    ) -> None:
         for child, plan, owner, order in self.children:
+            if only is not None and child.field not in only:
+                continue
             column = getattr(child.model, child.owner)
             found: dict[uuid.UUID, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
             for row in session.execute(plan.select().where(column.in_(ids))):
@@ -212,12 +224,20 @@ def by_id(
     ids: Sequence[uuid.UUID],
     vocab: VocabIndex,
     sources: Sources,
+    *,
+    only: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The records with these ids, in their order, as read JSON values."""
-    found = {
-        values["id"]: values
-        for _, values in rows_json(session, entity, entity.model.id.in_(ids), vocab, sources)
-    }
+    """The records with these ids, in their order, as read JSON values: with `only`, just
+    those fields (and `id`), the others neither rendered nor their children loaded."""
+    rows = rows_json(
+        session,
+        entity,
+        entity.model.id.in_(ids),
+        vocab,
+        sources,
+        only=None if only is None else {"id", *only},
+    )
+    found = {values["id"]: values for _, values in rows}
     return [found[i] for i in ids]
 
 
@@ -234,11 +254,12 @@ def rows_json(
     sources: Sources,
     *,
     order: Sequence[Any] = (),
+    only: Collection[str] | None = None,
 ) -> list[tuple[Sequence[Any], dict[str, Any]]]:
     """Each record matching `condition`, as (row, its read JSON as Python values)."""
     p = plan(entity)
     rows = session.execute(p.select().where(condition).order_by(*order)).all()
     ctx = Context(vocab, sources)
     if p.children and rows:
-        p.load_children(session, [row[p._id] for row in rows], ctx)
-    return [(row, p.render(row, ctx)) for row in rows]
+        p.load_children(session, [row[p._id] for row in rows], ctx, only)
+    return [(row, p.render(row, ctx, only)) for row in rows]

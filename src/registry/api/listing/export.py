@@ -63,7 +63,7 @@ def export_response(
                 rows = sql_rows(session, query, EXPORT_BATCH, 0, values)
                 if not rows:
                     return
-                items = render_items(own, fs, [r[0] for r in rows], params, enrich)
+                items = render_items(own, fs, [r[0] for r in rows], params, enrich, columns)
                 yield lean.as_json(items)  # CSV cells from JSON values: times as JSON writes them
                 values = [rows[-1][i + 1] for i in range(len(query.keys))]
                 if len(rows) < EXPORT_BATCH:

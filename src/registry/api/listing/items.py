@@ -22,11 +22,16 @@ def render_items(
     ids: list[Any],
     params: ListParams,
     enrich: Enricher | None,
+    fields: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The records with these ids, in their order, rendered from rows: values `orjson` dumps
     (with `lean.JSON_OPTIONS`) as the read schema's JSON."""
-    items = lean.by_id(ctx.session, fs.entity, ids, ctx.vocab, ctx.sources)
-    if params.q:
+    only = None
+    if fields is not None and enrich is None:  # an enricher may read any field
+        snippet_texts = fs.entity.search_fields if params.q and "snippet" in fields else ()
+        only = {*fields, *snippet_texts}
+    items = lean.by_id(ctx.session, fs.entity, ids, ctx.vocab, ctx.sources, only=only)
+    if params.q and (fields is None or "snippet" in fields):
         for item in items:
             item["snippet"] = snippet(params.q, _texts(item, fs.entity.search_fields))
     if enrich:

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from registry.api.caching import not_modified, snapshot_etag
 from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet, FilterValues
 from registry.api.listing.export import export_columns, export_response
@@ -46,6 +47,10 @@ def list_response(
             )
         columns = fields or export_columns(item_model, params, enrich)
         return export_response(request, fs, query, params, columns, export, ctx, enrich)
+    etag = snapshot_etag(ctx.head, ctx.lang, request)
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
     cursor_values = decode_cursor(query.keys, params.cursor) if params.cursor else None
     matched = matched_rows(ctx, fs, filters, params, query)
     rows = None
@@ -54,7 +59,7 @@ def list_response(
     if rows is None:
         rows = sql_rows(ctx.session, query, params.limit + 1, params.offset or 0, cursor_values)
     page, more = rows[: params.limit], len(rows) > params.limit
-    items = render_items(ctx, fs, [row[0] for row in page], params, enrich)
+    items = render_items(ctx, fs, [row[0] for row in page], params, enrich, fields)
     if fields:
         items = [{f: item.get(f) for f in fields} for item in items]
     total = None
@@ -77,4 +82,6 @@ def list_response(
         "offset": None if params.cursor else (params.offset or 0),
         "next": next_url,
     }
-    return Response(orjson.dumps(body, option=lean.JSON_OPTIONS), media_type="application/json")
+    headers = {"ETag": etag} if etag else None
+    body_json = orjson.dumps(body, option=lean.JSON_OPTIONS)
+    return Response(body_json, media_type="application/json", headers=headers)

@@ -28,7 +28,7 @@ class ListParams:
     deleted: str = "exclude"
 
 
-def list_params(
+async def list_params(
     q: Annotated[
         str | None,
         Query(
