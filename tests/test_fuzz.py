@@ -8,8 +8,8 @@ The app writes to a database of its own, a copy of the seeded template.
 
 The run is repeatable: a fixed seed, derandomized generation and no example database. It runs
 the examples, coverage and fuzzing phases. The coverage phase sends every boundary case the
-schema defines, so `MAX_EXAMPLES` bounds only the fuzzing phase. With every operation passing,
-a run takes about 75 s on SQLite and 90 s on PostgreSQL.
+schema defines, so `MAX_EXAMPLES` bounds only the fuzzing phase; the coverage phase is most of
+the run's few minutes per backend.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.entities import ENTITIES, Child, Entity, term_ids_column
@@ -60,6 +60,7 @@ class Plan:
         self._id = self._column(model.id) if hasattr(model, "id") else -1
         self._deleted = self._column(model.deleted_at) if hasattr(model, "deleted_at") else -1
         self._term_index: int | None = None
+        self._compiled: dict[tuple[str, str, str | int], Compiled] = {}
         for name, info in read.model_fields.items():
             spec = specs.get(name)
             child = entity.child(name) if entity is not None else None
@@ -182,20 +183,112 @@ class Plan:
             if only is not None and child.field not in only:
                 continue
             column = getattr(child.model, child.owner)
-            found: dict[uuid.UUID, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
-            for row in session.execute(plan.select().where(column.in_(ids))):
-                item = plan.render(row, ctx)
-                key = tuple(
-                    ctx.vocab.by_code[(vocabulary, item[name]["code"])].position
-                    if vocabulary
-                    else item[name]["slug"]
-                    for name, vocabulary in zip(child.render_order, order, strict=True)
+            rows = session.execute(plan.select().where(column.in_(ids))).all()
+            self._group(child, plan, owner, order, rows, ctx)
+
+    def _group(
+        self,
+        child: Child,
+        plan: Plan,
+        owner: int,
+        order: list[str | None],
+        rows: Sequence[Sequence[Any]],
+        ctx: Context,
+    ) -> None:
+        """A child table's rows as each owner's items, in the read schema's order."""
+        found: dict[uuid.UUID, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
+        for row in rows:
+            item = plan.render(row, ctx)
+            key = tuple(
+                ctx.vocab.by_code[(vocabulary, item[name]["code"])].position
+                if vocabulary
+                else item[name]["slug"]
+                for name, vocabulary in zip(child.render_order, order, strict=True)
+            )
+            found.setdefault(row[owner], []).append((key, item))
+        ctx.children[child.field] = {
+            owner_id: [item for _, item in sorted(items, key=lambda pair: pair[0])]
+            for owner_id, items in found.items()
+        }
+
+    def compiled(self, dialect: Any, by: str | int) -> Compiled:
+        """The statement by `id` or natural key (a str), or a child table's (an int) by
+        owner, for one dialect."""
+        key = (dialect.name, dialect.driver, by)
+        found = self._compiled.get(key)
+        if found is None:
+            if isinstance(by, int):
+                child, plan, _, _ = self.children[by]
+                owner = getattr(child.model, child.owner)
+                stmt = plan.select().where(owner == bindparam("ref", None, required=False))
+            else:
+                stmt = self.select().where(
+                    getattr(self.model, by) == bindparam("ref", None, required=False)
                 )
-                found.setdefault(row[owner], []).append((key, item))
-            ctx.children[child.field] = {
-                owner_id: [item for _, item in sorted(items, key=lambda pair: pair[0])]
-                for owner_id, items in found.items()
-            }
+            found = self._compiled[key] = Compiled(stmt, dialect, "ref")
+        return found
+
+    def one(self, session: Session, entity: Entity[Any], ref: str, ctx: Context) -> Any:
+        """(row, its JSON values) of the record `ref` names, or None: the detail path, on
+        statements compiled once per dialect and run on the DB-API cursor."""
+        dialect = session.get_bind().dialect
+        try:
+            value: Any = uuid.UUID(ref)
+            by = "id"
+        except ValueError:
+            value, by = ref, entity.key
+        rows = self.compiled(dialect, by).rows(session, value)
+        if not rows:
+            return None
+        row = rows[0]
+        for index, (child, plan, owner, order) in enumerate(self.children):
+            children = self.compiled(dialect, index).rows(session, row[self._id])
+            self._group(child, plan, owner, order, children, ctx)
+        return row, self.render(row, ctx)
+
+
+class Compiled:
+    """A SELECT with one parameter, compiled once for a dialect and run on the DB-API
+    cursor: no statement building, cache lookup or result wrapping per call; the column
+    types' own bind and result processors convert the values, so rows equal the ORM's."""
+
+    def __init__(self, stmt: Select[Any], dialect: Any, name: str) -> None:
+        # Literal-execute parameters (group_concat's separator) rendered into the SQL.
+        compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        self.sql = str(compiled)
+        self.name = name
+        processors = {
+            key: param.type.dialect_impl(dialect).bind_processor(dialect)
+            for key, param in compiled.binds.items()
+        }
+        # The statement's own literals, converted once; `name` is bound per call.
+        self.params = {}
+        for key, value in compiled.construct_params().items():
+            convert = processors[key]
+            self.params[key] = value if value is None or convert is None else convert(value)
+        self.bind = processors[name]
+        self.order = compiled.positiontup
+        self.types = [c.type.dialect_impl(dialect) for c in stmt.selected_columns]
+        self.dialect = dialect
+        self.results: list[Any] | None = None
+
+    def rows(self, session: Session, value: Any) -> list[tuple[Any, ...]]:
+        params = {**self.params, self.name: self.bind(value) if self.bind else value}
+        bound: Any = params if self.order is None else tuple(params[n] for n in self.order)
+        result = session.connection().exec_driver_sql(self.sql, bound)
+        processors = self.results
+        if processors is None:
+            # As SQLAlchemy does, by the driver's type code of each column (PostgreSQL's
+            # numerics need it).
+            codes = [column[1] for column in result.cursor.description]
+            processors = self.results = [
+                t.result_processor(self.dialect, code)
+                for t, code in zip(self.types, codes, strict=True)
+            ]
+        raw = result.fetchall()
+        return [
+            tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in raw
+        ]
 
 
 def _note(note: dict[str, Any]) -> dict[str, Any]:
@@ -212,10 +305,12 @@ def one_json(
     session: Session, entity: Entity[Any], ref: str, vocab: VocabIndex, sources: Sources
 ) -> dict[str, Any]:
     """One live record by UUID or natural key as its read JSON; 404 or 410 otherwise."""
-    found = rows_json(session, entity, entity.ref_condition(ref), vocab, sources)
-    deleted = bool(found) and found[0][0][plan(entity)._deleted] is not None
-    check_found(entity, ref, bool(found), deleted)
-    return found[0][1]
+    p = plan(entity)
+    found = p.one(session, entity, ref, Context(vocab, sources))
+    deleted = found is not None and found[0][p._deleted] is not None
+    check_found(entity, ref, found is not None, deleted)
+    values: dict[str, Any] = found[1]
+    return values
 
 
 def by_id(
