@@ -106,15 +106,17 @@ class Entity(Generic[M]):
 
     def ref_condition(self, ref: str) -> ColumnElement[bool]:
         """Match a record by UUID, or else by its natural key."""
-        return by_ref(self.model, self.key_column, ref)
+        column, value = self.ref_column(ref)
+        condition: ColumnElement[bool] = getattr(self.model, column) == value
+        return condition
 
-
-def by_ref(model: Any, key_column: Any, ref: str) -> ColumnElement[bool]:
-    try:
-        condition: ColumnElement[bool] = model.id == uuid.UUID(ref)
-    except ValueError:
-        condition = key_column == ref
-    return condition
+    def ref_column(self, ref: str) -> tuple[str, Any]:
+        """The column `ref` names a record by, and its value: `id` for a UUID, or else the
+        natural key."""
+        try:
+            return "id", uuid.UUID(ref)
+        except ValueError:
+            return self.key, ref
 
 
 def _partners_are_not_the_runner(

@@ -38,25 +38,25 @@ def code_token() -> str:
     return digest.hexdigest()[:16]
 
 
-def snapshot_etag(head: int | None, lang: str, request: Request) -> str | None:
-    """The ETag of a list page or facets: what they show follows from the change head, the
-    URL and the language (and Accept), so it is known before any row is read."""
+def snapshot(head: int | None, lang: str, request: Request) -> tuple[str | None, Response | None]:
+    """The ETag of a list page or facets, and the 304 to answer with if the request's
+    If-None-Match holds it. What they show follows from the change head, the URL and the
+    language (and Accept), so both are known before any row is read."""
     if head is None:
-        return None
+        return None, None
     key = "\n".join(
         [code_token(), str(head), lang, request.headers.get("accept", ""), str(request.url)]
     )
-    return '"s' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
-
-
-def not_modified(request: Request, etag: str | None) -> Response | None:
-    """A 304 if the request's If-None-Match holds `etag`."""
+    etag = '"s' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
     if_none_match = request.headers.get("if-none-match")
-    if etag is None or not if_none_match or not _matches(if_none_match, etag):
-        return None
-    return Response(
-        status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": VARY}
-    )
+    if not if_none_match or not _matches(if_none_match, etag):
+        return etag, None
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": VARY}
+    return etag, Response(status_code=304, headers=headers)
+
+
+def tagged_json(body: bytes, etag: str | None) -> Response:
+    return Response(body, media_type="application/json", headers={"ETag": etag} if etag else None)
 
 
 class ETagMiddleware:

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from registry.api.caching import not_modified, snapshot_etag
+from registry.api.caching import snapshot, tagged_json
 from registry.api.deps import ReadDep, Ref, reads, reject_unknown_params
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues
@@ -158,13 +158,11 @@ def add_facets_route(router: APIRouter, fs: FilterSet, description: str) -> None
     def facets(
         ctx: ReadDep, request: Request, filters: filters, facet: names, q: FacetSearch = None
     ) -> Response:
-        etag = snapshot_etag(ctx.head, ctx.lang, request)
-        unchanged = not_modified(request, etag)
+        etag, unchanged = snapshot(ctx.head, ctx.lang, request)
         if unchanged is not None:
             return unchanged
         body = compute_facets(ctx, fs, filters, facet, q).model_dump(mode="json")
-        headers = {"ETag": etag} if etag else None
-        return Response(orjson.dumps(body), media_type="application/json", headers=headers)
+        return tagged_json(orjson.dumps(body), etag)
 
     add_route(
         router,

@@ -232,11 +232,7 @@ class Plan:
         """(row, its JSON values) of the record `ref` names, or None: the detail path, on
         statements compiled once per dialect and run on the DB-API cursor."""
         dialect = session.get_bind().dialect
-        try:
-            value: Any = uuid.UUID(ref)
-            by = "id"
-        except ValueError:
-            value, by = ref, entity.key
+        by, value = entity.ref_column(ref)
         rows = self.compiled(dialect, by).rows(session, value)
         if not rows:
             return None

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from registry.api.caching import not_modified, snapshot_etag
+from registry.api.caching import snapshot, tagged_json
 from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet, FilterValues
 from registry.api.listing.export import export_columns, export_response
@@ -47,8 +47,7 @@ def list_response(
             )
         columns = fields or export_columns(item_model, params, enrich)
         return export_response(request, fs, query, params, columns, export, ctx, enrich)
-    etag = snapshot_etag(ctx.head, ctx.lang, request)
-    unchanged = not_modified(request, etag)
+    etag, unchanged = snapshot(ctx.head, ctx.lang, request)
     if unchanged is not None:
         return unchanged
     cursor_values = decode_cursor(query.keys, params.cursor) if params.cursor else None
@@ -82,6 +81,4 @@ def list_response(
         "offset": None if params.cursor else (params.offset or 0),
         "next": next_url,
     }
-    headers = {"ETag": etag} if etag else None
-    body_json = orjson.dumps(body, option=lean.JSON_OPTIONS)
-    return Response(body_json, media_type="application/json", headers=headers)
+    return tagged_json(orjson.dumps(body, option=lean.JSON_OPTIONS), etag)
