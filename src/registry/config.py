@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # Bodies above this get 413: a record is a few kilobytes; imports have their own limit.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_import_bytes: int = Field(default=50 * 1_048_576, ge=1024)
+    # Plain detail reads beneath FastAPI (api/details.py); off, the routes answer them all.
+    fast_details: bool = True
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

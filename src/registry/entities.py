@@ -102,7 +102,10 @@ class Entity(Generic[M]):
         return column
 
     def child(self, field: str) -> Child | None:
-        return next((c for c in self.children if c.field == field), None)
+        for child in self.children:  # called per field per row on bulk paths: no generator
+            if child.field == field:
+                return child
+        return None
 
     def ref_condition(self, ref: str) -> ColumnElement[bool]:
         """Match a record by UUID, or else by its natural key."""

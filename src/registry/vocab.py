@@ -46,7 +46,7 @@ class VocabIndex:
         self.vocabularies: set[str] = {t.vocabulary for t in terms}
         # The index is shared by every request until a write; so are its rendered refs.
         self._refs: dict[uuid.UUID, TermRef] = {}
-        self._json: dict[uuid.UUID, dict[str, Any]] = {}
+        self._json: dict[uuid.UUID | str, dict[str, Any]] = {}
         self._grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self._by_text: dict[str, Term] | None = None
 
@@ -93,22 +93,27 @@ class VocabIndex:
             ref = self._refs[term_id] = self.by_id[term_id].ref(self.lang)
         return ref
 
-    def term_json(self, term_id: uuid.UUID) -> dict[str, Any]:
-        """`term(term_id)` as the JSON it renders to, shared by every record using it."""
+    def term_json(self, term_id: uuid.UUID | str) -> dict[str, Any]:
+        """`term(term_id)` as the JSON it renders to, shared by every record using it; the
+        id may come as text, with or without hyphens."""
         found = self._json.get(term_id)
         if found is None:
-            found = self._json[term_id] = self.term(term_id).model_dump(mode="json")
+            term = self._text(term_id) if isinstance(term_id, str) else self.by_id[term_id]
+            found = self._json[term_id] = self.term(term.id).model_dump(mode="json")
         return found
+
+    def _text(self, term_id: str) -> Term:
+        if self._by_text is None:
+            self._by_text = {form: t for t in self.by_id.values() for form in _texts(t.id)}
+        return self._by_text[term_id]
 
     def grouped_json(self, packed: str) -> dict[str, list[dict[str, Any]]]:
         """`grouped` for comma-separated term ids (as the database writes them, with or
         without hyphens), as JSON; records with the same terms share the answer."""
         found = self._grouped.get(packed)
         if found is None:
-            if self._by_text is None:
-                self._by_text = {form: t for t in self.by_id.values() for form in _texts(t.id)}
             terms = sorted(
-                (self._by_text[t] for t in packed.split(",") if t),
+                (self._text(t) for t in packed.split(",") if t),
                 key=lambda t: (t.position, t.code),
             )
             found = {}

@@ -29,6 +29,7 @@ from registry.api import (
 from registry.api.bodylimit import BodyLimitMiddleware
 from registry.api.caching import ETagMiddleware
 from registry.api.deps import ReadCache
+from registry.api.details import FastDetails, LoopReader, on_loop
 from registry.api.filters import declared_lists
 from registry.api.matchindex import MatchIndex
 from registry.api.openapi import install_openapi
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Build the match indexes off the request path; until then lists count in SQL.
             threading.Thread(target=cache.warm, args=(app,), daemon=True).start()
         yield
+        if app.state.loop_reader is not None:
+            app.state.loop_reader.close()
         engine.dispose()
 
     app = FastAPI(
@@ -96,6 +99,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.write_gate = WriteGate(settings.write_queue_timeout_s)
     app.state.revisions = revisions()
+    app.state.loop_reader = LoopReader(engine) if on_loop(engine) else None
+    if settings.fast_details:
+        # Innermost, inside the ETag's 304s; the routes in the order the router tries them.
+        routes = [route for router in ROUTERS for route in router.routes]
+        app.add_middleware(FastDetails, registry=app, routes=routes)
     app.add_middleware(ETagMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,

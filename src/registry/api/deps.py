@@ -52,9 +52,12 @@ class ReadContext:
     cache: ReadCache | None = field(default=None, kw_only=True)
 
 
+# The newest change's id: a bare max() that SQLite answers from the end of the index.
+HEAD = select(func.max(Change.id))
+
+
 def change_head(session: Session) -> int:
-    """The newest change's id: a bare max() that SQLite answers from the end of the index."""
-    return session.scalar(select(func.max(Change.id))) or 0
+    return session.scalar(HEAD) or 0
 
 
 @dataclass
@@ -85,13 +88,17 @@ class ReadCache:
         except Exception:
             logger.info("match index warm-up stopped", exc_info=True)
 
-    def read(self, session: Session, lang: str) -> ReadContext:
-        head = change_head(session)
+    def peek(self, head: int, lang: str) -> tuple[VocabIndex, dict[uuid.UUID, Source]] | None:
+        """The vocabulary in `lang` and the sources, if they are those of change `head`."""
         with self.lock:
             if head == self.head and lang in self.vocab:
-                return ReadContext(
-                    session, self.vocab[lang], self.sources, lang, head=head, cache=self
-                )
+                return self.vocab[lang], self.sources
+        return None
+
+    def read(self, session: Session, lang: str) -> ReadContext:
+        head = change_head(session)
+        if (cached := self.peek(head, lang)) is not None:
+            return ReadContext(session, *cached, lang, head=head, cache=self)
         sources = {s.id: s for s in session.scalars(select(Source))}
         for source in sources.values():
             # Shared between requests: out of this session, so its rollback cannot expire them.

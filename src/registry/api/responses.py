@@ -16,7 +16,17 @@ from registry.records import lean
 
 def get_one(ctx: ReadContext, entity: Entity[Any], ref: str) -> Response:
     """A detail: rendered from one row (and one query per child table), with no ORM object."""
-    values = lean.one_json(ctx.session, entity, ref, ctx.vocab, ctx.sources)
+    connection = ctx.session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        values = lean.one_json(cursor, connection.dialect, entity, ref, ctx.vocab, ctx.sources)
+    finally:
+        cursor.close()
+    return detail_response(values)
+
+
+def detail_response(values: dict[str, Any]) -> Response:
+    """A record's read JSON values as its detail response."""
     return json_response(orjson.dumps(values, option=lean.JSON_OPTIONS), values["version"])
 
 

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
+from registry.api import details
 from registry.api.caching import snapshot, tagged_json
 from registry.api.deps import ReadDep, Ref, reads, reject_unknown_params
 from registry.api.facets import Facets, compute_facets, facet_names
@@ -204,11 +205,13 @@ def add_record_routes(
 
     post.__annotations__["body"] = create_model  # what FastAPI validates the body with
 
+    detail_endpoint = reads(get)
+    details.register(detail_endpoint, entity)
     add_route(
         router,
         "GET",
         "/{ref}",
-        reads(get),
+        detail_endpoint,
         f"get_{entity.name}",
         response_model=entity.read,
         responses=DETAIL_ERRORS,

@@ -18,11 +18,12 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, Uuid, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.entities import ENTITIES, Child, Entity, term_ids_column
 from registry.models import Source
+from registry.models.base import UTCDateTime
 from registry.records.lookup import check_found
 from registry.records.markers import fields
 from registry.records.render import summary_type
@@ -132,7 +133,8 @@ class Plan:
         notes = self._column(self.model.data_quality)
 
         def value(row: Sequence[Any], ctx: Context) -> Any:
-            found = ctx.sources.get(row[source])
+            key = row[source]
+            found = ctx.sources.get(uuid.UUID(key) if isinstance(key, str) else key)
             return {
                 "source": {"key": found.key, "title_en": found.title_en} if found else None,
                 "locator": row[locator],
@@ -228,17 +230,19 @@ class Plan:
             found = self._compiled[key] = Compiled(stmt, dialect, "ref")
         return found
 
-    def one(self, session: Session, entity: Entity[Any], ref: str, ctx: Context) -> Any:
+    def one(self, cursor: Any, dialect: Any, entity: Entity[Any], ref: str, ctx: Context) -> Any:
         """(row, its JSON values) of the record `ref` names, or None: the detail path, on
-        statements compiled once per dialect and run on the DB-API cursor."""
-        dialect = session.get_bind().dialect
+        statements compiled once per dialect and run on a DB-API cursor."""
         by, value = entity.ref_column(ref)
-        rows = self.compiled(dialect, by).rows(session, value)
+        rows = self.compiled(dialect, by).rows(cursor, value)
         if not rows:
             return None
         row = rows[0]
+        record_id = row[self._id]
+        if isinstance(record_id, str):  # as text (`_text_uuid`); bound as a UUID
+            record_id = uuid.UUID(record_id)
         for index, (child, plan, owner, order) in enumerate(self.children):
-            children = self.compiled(dialect, index).rows(session, row[self._id])
+            children = self.compiled(dialect, index).rows(cursor, record_id)
             self._group(child, plan, owner, order, children, ctx)
         return row, self.render(row, ctx)
 
@@ -268,23 +272,55 @@ class Compiled:
         self.dialect = dialect
         self.results: list[Any] | None = None
 
-    def rows(self, session: Session, value: Any) -> list[tuple[Any, ...]]:
+    def rows(self, cursor: Any, value: Any) -> list[tuple[Any, ...]]:
         params = {**self.params, self.name: self.bind(value) if self.bind else value}
         bound: Any = params if self.order is None else tuple(params[n] for n in self.order)
-        result = session.connection().exec_driver_sql(self.sql, bound)
+        cursor.execute(self.sql, bound)
         processors = self.results
         if processors is None:
             # As SQLAlchemy does, by the driver's type code of each column (PostgreSQL's
             # numerics need it).
-            codes = [column[1] for column in result.cursor.description]
+            codes = [column[1] for column in cursor.description]
             processors = self.results = [
-                t.result_processor(self.dialect, code)
+                _text_processor(t, self.dialect) or t.result_processor(self.dialect, code)
                 for t, code in zip(self.types, codes, strict=True)
             ]
-        raw = result.fetchall()
+        raw = cursor.fetchall()
         return [
             tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in raw
         ]
+
+
+def _text_processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """For values SQLite stores as text: straight to the JSON text they render to. Parsing
+    each UUID and time into an object only to write it back out was a third of a detail."""
+    if dialect.name != "sqlite":
+        return None
+    if isinstance(column_type, Uuid):
+        return _text_uuid
+    if isinstance(column_type, UTCDateTime):
+        parse = column_type.dialect_impl(dialect).result_processor(dialect, None)
+        assert parse is not None
+        return lambda value: _text_time(value, parse)
+    return None
+
+
+def _text_uuid(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+
+
+def _text_time(value: str | None, parse: Callable[[Any], Any]) -> str | None:
+    """SQLAlchemy's `YYYY-MM-DD HH:MM:SS.ffffff` as orjson writes the UTC time (no fraction
+    when it is zero); anything else through the type's own parsing."""
+    if value is None:
+        return None
+    if len(value) == 26 and value[10] == " " and value[19] == ".":
+        seconds, fraction = value[:19], value[20:]
+        return f"{seconds[:10]}T{seconds[11:]}{'' if fraction == '000000' else '.' + fraction}Z"
+    text: str = orjson.dumps(parse(value), option=JSON_OPTIONS).decode()
+    return text[1:-1]
 
 
 def _note(note: dict[str, Any]) -> dict[str, Any]:
@@ -298,11 +334,12 @@ def plan(entity: Entity[Any]) -> Plan:
 
 
 def one_json(
-    session: Session, entity: Entity[Any], ref: str, vocab: VocabIndex, sources: Sources
+    cursor: Any, dialect: Any, entity: Entity[Any], ref: str, vocab: VocabIndex, sources: Sources
 ) -> dict[str, Any]:
-    """One live record by UUID or natural key as its read JSON; 404 or 410 otherwise."""
+    """One live record by UUID or natural key as its read JSON, read on a DB-API cursor;
+    404 or 410 otherwise."""
     p = plan(entity)
-    found = p.one(session, entity, ref, Context(vocab, sources))
+    found = p.one(cursor, dialect, entity, ref, Context(vocab, sources))
     deleted = found is not None and found[0][p._deleted] is not None
     check_found(entity, ref, found is not None, deleted)
     values: dict[str, Any] = found[1]
