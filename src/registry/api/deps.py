@@ -52,12 +52,14 @@ class ReadContext:
     cache: ReadCache | None = field(default=None, kw_only=True)
 
 
-# The newest change's id: a bare max() that SQLite answers from the end of the index.
-HEAD = select(func.max(Change.id))
+# The newest change's id: a bare max() that SQLite answers from the end of the index. As
+# plain SQL both backends read alike: every read asks it, and it needs no statement cache.
+HEAD_SQL = str(select(func.max(Change.id)).compile())
 
 
 def change_head(session: Session) -> int:
-    return session.scalar(HEAD) or 0
+    head: int | None = session.connection().exec_driver_sql(HEAD_SQL).scalar()
+    return head or 0
 
 
 @dataclass

@@ -26,7 +26,7 @@ from starlette.datastructures import Headers
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from registry.api.deps import HEAD, ReadCache, negotiate_lang
+from registry.api.deps import HEAD_SQL, ReadCache, negotiate_lang
 from registry.api.responses import detail_response
 from registry.entities import Entity
 from registry.errors import RegistryError
@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 _ENTITIES: dict[Callable[..., Any], Entity[Any]] = {}
 LANGS = ("zh", "en")
 MAX_REF = 120  # as the route's `Ref` path parameter allows
-HEAD_SQL = str(HEAD.compile())  # plain SQL both backends read alike
 PROBE = "~probe~"  # a segment no fixed path is named
 
 

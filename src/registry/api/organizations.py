@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing
+import uuid
 from collections import defaultdict
 from typing import Any
 
@@ -95,16 +96,18 @@ def _include_programs(ctx: ReadContext, items: list[dict[str, Any]]) -> None:
     programs = lean.rows_json(
         ctx.session,
         ENTITIES["program"],
-        Program.organization_id.in_([item["id"] for item in items]) & Program.deleted_at.is_(None),
+        Program.organization_id.in_([uuid.UUID(str(item["id"])) for item in items])
+        & Program.deleted_at.is_(None),
         ctx.vocab,
         ctx.sources,
         order=(Program.name_zh_sort.asc().nulls_last(), Program.id),
     )
-    by_org: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    # Ids as text: a page's values hold them as UUIDs or as text, by backend.
+    by_org: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for _, program in programs:
-        by_org[program["organization"]["id"]].append(program)
+        by_org[str(program["organization"]["id"])].append(program)
     for item in items:
-        item["programs"] = by_org.get(item["id"], [])
+        item["programs"] = by_org.get(str(item["id"]), [])
 
 
 def _create_with_programs(ctx: WriteContext, body: OrganizationCreateRequest) -> Any:

@@ -125,11 +125,12 @@ class ProgramItem(ProgramRead):
 
 
 def _include_organizations(ctx: ReadContext, items: list[dict[str, Any]]) -> None:
-    ids = list({item["organization"]["id"] for item in items})
+    # Ids as text: a page's values hold them as UUIDs or as text, by backend.
+    ids = list({str(item["organization"]["id"]) for item in items})
     organizations = lean.by_id(ctx.session, ENTITIES["organization"], ids, ctx.vocab, ctx.sources)
-    full = {o["id"]: o for o in organizations}
+    full = {str(o["id"]): o for o in organizations}
     for item in items:
-        item["organization"] = full[item["organization"]["id"]]
+        item["organization"] = full[str(item["organization"]["id"])]
 
 
 router = list_router(

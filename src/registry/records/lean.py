@@ -61,7 +61,7 @@ class Plan:
         self._id = self._column(model.id) if hasattr(model, "id") else -1
         self._deleted = self._column(model.deleted_at) if hasattr(model, "deleted_at") else -1
         self._term_index: int | None = None
-        self._compiled: dict[tuple[str, str, str | int], Compiled] = {}
+        self._compiled: dict[tuple[str, str, str | int, int], Compiled] = {}
         for name, info in read.model_fields.items():
             spec = specs.get(name)
             child = entity.child(name) if entity is not None else None
@@ -213,82 +213,118 @@ class Plan:
             for owner_id, items in found.items()
         }
 
-    def compiled(self, dialect: Any, by: str | int) -> Compiled:
-        """The statement by `id` or natural key (a str), or a child table's (an int) by
-        owner, for one dialect."""
-        key = (dialect.name, dialect.driver, by)
+    def compiled(self, dialect: Any, by: str | int, n: int = 1) -> Compiled:
+        """The statement for `n` values of `id` or a natural key (a str), or of a child
+        table's owner (an int, the child's index), for one dialect."""
+        key = (dialect.name, dialect.driver, by, n)
         found = self._compiled.get(key)
         if found is None:
             if isinstance(by, int):
                 child, plan, _, _ = self.children[by]
-                owner = getattr(child.model, child.owner)
-                stmt = plan.select().where(owner == bindparam("ref", None, required=False))
+                column, stmt = getattr(child.model, child.owner), plan.select()
             else:
-                stmt = self.select().where(
-                    getattr(self.model, by) == bindparam("ref", None, required=False)
-                )
-            found = self._compiled[key] = Compiled(stmt, dialect, "ref")
+                column, stmt = getattr(self.model, by), self.select()
+            names = [f"v{i}" for i in range(n)]
+            binds = [bindparam(name, None, type_=column.type, required=False) for name in names]
+            stmt = stmt.where(column == binds[0] if n == 1 else column.in_(binds))
+            found = self._compiled[key] = Compiled(stmt, dialect, names)
         return found
 
     def one(self, cursor: Any, dialect: Any, entity: Entity[Any], ref: str, ctx: Context) -> Any:
         """(row, its JSON values) of the record `ref` names, or None: the detail path, on
         statements compiled once per dialect and run on a DB-API cursor."""
         by, value = entity.ref_column(ref)
-        rows = self.compiled(dialect, by).rows(cursor, value)
-        if not rows:
-            return None
-        row = rows[0]
-        record_id = row[self._id]
-        if isinstance(record_id, str):  # as text (`_text_uuid`); bound as a UUID
-            record_id = uuid.UUID(record_id)
-        for index, (child, plan, owner, order) in enumerate(self.children):
-            children = self.compiled(dialect, index).rows(cursor, record_id)
-            self._group(child, plan, owner, order, children, ctx)
-        return row, self.render(row, ctx)
+        found = self.many(cursor, dialect, by, [value], ctx)
+        return found[0] if found else None
+
+    def many(
+        self,
+        cursor: Any,
+        dialect: Any,
+        by: str,
+        values: Sequence[Any],
+        ctx: Context,
+        only: Collection[str] | None = None,
+    ) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        """(row, its JSON values) of each record whose `by` is one of `values`, in no set
+        order; with `only`, just those fields, and only their children loaded."""
+        rows = self._rows(cursor, dialect, by, values)
+        if rows and self.children:
+            # Ids come as text where the driver has no UUID type (`_text_uuid`).
+            ids = [
+                uuid.UUID(r[self._id]) if isinstance(r[self._id], str) else r[self._id]
+                for r in rows
+            ]
+            for index, (child, plan, owner, order) in enumerate(self.children):
+                if only is None or child.field in only:
+                    children = self._rows(cursor, dialect, index, ids)
+                    self._group(child, plan, owner, order, children, ctx)
+        return [(row, self.render(row, ctx, only)) for row in rows]
+
+    def _rows(
+        self, cursor: Any, dialect: Any, by: str | int, values: Sequence[Any]
+    ) -> list[tuple[Any, ...]]:
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), CHUNK):
+            chunk = values[start : start + CHUNK]
+            # One statement per chunk size: a page's size, its last page's, a detail's one.
+            found += self.compiled(dialect, by, len(chunk)).rows(cursor, chunk)
+        return found
+
+
+# Values per compiled IN (…): a page at the largest limit, well inside the drivers' limits.
+CHUNK = 501
 
 
 class Compiled:
-    """A SELECT with one parameter, compiled once for a dialect and run on the DB-API
+    """A SELECT with its parameters named, compiled once for a dialect and run on the DB-API
     cursor: no statement building, cache lookup or result wrapping per call; the column
     types' own bind and result processors convert the values, so rows equal the ORM's."""
 
-    def __init__(self, stmt: Select[Any], dialect: Any, name: str) -> None:
+    def __init__(self, stmt: Select[Any], dialect: Any, names: Sequence[str]) -> None:
         # Literal-execute parameters (group_concat's separator) rendered into the SQL.
         compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         self.sql = str(compiled)
-        self.name = name
         processors = {
             key: param.type.dialect_impl(dialect).bind_processor(dialect)
             for key, param in compiled.binds.items()
         }
-        # The statement's own literals, converted once; `name` is bound per call.
+        # The statement's own literals, converted once; `names` are bound per call.
         self.params = {}
         for key, value in compiled.construct_params().items():
             convert = processors[key]
             self.params[key] = value if value is None or convert is None else convert(value)
-        self.bind = processors[name]
+        self.names = list(names)
+        self.binds = [processors[name] for name in self.names]
         self.order = compiled.positiontup
         self.types = [c.type.dialect_impl(dialect) for c in stmt.selected_columns]
         self.dialect = dialect
         self.results: list[Any] | None = None
 
-    def rows(self, cursor: Any, value: Any) -> list[tuple[Any, ...]]:
-        params = {**self.params, self.name: self.bind(value) if self.bind else value}
+    def rows(self, cursor: Any, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        params = dict(self.params)
+        for name, bind, value in zip(self.names, self.binds, values, strict=True):
+            params[name] = bind(value) if bind and value is not None else value
         bound: Any = params if self.order is None else tuple(params[n] for n in self.order)
         cursor.execute(self.sql, bound)
-        processors = self.results
-        if processors is None:
+        converters = self.results
+        if converters is None:
             # As SQLAlchemy does, by the driver's type code of each column (PostgreSQL's
-            # numerics need it).
+            # numerics need it); only the columns that need converting.
             codes = [column[1] for column in cursor.description]
-            processors = self.results = [
+            processors = [
                 _text_processor(t, self.dialect) or t.result_processor(self.dialect, code)
                 for t, code in zip(self.types, codes, strict=True)
             ]
-        raw = cursor.fetchall()
-        return [
-            tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in raw
-        ]
+            converters = self.results = [(i, p) for i, p in enumerate(processors) if p]
+        rows = []
+        for raw in cursor.fetchall():
+            row = list(raw)
+            for index, convert in converters:
+                if (value := row[index]) is not None:
+                    row[index] = convert(value)
+            rows.append(tuple(row))
+        return rows
 
 
 def _text_processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
@@ -349,24 +385,31 @@ def one_json(
 def by_id(
     session: Session,
     entity: Entity[Any],
-    ids: Sequence[uuid.UUID],
+    ids: Sequence[uuid.UUID | str],
     vocab: VocabIndex,
     sources: Sources,
     *,
     only: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The records with these ids, in their order, as read JSON values: with `only`, just
-    those fields (and `id`), the others neither rendered nor their children loaded."""
-    rows = rows_json(
-        session,
-        entity,
-        entity.model.id.in_(ids),
-        vocab,
-        sources,
-        only=None if only is None else {"id", *only},
-    )
-    found = {values["id"]: values for _, values in rows}
-    return [found[i] for i in ids]
+    those fields (and `id`), the others neither rendered nor their children loaded. Run on
+    the compiled statements, as a detail is; ids may come as UUIDs or text."""
+    keys = [i if isinstance(i, uuid.UUID) else uuid.UUID(i) for i in ids]
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        rows = plan(entity).many(
+            cursor,
+            connection.dialect,
+            "id",
+            keys,
+            Context(vocab, sources),
+            None if only is None else {"id", *only},
+        )
+    finally:
+        cursor.close()
+    found = {str(values["id"]): values for _, values in rows}
+    return [found[str(i)] for i in keys]
 
 
 def as_json(values: Any) -> Any:

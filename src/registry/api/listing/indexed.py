@@ -85,28 +85,30 @@ def indexed_rows(
     if q.keys[0].name == "relevance":
         return None  # SQL ranks with a bounded sort; only it scores the matches
     keys = [k.expr.label(f"k{i}") for i, k in enumerate(q.keys)]
-    walk = select(ids).select_from(model).order_by(*order_by(q.keys))
+    # The sort keys' index holds the id and the keys too, so the walk reads the page's
+    # rows as it finds them.
+    walk = select(ids, model.id, *keys).select_from(model).order_by(*order_by(q.keys))
     if cursor_values is not None:
         walk = walk.where(after(q.keys, cursor_values))
     # Index entries a walk is expected to pass before it has the page.
     steps = (skip + wanted) * max(1, matched.population) / len(found)
-    if steps <= WALK_LIMIT and _walkable(session, walk):
-        picked: list[int] = []
+    shape = (model, tuple((k.name, k.desc) for k in q.keys), cursor_values is not None)
+    if steps <= WALK_LIMIT and _walkable(session, walk, shape):
+        picked: list[Any] = []
         result = session.connection().execute(walk)
         try:
-            for (row_id,) in result:
-                if row_id in found:
+            for row in result:
+                if row[0] in found:
                     if skip:
                         skip -= 1
                         continue
-                    picked.append(row_id)
+                    picked.append(row[1:])
                     if len(picked) == wanted:
                         break
         finally:
             result.close()
-        stmt = select(model.id, *keys).where(ids.in_(picked))
-        skip = 0
-    elif len(found) <= FETCH_LIMIT:
+        return picked
+    if len(found) <= FETCH_LIMIT:
         stmt = select(model.id, *keys).where(ids.in_(list(found)))
     else:
         return None
@@ -116,18 +118,22 @@ def indexed_rows(
     return list(session.execute(stmt.limit(wanted).offset(skip)).all())
 
 
-def _walkable(session: Session, stmt: Any) -> bool:
-    """Whether SQLite streams `stmt` in order from an index, without sorting the table."""
-    compiled = stmt.compile(session.get_bind())
-    sql = str(compiled)
-    known = _WALKABLE.get(sql)
+def _walkable(session: Session, stmt: Any, shape: tuple[Any, ...]) -> bool:
+    """Whether SQLite streams `stmt` in order from an index, without sorting the table.
+
+    Asked once per `shape` (the table, the sort and whether a cursor bounds it): a plan
+    sorts or not by the statement's shape, not by its values.
+    """
+    key = (session.get_bind().dialect.name, *shape)
+    known = _WALKABLE.get(key)
     if known is None:
-        # Whether the plan sorts is a matter of the statement's shape, not of its values.
+        compiled = stmt.compile(session.get_bind())
         blanks = (None,) * len(compiled.positiontup or ())
-        plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, blanks).all()
+        sql = "EXPLAIN QUERY PLAN " + str(compiled)
+        plan = session.connection().exec_driver_sql(sql, blanks).all()
         known = not any("B-TREE FOR ORDER BY" in str(step[-1]) for step in plan)
-        _WALKABLE[sql] = known
+        _WALKABLE[key] = known
     return known
 
 
-_WALKABLE: dict[str, bool] = {}
+_WALKABLE: dict[tuple[Any, ...], bool] = {}
