@@ -478,3 +478,21 @@ def test_one_problem_per_bad_parameter(client: TestClient) -> None:
     body = client.get("/api/v1/programs", params={"lang": "fr"}).json()
     assert [p["name"] for p in body["invalid-params"]] == ["lang"]
     assert body["title"] == "Unprocessable Content"
+
+
+@pytest.mark.parametrize(
+    "resource", ["programs", "organizations", "policies", "service-stations", "figures"]
+)
+def test_exports_hold_the_lists_values(client: TestClient, resource: str) -> None:
+    """NDJSON lines are the list's items, times and ids written as the JSON API writes them;
+    CSV cells hold the same scalars."""
+    path = f"/api/v1/{resource}"
+    listed = client.get(path, params={"limit": 500}).json()["items"]
+    ndjson = client.get(path, params={"format": "ndjson"})
+    assert [json.loads(line) for line in ndjson.text.splitlines()] == listed
+    text = client.get(path, params={"format": "csv"}).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["id"], r["created_at"], r["updated_at"]) for r in rows] == [
+        (i["id"], i["created_at"], i["updated_at"]) for i in listed
+    ]
+    assert all(r["created_at"].endswith("Z") for r in rows)

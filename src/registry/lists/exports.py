@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -16,16 +17,23 @@ CSV_TYPE = "text/csv; charset=utf-8"
 NDJSON_TYPE = "application/x-ndjson"
 
 
+# Times as the JSON API writes them (UTC, `Z`); ids and dates are their `str()` already.
+JSON_OPTIONS = orjson.OPT_UTC_Z
+
+
 def _flat(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime):
+        text: str = orjson.dumps(value, option=JSON_OPTIONS).decode()
+        return text[1:-1]
     if isinstance(value, dict):
         for key in ("code", "slug", "key"):
             if key in value:
                 return str(value[key])
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value, option=JSON_OPTIONS).decode()
     if isinstance(value, list):
         return ";".join(_flat(v) for v in value)
     return str(value)
@@ -72,7 +80,9 @@ def stream(
 
     def ndjson_stream() -> Iterator[bytes]:
         for batch in batches:
-            lines = [orjson.dumps({c: i.get(c) for c in columns}) for i in batch]
+            lines = [
+                orjson.dumps({c: i.get(c) for c in columns}, option=JSON_OPTIONS) for i in batch
+            ]
             yield b"\n".join(lines) + b"\n"
 
     if kind == "csv":

@@ -412,11 +412,6 @@ def by_id(
     return [found[str(i)] for i in keys]
 
 
-def as_json(values: Any) -> Any:
-    """Python values as the JSON they dump to: times and ids become strings."""
-    return orjson.loads(orjson.dumps(values, option=JSON_OPTIONS))
-
-
 def rows_json(
     session: Session,
     entity: Entity[Any],

@@ -20,7 +20,6 @@ from registry.api.listing.query import ListQuery, sql_rows
 from registry.lists import exports
 from registry.lists.exports import EXPORT_BATCH
 from registry.models import Source
-from registry.records import lean
 from registry.vocab import VocabIndex
 
 
@@ -64,7 +63,7 @@ def export_response(
                 if not rows:
                     return
                 items = render_items(own, fs, [r[0] for r in rows], params, enrich, columns)
-                yield lean.as_json(items)  # CSV cells from JSON values: times as JSON writes them
+                yield items  # JSON values; the formats write times as the JSON API does
                 values = [rows[-1][i + 1] for i in range(len(query.keys))]
                 if len(rows) < EXPORT_BATCH:
                     return
