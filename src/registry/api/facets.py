@@ -39,7 +39,7 @@ def compute_facets(
     indexed = match_index(ctx, fs)
     hits = None
     if indexed is not None and search is not None:
-        hits = search_rowids(ctx.session, fs, q or "")
+        hits = search_rowids(ctx.session, fs, q or "", indexed[1])
     matched = indexed[0].matches(indexed[1], filters, search=hits) if indexed else None
     if matched is not None:
         total = len(matched)

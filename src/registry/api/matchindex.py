@@ -19,6 +19,7 @@ SQL path, which gives the same answers more slowly.
 from __future__ import annotations
 
 import threading
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ from registry.api.filters import (
     RangeFilter,
     TermFilter,
 )
-from registry.models import Change
+from registry.models import Change, SearchDocument
 
 # Above this many changed records a rebuild is cheaper than patching.
 PATCH_LIMIT = 5_000
@@ -54,6 +55,12 @@ class State:
     everything: BitMap
     live: BitMap
     values: dict[str, dict[Any, BitMap]]
+    # Search document id → the record's rowid (0 for none): full-text matches become
+    # rowids without a join per match. Empty for an entity that is not searched.
+    docs: array[int] = field(default_factory=lambda: array("q"))
+
+    def record_rowid(self, doc_id: int) -> int:
+        return self.docs[doc_id] if doc_id < len(self.docs) else 0
 
 
 @dataclass
@@ -109,7 +116,7 @@ class MatchIndex:
         if len(owners) > PATCH_LIMIT:
             return self._build(session, head)
         if not owners:
-            return State(head, state.everything, state.live, state.values)
+            return State(head, state.everything, state.live, state.values, state.docs)
         ids = list(owners)
         rows = session.execute(
             select(rowid(model), model.deleted_at.is_(None)).where(model.id.in_(ids))
@@ -124,7 +131,8 @@ class MatchIndex:
             by_key = values[filter_.name]
             for row_id, key in session.execute(self._pairs(filter_).where(model.id.in_(ids))):
                 by_key[key] = by_key.get(key, BitMap()) | BitMap([row_id])
-        return State(head, state.everything | touched, live, values)
+        docs = _docs(session, self._documents().where(model.id.in_(ids)), array("q", state.docs))
+        return State(head, state.everything | touched, live, values, docs)
 
     def _build(self, session: Session, head: int) -> State:
         model = self.fs.model
@@ -132,7 +140,17 @@ class MatchIndex:
         live = alive.get(True, BitMap())
         everything = live | alive.get(False, BitMap())
         values = {f.name: _grouped(session, self._pairs(f)) for f in self.filters}
-        return State(head, everything, live, values)
+        return State(head, everything, live, values, _docs(session, self._documents(), array("q")))
+
+    def _documents(self) -> Select[int, int]:
+        """(search document id, record rowid) of the entity's records."""
+        model, entity = self.fs.model, self.fs.entity
+        return (
+            select(SearchDocument.id, rowid(model))
+            .join(model, model.id == SearchDocument.record_id)
+            .where(SearchDocument.entity == entity.search_key)
+            .order_by(SearchDocument.id.desc())
+        )
 
     def _pairs(self, filter_: Filter) -> Select[Any]:
         """(rowid, key) for each record and value of the filter, from its declaration."""
@@ -208,6 +226,16 @@ def _grouped(session: Session, query: Select[Any]) -> dict[Any, BitMap]:
         else:
             out[value] = block
     return out
+
+
+def _docs(session: Session, query: Select[int, int], docs: array[int]) -> array[int]:
+    """`docs` with the (document id, rowid) pairs of `query` set, grown to fit them: the
+    highest id comes first, so it grows once."""
+    for doc_id, row_id in session.execute(query):
+        if doc_id >= len(docs):
+            docs.frombytes(bytes(docs.itemsize * (doc_id + 1 - len(docs))))
+        docs[doc_id] = row_id
+    return docs
 
 
 def _selected(filter_: Filter, by_key: dict[Any, BitMap], value: Any) -> BitMap:

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Double, cast, column, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Double,
+    Select,
+    cast,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
@@ -28,12 +38,7 @@ def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = Tru
         raise invalid_param("q", NOTHING_SEARCHABLE)
     doc = SearchDocument
     if session.get_bind().dialect.name == "sqlite":
-        fts = table(FTS_TABLE, column("rowid"))
-        whole: ColumnElement[Any] = literal_column(
-            FTS_TABLE
-        )  # FTS5 matches and ranks on the table itself
-        match = f'entity : "{entity}" AND tokens : ({fts5_query(terms)})'
-        rank = [func.bm25(whole, 0.0, 1.0, type_=Double).label("rank")] if ranked else []
+        fts, whole, match, rank = _fts(entity, q, ranked)
         return (
             select(doc.record_id, *rank)
             .select_from(fts)
@@ -51,3 +56,22 @@ def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = Tru
         .where(vector.op("@@")(query), doc.entity == entity)
         .subquery("search")
     )
+
+
+def fts_matches(entity: str, q: str, *, ranked: bool) -> Select[Any]:
+    """SQLite: (doc, rank) of the search documents matching `q`, `doc` being the document's
+    id, from the FTS5 table alone: no join per match."""
+    fts, whole, match, rank = _fts(entity, q, ranked)
+    return select(fts.c.rowid.label("doc"), *rank).where(whole.op("MATCH")(match))
+
+
+def _fts(entity: str, q: str, ranked: bool) -> tuple[Any, ColumnElement[Any], str, list[Any]]:
+    """The FTS5 table, itself as a column (FTS5 matches and ranks on the table), the MATCH
+    string and, when ranked, the bm25 column."""
+    terms = query_terms(q)
+    if not terms:
+        raise invalid_param("q", NOTHING_SEARCHABLE)
+    whole: ColumnElement[Any] = literal_column(FTS_TABLE)
+    match = f'entity : "{entity}" AND tokens : ({fts5_query(terms)})'
+    rank = [func.bm25(whole, 0.0, 1.0, type_=Double).label("rank")] if ranked else []
+    return table(FTS_TABLE, column("rowid")), whole, match, rank

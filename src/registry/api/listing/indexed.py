@@ -3,11 +3,12 @@ walking the sort key's index (SQLite's plan says whether a walk streams in order
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from pyroaring import BitMap
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 
 from registry.api.deps import ReadContext
@@ -15,8 +16,9 @@ from registry.api.filters import FilterSet, FilterValues
 from registry.api.listing.params import ListParams
 from registry.api.listing.query import ListQuery
 from registry.api.matchindex import FETCH_LIMIT, MatchIndex, State, rowid
-from registry.lists.fulltext import search_subquery
+from registry.lists.fulltext import fts_matches
 from registry.lists.keyset import after, order_by
+from registry.records.bulk import LOOKUP_CHUNK
 
 
 def match_index(ctx: ReadContext, fs: FilterSet) -> tuple[MatchIndex, State] | None:
@@ -28,21 +30,18 @@ def match_index(ctx: ReadContext, fs: FilterSet) -> tuple[MatchIndex, State] | N
     return None if index is None or state is None else (index, state)
 
 
-def search_rowids(session: Session, fs: FilterSet, q: str) -> BitMap:
-    """Rowids of every match, unscored: the search as one more bitmap to intersect."""
-    search = search_subquery(session, fs.entity.search_key, q, ranked=False)
-    query = (
-        select(rowid(fs.model))
-        .select_from(fs.model)
-        .join(search, search.c.record_id == fs.model.id)
-    )
-    return BitMap(session.scalars(query))
+def search_rowids(session: Session, fs: FilterSet, q: str, state: State) -> BitMap:
+    """Rowids of every match, unscored: the search as one more bitmap to intersect. The
+    full-text index gives document ids, which the state turns into rowids."""
+    found = session.scalars(fts_matches(fs.entity.search_key, q, ranked=False))
+    return BitMap(r for doc in found if (r := state.record_rowid(doc)))
 
 
 @dataclass
 class Matched:
     rows: BitMap
     population: int  # rows in the table, deleted ones included: what a walk passes over
+    state: State
 
 
 def matched_rows(
@@ -52,9 +51,9 @@ def matched_rows(
     if found is None:
         return None
     index, state = found
-    hits = search_rowids(ctx.session, fs, params.q) if params.q else None
+    hits = search_rowids(ctx.session, fs, params.q, state) if params.q else None
     rows = index.matches(state, filters, deleted=params.deleted, search=hits)
-    return None if rows is None else Matched(rows, len(state.everything))
+    return None if rows is None else Matched(rows, len(state.everything), state)
 
 
 # Walk at most this many index entries for a page; beyond it SQL does better.
@@ -83,7 +82,7 @@ def indexed_rows(
     if skip >= len(found):
         return []
     if q.keys[0].name == "relevance":
-        return None  # SQL ranks with a bounded sort; only it scores the matches
+        return ranked_rows(session, q, fs, matched, params, cursor_values)
     keys = [k.expr.label(f"k{i}") for i, k in enumerate(q.keys)]
     # The sort keys' index holds the id and the keys too, so the walk reads the page's
     # rows as it finds them.
@@ -116,6 +115,61 @@ def indexed_rows(
         stmt = stmt.where(after(q.keys, cursor_values))
     stmt = stmt.order_by(*order_by(q.keys))
     return list(session.execute(stmt.limit(wanted).offset(skip)).all())
+
+
+def ranked_rows(
+    session: Session,
+    q: ListQuery,
+    fs: FilterSet,
+    matched: Matched,
+    params: ListParams,
+    cursor_values: list[Any] | None,
+) -> list[Any] | None:
+    """The page of a relevance-sorted list: the full-text index's matches read in rank order,
+    kept when their rowid is in the result, until the page and every tie of its last rank
+    are in; then ordered by (rank, id) as SQL orders them. None for another order.
+    """
+    if [(k.name, k.desc) for k in q.keys] != [("relevance", False), ("id", False)]:
+        return None
+    if cursor_values is not None and not (
+        isinstance(cursor_values[0], int | float) and isinstance(cursor_values[1], uuid.UUID)
+    ):
+        return None  # a cursor this walk cannot compare (a null, say): SQL answers it
+    assert params.q is not None
+    found, state = matched.rows, matched.state
+    needed = (params.offset or 0) + params.limit + 1
+    start = None if cursor_values is None else cursor_values[0]
+    kept: list[tuple[float, int]] = []
+    beyond = 0  # kept entries ranked after the cursor's rank: only those fill the page
+    ranked = fts_matches(fs.entity.search_key, params.q, ranked=True)
+    result = session.connection().execute(ranked.order_by(literal_column("rank")))
+    try:
+        for doc, rank in result:
+            row_id = state.record_rowid(doc)
+            if not row_id or row_id not in found or (start is not None and rank < start):
+                continue
+            if beyond >= needed and rank != kept[-1][0]:
+                break
+            kept.append((rank, row_id))
+            beyond += start is None or rank > start
+    finally:
+        result.close()
+    ids: dict[int, Any] = {}
+    model = fs.model
+    rowids = [row_id for _, row_id in kept]
+    for first in range(0, len(rowids), LOOKUP_CHUNK):
+        chunk = rowids[first : first + LOOKUP_CHUNK]
+        for row_id, record_id in session.execute(
+            select(rowid(model), model.id).where(rowid(model).in_(chunk))
+        ):
+            ids[row_id] = record_id
+    rows = sorted((rank, ids[row_id]) for rank, row_id in kept)
+    if cursor_values is not None:
+        rows = [r for r in rows if r > (cursor_values[0], cursor_values[1])]
+    skip = params.offset or 0
+    return [
+        (record_id, rank, record_id) for rank, record_id in rows[skip : skip + params.limit + 1]
+    ]
 
 
 def _walkable(session: Session, stmt: Any, shape: tuple[Any, ...]) -> bool:
