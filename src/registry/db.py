@@ -85,3 +85,15 @@ def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
     with transaction(factory()) as session:
         session.connection(execution_options={"sqlite_immediate": True})
         yield session
+
+
+@contextmanager
+def dbapi_cursor(session: Session) -> Iterator[tuple[Any, Any]]:
+    """(cursor, dialect) of `session`'s connection, in its transaction: for statements run
+    on the driver without SQLAlchemy's per-row work. The cursor is closed after."""
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        yield cursor, connection.dialect
+    finally:
+        cursor.close()

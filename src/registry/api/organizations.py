@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typing
-import uuid
 from collections import defaultdict
 from typing import Any
 
@@ -96,7 +95,7 @@ def _include_programs(ctx: ReadContext, items: list[dict[str, Any]]) -> None:
     programs = lean.rows_json(
         ctx.session,
         ENTITIES["program"],
-        Program.organization_id.in_([uuid.UUID(str(item["id"])) for item in items])
+        Program.organization_id.in_([lean.as_uuid(item["id"]) for item in items])
         & Program.deleted_at.is_(None),
         ctx.vocab,
         ctx.sources,

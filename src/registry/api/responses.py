@@ -10,18 +10,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from registry.api.deps import ReadContext
+from registry.db import dbapi_cursor
 from registry.entities import Entity
 from registry.records import lean
 
 
 def get_one(ctx: ReadContext, entity: Entity[Any], ref: str) -> Response:
     """A detail: rendered from one row (and one query per child table), with no ORM object."""
-    connection = ctx.session.connection()
-    cursor = connection.connection.cursor()
-    try:
-        values = lean.one_json(cursor, connection.dialect, entity, ref, ctx.vocab, ctx.sources)
-    finally:
-        cursor.close()
+    with dbapi_cursor(ctx.session) as (cursor, dialect):
+        values = lean.one_json(cursor, dialect, entity, ref, ctx.vocab, ctx.sources)
     return detail_response(values)
 
 

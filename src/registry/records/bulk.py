@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from registry.db import dbapi_cursor
 from registry.entities import ENTITIES, Entity
 from registry.models import Change, SearchDocument
 from registry.models.base import utcnow
@@ -161,8 +162,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     ) or any(row.keys() != rows[0].keys() for row in rows):
         session.execute(insert(table), rows)
         return
-    connection = session.connection()
-    dialect = connection.dialect
+    dialect = session.get_bind().dialect
     compiled = insert(table).compile(dialect=dialect, column_keys=keys)
     names = list(compiled.positiontup or compiled.binds)
     plan = []
@@ -182,11 +182,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         params = [tuple(values(row)) for row in rows]
     else:
         params = [dict(zip(names, values(row), strict=True)) for row in rows]
-    cursor = connection.connection.cursor()
-    try:
+    with dbapi_cursor(session) as (cursor, _):
         cursor.executemany(str(compiled), params)
-    finally:
-        cursor.close()
 
 
 def _table(model: Any) -> Table:

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, Uuid, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
+from registry.db import dbapi_cursor
 from registry.entities import ENTITIES, Child, Entity, term_ids_column
 from registry.models import Source
 from registry.models.base import UTCDateTime
@@ -134,7 +135,7 @@ class Plan:
 
         def value(row: Sequence[Any], ctx: Context) -> Any:
             key = row[source]
-            found = ctx.sources.get(uuid.UUID(key) if isinstance(key, str) else key)
+            found = ctx.sources.get(as_uuid(key)) if key is not None else None
             return {
                 "source": {"key": found.key, "title_en": found.title_en} if found else None,
                 "locator": row[locator],
@@ -250,11 +251,7 @@ class Plan:
         order; with `only`, just those fields, and only their children loaded."""
         rows = self._rows(cursor, dialect, by, values)
         if rows and self.children:
-            # Ids come as text where the driver has no UUID type (`_text_uuid`).
-            ids = [
-                uuid.UUID(r[self._id]) if isinstance(r[self._id], str) else r[self._id]
-                for r in rows
-            ]
+            ids = [as_uuid(r[self._id]) for r in rows]
             for index, (child, plan, owner, order) in enumerate(self.children):
                 if only is None or child.field in only:
                     children = self._rows(cursor, dialect, index, ids)
@@ -341,6 +338,12 @@ def _text_processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | No
     return None
 
 
+def as_uuid(value: uuid.UUID | str) -> uuid.UUID:
+    """An id from read values, which hold it as text where the driver has no UUID type
+    (`_text_uuid`) and as a UUID elsewhere."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
 def _text_uuid(value: str | None) -> str | None:
     if value is None:
         return None
@@ -394,20 +397,10 @@ def by_id(
     """The records with these ids, in their order, as read JSON values: with `only`, just
     those fields (and `id`), the others neither rendered nor their children loaded. Run on
     the compiled statements, as a detail is; ids may come as UUIDs or text."""
-    keys = [i if isinstance(i, uuid.UUID) else uuid.UUID(i) for i in ids]
-    connection = session.connection()
-    cursor = connection.connection.cursor()
-    try:
-        rows = plan(entity).many(
-            cursor,
-            connection.dialect,
-            "id",
-            keys,
-            Context(vocab, sources),
-            None if only is None else {"id", *only},
-        )
-    finally:
-        cursor.close()
+    keys = [as_uuid(i) for i in ids]
+    with dbapi_cursor(session) as (cursor, dialect):
+        only = None if only is None else {"id", *only}
+        rows = plan(entity).many(cursor, dialect, "id", keys, Context(vocab, sources), only)
     found = {str(values["id"]): values for _, values in rows}
     return [found[str(i)] for i in keys]
 

@@ -82,7 +82,8 @@ def indexed_rows(
     if skip >= len(found):
         return []
     if q.keys[0].name == "relevance":
-        return ranked_rows(session, q, fs, matched, params, cursor_values)
+        plain = [(k.name, k.desc) for k in q.keys] == [("relevance", False), ("id", False)]
+        return ranked_rows(session, fs, matched, params, cursor_values) if plain else None
     keys = [k.expr.label(f"k{i}") for i, k in enumerate(q.keys)]
     # The sort keys' index holds the id and the keys too, so the walk reads the page's
     # rows as it finds them.
@@ -119,18 +120,14 @@ def indexed_rows(
 
 def ranked_rows(
     session: Session,
-    q: ListQuery,
     fs: FilterSet,
     matched: Matched,
     params: ListParams,
     cursor_values: list[Any] | None,
 ) -> list[Any] | None:
-    """The page of a relevance-sorted list: the full-text index's matches read in rank order,
-    kept when their rowid is in the result, until the page and every tie of its last rank
-    are in; then ordered by (rank, id) as SQL orders them. None for another order.
-    """
-    if [(k.name, k.desc) for k in q.keys] != [("relevance", False), ("id", False)]:
-        return None
+    """The page of a list sorted by relevance alone: the full-text index's matches read in
+    rank order, kept when their rowid is in the result, until the page and every tie of its
+    last rank are in; then ordered by (rank, id) as SQL orders them."""
     if cursor_values is not None and not (
         isinstance(cursor_values[0], int | float) and isinstance(cursor_values[1], uuid.UUID)
     ):

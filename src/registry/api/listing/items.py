@@ -12,7 +12,8 @@ from registry.api.listing.params import ListParams
 from registry.records import lean
 from registry.search import snippet
 
-# Adds what `include=` embeds to each item (read JSON, ids still UUIDs).
+# Adds what `include=` embeds to each item (read JSON values; ids as UUIDs or as text, by
+# backend: `lean.as_uuid`).
 Enricher = Callable[[ReadContext, list[dict[str, Any]]], None]
 
 
