@@ -13,6 +13,7 @@ import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from registry import importing
 from registry.api.app import create_app
 from registry.cli import app as cli
 from registry.config import Settings, get_settings
@@ -291,3 +292,57 @@ def test_ndjson_import_streams_and_stays_all_or_nothing(
     path.write_text('{"slug": "x"\n', encoding="utf-8")
     broken = run_cli(bulk_db[0], monkeypatch, "import", str(path))
     assert broken.exit_code == 1 and "line 1 is not JSON" in broken.output
+
+
+def test_large_import_indexes_every_row_and_restores_its_triggers(
+    api: TestClient, bulk_db: tuple[str, Tokens], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its first batch an import computes pinyin keys and tokens in worker processes
+    and indexes its search documents at the end; every row must come out as a POST would."""
+    monkeypatch.setattr(importing, "BATCH", 3)
+    words = ["海燕", "安宁", "春晖", "兰心", "北辰", "金穗", "东篱", "芳草", "高远", "恩泽"]
+    rows = [
+        {
+            "slug": f"big-{i}",
+            "name_zh": f"{word}计划",
+            "name_en": f"Big {i}",
+            "organization": "guangdong-rici-foundation",
+            "target_groups": ["left_behind"],
+            "description": f"quokka {word}",
+        }
+        for i, word in enumerate(words)
+    ]
+    path = tmp_path / "programs.ndjson"
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
+    done = run_cli(bulk_db[0], monkeypatch, "import", str(path))
+    assert done.exit_code == 0 and "created 10" in done.output, done.output
+    for i, word in enumerate(words):
+        found = api.get("/api/v1/programs", params={"q": word}).json()
+        assert [p["slug"] for p in found["items"]] == [f"big-{i}"]
+    by_pinyin = api.get("/api/v1/programs", params={"q": "quokka", "sort": "name_zh"}).json()
+    assert [p["name_zh"][:2] for p in by_pinyin["items"]] == [
+        "安宁", "北辰", "春晖", "东篱", "恩泽", "芳草", "高远", "海燕", "金穗", "兰心"
+    ]  # fmt: skip
+    assert api.get("/api/v1/programs/big-4/history").json()[0]["action"] == "create"
+    headers = bulk_db[1].headers("admin")
+    path_4 = "/api/v1/programs/big-4"
+    etag = api.get(path_4).headers["etag"]
+    renamed = api.patch(
+        path_4, json={"description": "wombat"}, headers={**headers, "If-Match": etag}
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert api.get("/api/v1/programs", params={"q": "quokka"}).json()["total"] == 9
+    wombat = api.get("/api/v1/programs", params={"q": "wombat"}).json()["items"]
+    assert [p["slug"] for p in wombat] == ["big-4"]
+    posted = api.post(
+        "/api/v1/programs",
+        json={**rows[0], "slug": "after-big", "description": "numbat"},
+        headers=headers,
+    )
+    assert posted.status_code == 201, posted.text
+    assert api.get("/api/v1/programs", params={"q": "numbat"}).json()["total"] == 1
+    if bulk_db[0].startswith("sqlite"):
+        with sqlite3.connect(bulk_db[0].removeprefix("sqlite:///")) as conn:
+            conn.execute("INSERT INTO search_fts(search_fts) VALUES ('integrity-check')")
+            triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            assert {"search_documents_ai", "search_documents_au"} <= {t for (t,) in triggers}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -263,7 +264,9 @@ def import_command(
             # page cache would re-read them from the OS for every batch.
             session.execute(text("PRAGMA cache_size = -262144"))
         target = entity_for(resource)
-        importer = Importer(session, target, f"cli:{actor}", every_row=False)
+        importer = Importer(
+            session, target, f"cli:{actor}", every_row=False, workers=len(os.sched_getaffinity(0))
+        )
         if suffix == ".ndjson":
             with file.open("rb") as lines:
                 report = importer.run(ndjson_rows(lines))

@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import multiprocessing
 import typing
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +29,7 @@ from registry.errors import (
 )
 from registry.records import bulk
 from registry.records.bulk import LOOKUP_CHUNK
-from registry.records.mapping import to_create_dict
+from registry.records.mapping import derive, derive_input, to_create_dict
 from registry.records.resolve import Resolver
 from registry.records.write import checked_values, upsert
 from registry.vocab import VocabIndex
@@ -154,17 +157,34 @@ BATCH = 5000
 
 
 @dataclass
+class Prepared:
+    """A batch whose rows are validated, waiting to be written."""
+
+    first: int
+    last: int
+    new: list[tuple[int, str | None, BaseModel]]
+    old: list[tuple[int, str | None, BaseModel]]
+    # (sort key, tokens) per new row, computed beside the main process in a large import
+    derived: Iterator[tuple[str | None, str]] | None
+
+
+@dataclass
 class Importer:
     session: Session
     entity: Entity[Any]
     actor: str
     # Per-row reports for every row (the API's answer), or only for failed rows.
     every_row: bool = True
+    # Worker processes for the per-row text work (pinyin keys and search tokens) once an
+    # import runs past its first batch; 0 keeps it in this process. Only for a process
+    # that may fork, such as the CLI: never inside the threaded API server.
+    workers: int = 0
     reports: list[RowReport] = field(default_factory=list)
     counts: dict[str, int] = field(
         default_factory=lambda: {o: 0 for o in ("created", "updated", "unchanged", "error")}
     )
     _seen: dict[str, int] = field(default_factory=dict)
+    _pool: Executor | None = None
 
     def run(self, rows: Iterable[dict[str, Any]]) -> ImportReport:
         """Check and upsert every row; raises nothing, reports everything.
@@ -174,13 +194,34 @@ class Importer:
         batches (`bulk.create_many`), the rest one at a time. After the first failed row
         nothing more is written, but every row is still checked. The caller rolls the
         transaction back when any row failed, or for a dry run.
+
+        Each batch is validated, and its text work handed to the pool, before the batch
+        ahead of it is written, so the workers compute while this process writes.
         """
         vocab = VocabIndex.load(self.session)
         resolver = Resolver(self.session, vocab)
         numbered = enumerate(rows, start=1)
-        while batch := tuple(itertools.islice(numbered, BATCH)):
-            if not self._batch(batch, vocab, resolver):
-                break
+        waiting: Prepared | None = None
+        large_run = False  # past its first batch: search index and text work go in bulk
+        with ExitStack() as large:
+            while batch := tuple(itertools.islice(numbered, BATCH)):
+                if waiting is not None and not large_run:
+                    large_run = True
+                    large.enter_context(bulk.deferred_search_index(self.session))
+                    if self.workers:
+                        derive(("中文", []))  # workers fork with the pinyin tables loaded
+                        self._pool = large.enter_context(
+                            ProcessPoolExecutor(self.workers, mp_context=_fork())
+                        )
+                        waiting.derived = self._derive(waiting.new)
+                prepared = self._prepare(batch, vocab)
+                if waiting is not None and not self._write(waiting, vocab, resolver):
+                    waiting = None
+                    break
+                waiting = prepared
+            if waiting is not None:
+                self._write(waiting, vocab, resolver)
+        self._pool = None
         self.reports.sort(key=lambda r: r.row)
         return ImportReport(
             entity=self.entity.name,
@@ -190,10 +231,11 @@ class Importer:
             rows=self.reports,
         )
 
-    def _batch(
-        self, batch: tuple[tuple[int, dict[str, Any]], ...], vocab: VocabIndex, resolver: Resolver
-    ) -> bool:
-        """One batch of rows; False when the database refused a write (stop there)."""
+    def _prepare(
+        self, batch: tuple[tuple[int, dict[str, Any]], ...], vocab: VocabIndex
+    ) -> Prepared:
+        """Validate a batch against its create schema, merging rows for existing records
+        into their stored values."""
         entity = self.entity
         keys = [str(row[entity.key]) for _, row in batch if row.get(entity.key) is not None]
         existing = {
@@ -231,15 +273,32 @@ class Importer:
                 )
                 continue
             (new if obj is None else old).append((index, key, data))
+        return Prepared(batch[0][0], batch[-1][0], new, old, self._derive(new))
+
+    def _derive(
+        self, new: list[tuple[int, str | None, BaseModel]]
+    ) -> Iterator[tuple[str | None, str]] | None:
+        """Hand the rows' pinyin keys and search tokens to the pool, if there is one."""
+        if self._pool is None or not new:
+            return None
+        inputs = [derive_input(self.entity, data) for _, _, data in new]
+        return self._pool.map(derive, inputs, chunksize=max(1, len(inputs) // 8))
+
+    def _write(self, prepared: Prepared, vocab: VocabIndex, resolver: Resolver) -> bool:
+        """Write a prepared batch; False when the database refused a write (stop there)."""
+        entity = self.entity
+        new, old = prepared.new, list(prepared.old)
         resolved = bulk.prefetch_refs(self.session, resolver, [d for _, _, d in new])
+        derived = list(prepared.derived) if prepared.derived is not None else None
         fast: list[tuple[int, str | None, BaseModel]] = []
         checked: list[bulk.Checked] = []
-        for item, known in zip(new, resolved, strict=True):
+        for position, (item, known) in enumerate(zip(new, resolved, strict=True)):
             if not known:
                 old.append(item)  # UUID or unknown references: resolved and reported one by one
                 continue
+            sort_key, text = derived[position] if derived is not None else (None, None)
             try:
-                values = checked_values(self.session, entity, item[2], resolver)
+                values = checked_values(self.session, entity, item[2], resolver, sort_key)
             except InvalidInput as exc:
                 problems = exc.invalid_params or []
                 self._error(
@@ -247,15 +306,14 @@ class Importer:
                 )
             else:
                 fast.append(item)
-                checked.append((item[2], values))
+                checked.append((item[2], values, text))
         try:
             if not self.counts["error"]:
                 bulk.create_many(self.session, entity, checked, vocab, self.actor)
         except SQLAlchemyError as exc:
             # A set-based INSERT cannot name its row; name the batch instead.
-            first, last = batch[0][0], batch[-1][0]
-            reason = f"rows {first}-{last}: {getattr(exc, 'orig', exc)}"
-            self._error(first, None, [RowProblem(field="", reason=reason)])
+            reason = f"rows {prepared.first}-{prepared.last}: {getattr(exc, 'orig', exc)}"
+            self._error(prepared.first, None, [RowProblem(field="", reason=reason)])
             return False
         for index, key, _ in fast:
             self._report(index, key, "created")
@@ -290,6 +348,12 @@ class Importer:
                 row=index, key=None if key is None else str(key), outcome="error", errors=problems
             )
         )
+
+
+def _fork() -> Any:
+    """Workers forked from this process start with its modules (pinyin tables, OpenCC)
+    loaded; they touch no connection and leave with os._exit."""
+    return multiprocessing.get_context("fork")
 
 
 def import_failure(report: ImportReport) -> InvalidInput:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -21,6 +23,21 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_id() -> uuid.UUID:
+    """A time-ordered UUID (version 7, RFC 9562): milliseconds since the epoch, then random
+    bits. Records made together get neighbouring ids, so every index keyed by record id
+    (primary keys, links, search documents, history) grows at its end instead of at a
+    random page: at a million rows that is the difference between appending and re-reading."""
+    random = int.from_bytes(os.urandom(10), "big")
+    return uuid.UUID(
+        int=(time.time_ns() // 1_000_000) << 80
+        | 0x7 << 76
+        | (random >> 62 & 0xFFF) << 64
+        | 0b10 << 62
+        | random & (1 << 62) - 1
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -55,7 +72,7 @@ class Base(DeclarativeBase):
 class RecordMixin:
     """UUID id, timestamps and an optimistic-locking version for every record."""
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -6,9 +6,11 @@ the entity's `terms` table, and child lists (a program's partners) rows of their
 
 from __future__ import annotations
 
+import operator
 import typing
 import uuid
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, HttpUrl
@@ -46,8 +48,12 @@ def _child_row(child: Child, item: BaseModel, resolver: Resolver) -> ChildRow:
     return tuple(out)
 
 
-def row_values(entity: Entity[Any], data: BaseModel, resolver: Resolver) -> dict[str, Any]:
-    """Column values, plus the `terms` link set and each child's set of rows."""
+def row_values(
+    entity: Entity[Any], data: BaseModel, resolver: Resolver, sort_key: str | None = None
+) -> dict[str, Any]:
+    """Column values, plus the `terms` link set and each child's set of rows.
+
+    `sort_key` is the pinyin key when the caller has already computed it (`derive`)."""
     values: dict[str, Any] = {}
     terms: set[uuid.UUID] = set()
     for spec in fields(type(data)):
@@ -68,7 +74,7 @@ def row_values(entity: Entity[Any], data: BaseModel, resolver: Resolver) -> dict
     if hasattr(entity.model, "terms"):  # its vocabulary lists share one `terms` link table
         values["terms"] = terms
     if entity.zh_sort:
-        values[f"{entity.zh_sort}_sort"] = zh_sort_key(values[entity.zh_sort])
+        values[f"{entity.zh_sort}_sort"] = sort_key or zh_sort_key(values[entity.zh_sort])
     return values
 
 
@@ -77,11 +83,31 @@ def child_columns(child: Child) -> list[str]:
 
 
 def search_text(entity: Entity[Any], data: BaseModel) -> str:
+    return tokens(_search_texts(entity, data))
+
+
+def _search_texts(entity: Entity[Any], data: BaseModel) -> list[str | None]:
     texts: list[str | None] = []
     for name in entity.search_fields:
         value = getattr(data, name)
         texts.extend(value if isinstance(value, list) else [value])
-    return tokens(texts)
+    return texts
+
+
+DeriveInput = tuple[str | None, list[str | None]]
+
+
+def derive_input(entity: Entity[Any], data: BaseModel) -> DeriveInput:
+    """What `derive` needs of a record: the text behind its pinyin key and its search texts.
+    Plain strings, so a process pool can take them."""
+    sort_source = getattr(data, entity.zh_sort) if entity.zh_sort else None
+    return sort_source, _search_texts(entity, data)
+
+
+def derive(item: DeriveInput) -> tuple[str | None, str]:
+    """(pinyin sort key, search tokens): the per-record text work of a write, which is pure
+    and so can run in another process during a large import."""
+    return zh_sort_key(item[0]), tokens(item[1])
 
 
 def current(entity: Entity[Any], obj: Any, column: str) -> Any:
@@ -148,16 +174,30 @@ def created_dict(entity: Entity[Any], data: BaseModel, vocab: VocabIndex) -> dic
     """What `to_create_dict` returns for the record just created from `data`, without reading
     it back. References are natural keys here (bulk sends UUID references the other way)."""
     out: dict[str, Any] = data.model_dump(mode="json")
-    for spec in fields(entity.create):
-        value = out[spec.name]
-        if (child := entity.child(spec.name)) is not None:
-            names = [s.name for s in fields(child.schema)]
-            out[spec.name] = sorted(value, key=lambda i: [i[n] for n in names])
-        elif spec.is_list and isinstance(spec.ref, VocabRef):
-            vocabulary = spec.ref.vocabulary
+    for name, child_fields, vocabulary in _created_plan(entity.name):
+        value = out[name]
+        if child_fields is not None:
+            out[name] = sorted(value, key=lambda i: [i[n] for n in child_fields])
+        elif value:
             terms = [vocab.by_code[(vocabulary, code)] for code in dict.fromkeys(value)]
-            out[spec.name] = [t.code for t in sorted(terms, key=lambda t: (t.position, t.code))]
+            out[name] = [t.code for t in sorted(terms, key=_term_order)]
     return out
+
+
+_term_order = operator.attrgetter("position", "code")
+
+
+@cache
+def _created_plan(entity_name: str) -> list[tuple[str, list[str] | None, str]]:
+    """The fields `created_dict` reorders: children by their fields, term lists by order."""
+    entity = ENTITIES[entity_name]
+    plan: list[tuple[str, list[str] | None, str]] = []
+    for spec in fields(entity.create):
+        if (child := entity.child(spec.name)) is not None:
+            plan.append((spec.name, [s.name for s in fields(child.schema)], ""))
+        elif spec.is_list and isinstance(spec.ref, VocabRef):
+            plan.append((spec.name, None, spec.ref.vocabulary))
+    return plan
 
 
 def _json(value: Any) -> Any:

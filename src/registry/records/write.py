@@ -32,13 +32,17 @@ Outcome = Literal["created", "updated", "unchanged"]
 
 
 def checked_values(
-    session: Session, entity: Entity[Any], data: BaseModel, resolver: Resolver
+    session: Session,
+    entity: Entity[Any],
+    data: BaseModel,
+    resolver: Resolver,
+    sort_key: str | None = None,
 ) -> dict[str, Any]:
     """Row values for `data`, once its codes, references and the entity's own rules pass;
     422 naming every failure otherwise. Bulk creation calls this too."""
     resolver.check(data)
     resolver.raise_if_errors()
-    values = row_values(entity, data, resolver)
+    values = row_values(entity, data, resolver, sort_key)
     if entity.check is not None:
         errors = list(entity.check(session, data, values))
         if errors:

@@ -63,7 +63,11 @@ def _not_future_date(value: date) -> date:
 
 
 def _not_uuid(value: str) -> str:
-    # Paths and references take a UUID or a slug, and a UUID is tried first.
+    # Paths and references take a UUID or a slug, and a UUID is tried first. Only 32 hex
+    # digits once hyphens are gone can read as one (a slug has no braces or colons), and
+    # the length check spares every other slug a raised ValueError.
+    if len(value) - value.count("-") != 32:
+        return value
     try:
         uuid.UUID(value)
     except ValueError:
