@@ -22,6 +22,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -111,6 +112,7 @@ def sqlite_db(size: int, rebuild: bool, results: dict[str, Any]) -> Path:
         return db
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(f"{db}.index", ignore_errors=True)
     print(f"  loading {size:,} programs into SQLite", flush=True)
     loads = load(f"sqlite:///{db}", dataset(size))
     with sqlite3.connect(db) as conn:
@@ -209,6 +211,37 @@ def wait_for_index(base: str, workers: int) -> None:
         shown = httpx.get(f"{base}/healthz", timeout=30).json().get("match_indexes", {})
         ready = ready + 1 if all(v is not None for v in shown.values()) else 0
         time.sleep(0.5 if ready else 2)
+
+
+def startup(db: Path, size: int) -> list[dict[str, Any]]:
+    """Seconds from `registry serve` to its first answer and to its match index being
+    current, and its resident memory then: once built from the database (no saved index
+    files) and once loaded from the files the first start saved."""
+    found = []
+    for how in ("built from the database", "loaded from its saved file"):
+        if how.startswith("built"):
+            shutil.rmtree(f"{db}.index", ignore_errors=True)
+        port = free_port()
+        argv = [str(BIN / "registry"), "serve", "--workers", "1", "--port", str(port)]
+        started = time.monotonic()
+        with server(argv, port, {"REGISTRY_DATABASE_URL": f"sqlite:///{db}"}) as pid:
+            answering = time.monotonic() - started
+            base = f"http://127.0.0.1:{port}"
+            while None in httpx.get(f"{base}/healthz", timeout=60).json()["match_indexes"].values():
+                time.sleep(0.05)
+            ready = time.monotonic() - started
+            rss = sum(rss_now_mb(p) for p in processes(pid))
+        found.append(
+            {
+                "size": size,
+                "index": how,
+                "answering_s": round(answering, 2),
+                "index_ready_s": round(ready, 2),
+                "rss_mb": round(rss),
+            }
+        )
+        print(f"  start-up, index {how}: {found[-1]}", flush=True)
+    return found
 
 
 LUA = """
@@ -541,6 +574,7 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
     expected: tuple[int, list[str]] | None = None
     ours: dict[str, list[str]] = {}
     reference: dict[str, dict[str, bytes]] = {}  # detail bodies by backend, for the floor
+    results["startup"] += startup(db, size)
     for srv in servers(db, pg, args.workers, size):
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -668,7 +702,7 @@ def main() -> None:
         },
     )
     # Keep earlier results for sizes this run does not measure, so one size can be redone.
-    for part in ("runs", "memory", "exports"):
+    for part in ("runs", "memory", "exports", "startup"):
         results[part] = [r for r in results.get(part, []) if r["size"] not in args.sizes]
     results.setdefault("plans", {})
     for size in args.sizes:
@@ -806,6 +840,14 @@ def write_doc(results: dict[str, Any], sizes: list[int]) -> None:
     parts += [
         "### Peak resident memory (VmHWM, MB, one number per process)",
         _table(["programs", "server", "processes"], memory),
+    ]
+    starts = [
+        [f"{r['size']:,}", r["index"], r["answering_s"], r["index_ready_s"], r["rss_mb"]]
+        for r in results.get("startup", [])
+    ]
+    parts += [
+        "### Start-up of one SQLite worker (`registry serve --workers 1`)",
+        _table(["programs", "match index", "first answer s", "index current s", "RSS MB"], starts),
     ]
     exports = [
         [

@@ -16,8 +16,9 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from registry.api.app import create_app
+from registry.api.app import create_app, index_files
 from registry.api.listing import indexed
+from registry.api.matchindex import MatchIndex
 from registry.config import Settings
 from tests.admin_support import Tokens
 from tests.conftest import WriteDatabase
@@ -274,3 +275,51 @@ def test_ranked_pages_match_sql(
         _same(fast, slow, "/api/v1/programs", {"q": q, "limit": 500})
     # On SQLite every such page came off the index (PostgreSQL has no match index yet).
     assert (walked and all(walked)) if backend == "sqlite" else not walked
+
+
+def test_a_new_worker_loads_the_saved_index_and_catches_up(
+    apps: tuple[TestClient, TestClient, Tokens],
+    write_db: WriteDatabase,
+    backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A built index is saved beside the SQLite file, keyed by its change head; a worker
+    started later loads it, applies the writes made since and answers as SQL does. A file
+    it cannot use is passed over."""
+    fast, slow, tokens = apps
+    query = {"setting": "school", "facet": ["target_group", "province", "course_based"]}
+    _same(fast, slow, "/api/v1/programs/facets", query)
+    files = index_files(Settings(database_url=write_db.url, environment="test"))
+    if backend != "sqlite":
+        assert files is None  # PostgreSQL counts in SQL; there is nothing to save
+        return
+    assert files is not None
+    head = fast.get("/healthz").json()["match_indexes"]["program"]
+    # Saved when built (at start-up) and again once the import's 3,000 rows were applied.
+    saved_heads = {int(p.name.split(".")[1]) for p in files.directory.iterdir()}
+    assert max(saved_heads) == head
+    path = "/api/v1/programs/generated-00011"
+    changed = fast.patch(
+        path,
+        json={"settings": ["school"], "course_based": True},
+        headers=tokens.headers("editor", **{"If-Match": fast.get(path).headers["ETag"]}),
+    )
+    assert changed.status_code == 200, changed.text
+
+    def late_worker() -> dict[str, Any]:
+        late = create_app(Settings(database_url=write_db.url, environment="test"))
+        with TestClient(late) as client:
+            answer = _same(client, slow, "/api/v1/programs/facets", query)
+            assert client.get("/healthz").json()["match_indexes"]["program"] == head + 1
+            return answer
+
+    def no_build(*_: Any) -> None:
+        raise AssertionError("the index was built, not loaded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(MatchIndex, "_build", no_build)
+        loaded = late_worker()
+    assert loaded == _same(fast, slow, "/api/v1/programs/facets", query)
+    for saved in files.directory.iterdir():
+        saved.write_bytes(saved.read_bytes()[:-100])  # truncated: unusable, so built again
+    assert late_worker() == loaded

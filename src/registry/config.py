@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(default=50 * 1_048_576, ge=1024)
     # Plain detail reads beneath FastAPI (api/details.py); off, the routes answer them all.
     fast_details: bool = True
+    # Where built match indexes are saved for the next worker (api/matchindex.IndexFiles);
+    # unset, beside a SQLite database file as `<file>.index/`; "off" saves none.
+    match_index_dir: str | None = None
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.engine import make_url
 
 from registry.api import (
     changes,
@@ -31,7 +33,7 @@ from registry.api.caching import ETagMiddleware
 from registry.api.deps import ReadCache
 from registry.api.details import FastDetails, LoopReader, on_loop
 from registry.api.filters import declared_lists
-from registry.api.matchindex import MatchIndex
+from registry.api.matchindex import IndexFiles, MatchIndex
 from registry.api.openapi import install_openapi
 from registry.api.writing import WriteGate
 from registry.config import Settings, get_settings
@@ -65,6 +67,18 @@ hotlines, service stations, policies and the figures that measure the field.
 Lists return `{items, total, limit, offset, next}`. Errors are RFC 9457
 `application/problem+json`. Every record carries its source and any data-quality notes.
 """
+
+
+def index_files(settings: Settings) -> IndexFiles | None:
+    """Where this app's workers share built match indexes: a SQLite file's neighbour."""
+    if settings.match_index_dir == "off":
+        return None
+    if settings.match_index_dir:
+        return IndexFiles(Path(settings.match_index_dir))
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return IndexFiles(Path(f"{url.database}.index"))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -131,9 +145,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     lists = declared_lists([route for router in ROUTERS for route in router.routes])
     app.state.filtersets = {fs.entity.name: fs for fs, _ in lists.values()}
+    files = index_files(settings)
     app.state.read_cache = ReadCache(
         indexes={
-            fs.entity.name: MatchIndex(fs, depends=fs.match_index)
+            fs.entity.name: MatchIndex(fs, depends=fs.match_index, files=files)
             for fs, _ in lists.values()
             if fs.match_index is not None
         }

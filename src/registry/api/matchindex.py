@@ -11,22 +11,31 @@ The bitmaps are built from each filter's own `pairs()` declaration, so they can 
 agree with the SQL path (the tests compare both). They are a per-process cache of the
 database: every write leaves a row in `changes`, and a request whose snapshot shows a
 newer change than the index has applies those changes first, in its own transaction,
-so what it counts is exactly what it reads. A request that cannot use the index (a
+so what it counts is exactly what it reads. A built index is also saved to a file keyed
+by its change head (`IndexFiles`), so a new worker on the same host loads it and applies
+only the changes since, instead of reading every row again. A request that cannot use the index (a
 filter without pairs, PostgreSQL, a refresh in progress in another thread) takes the
 SQL path, which gives the same answers more slowly.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import tempfile
 import threading
+import uuid
 from array import array
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pyroaring import BitMap
 from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
+from registry.api.caching import code_token
 from registry.api.filters import (
     BoolFilter,
     Filter,
@@ -37,8 +46,12 @@ from registry.api.filters import (
 )
 from registry.models import Change, SearchDocument
 
+logger = logging.getLogger(__name__)
+
 # Above this many changed records a rebuild is cheaper than patching.
 PATCH_LIMIT = 5_000
+# Records patched in after which the index is saved again, so a new worker has less to apply.
+SAVE_AFTER = 1_000
 # A result this small is fetched by rowid and sorted in SQL rather than walked.
 FETCH_LIMIT = 2_000
 
@@ -70,8 +83,10 @@ class MatchIndex:
     # from its organization too), with the column that points at them.
     depends: dict[str, Any] = field(default_factory=dict)
     state: State | None = None
+    files: IndexFiles | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _walkable: dict[str, bool] = field(default_factory=dict)
+    _unsaved: int = 0  # records patched in since the last saved file
 
     @property
     def filters(self) -> list[Filter]:
@@ -99,8 +114,12 @@ class MatchIndex:
             self._lock.release()
 
     def _refresh(self, session: Session, state: State | None, head: int) -> State:
+        if state is None and self.files is not None:
+            state = self.files.load(session, self.fs.entity.name, self._filter_names(), head)
         if state is None:
             return self._build(session, head)
+        if state.head == head:
+            return state
         changed = session.execute(
             select(Change.entity, Change.record_id, Change.action).where(Change.id > state.head)
         ).all()
@@ -132,7 +151,11 @@ class MatchIndex:
             for row_id, key in session.execute(self._pairs(filter_).where(model.id.in_(ids))):
                 by_key[key] = by_key.get(key, BitMap()) | BitMap([row_id])
         docs = _docs(session, self._documents().where(model.id.in_(ids)), array("q", state.docs))
-        return State(head, state.everything | touched, live, values, docs)
+        patched = State(head, state.everything | touched, live, values, docs)
+        self._unsaved += len(owners)
+        if self.files is not None and self._unsaved >= SAVE_AFTER:
+            self._save(session, patched)
+        return patched
 
     def _build(self, session: Session, head: int) -> State:
         model = self.fs.model
@@ -140,7 +163,19 @@ class MatchIndex:
         live = alive.get(True, BitMap())
         everything = live | alive.get(False, BitMap())
         values = {f.name: _grouped(session, self._pairs(f)) for f in self.filters}
-        return State(head, everything, live, values, _docs(session, self._documents(), array("q")))
+        docs = _docs(session, self._documents(), array("q"))
+        state = State(head, everything, live, values, docs)
+        if self.files is not None:
+            self._save(session, state)
+        return state
+
+    def _save(self, session: Session, state: State) -> None:
+        assert self.files is not None
+        self.files.save(session, self.fs.entity.name, self._filter_names(), state)
+        self._unsaved = 0
+
+    def _filter_names(self) -> list[str]:
+        return [f.name for f in self.filters]
 
     def _documents(self) -> Select[int, int]:
         """(search document id, record rowid) of the entity's records."""
@@ -252,3 +287,134 @@ def _selected(filter_: Filter, by_key: dict[Any, BitMap], value: Any) -> BitMap:
             if (low is None or k >= low) and (high is None or k <= high)
         ),
     )
+
+
+# Bump when the file layout or what a State holds changes.
+FILE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class IndexFiles:
+    """Built match indexes saved in a directory, one file per entity and change head, so the
+    workers of a host (and the next start) load an index instead of building it.
+
+    A file holds a JSON header line and then the bitmaps in pyroaring's portable format and
+    the document array. It is used only by code with the same hash (`code_token`) and only
+    if the change at its head carries the same time in this database, so a file left by
+    another database, a restored backup or an older release is passed over. Any file that
+    cannot be read is ignored and the index built from the database, as without files.
+    """
+
+    directory: Path
+    keep: int = 2  # files per entity; older ones are removed after a save
+
+    def load(self, session: Session, entity: str, filters: list[str], head: int) -> State | None:
+        for file_head, path in self._files(entity):
+            if file_head > head:
+                continue
+            try:
+                return self._read(session, path, entity, filters, file_head)
+            except Exception:
+                logger.warning("match index file %s not used", path, exc_info=True)
+            return None
+        return None
+
+    def save(self, session: Session, entity: str, filters: list[str], state: State) -> None:
+        try:
+            blobs: list[bytes] = [state.everything.serialize(), state.live.serialize()]
+            values: dict[str, list[tuple[str, int]]] = {}
+            for name in filters:
+                entries = values[name] = []
+                for key, bitmap in state.values[name].items():
+                    blob = bitmap.serialize()
+                    entries.append((_key_text(key), len(blob)))
+                    blobs.append(blob)
+            blobs.append(state.docs.tobytes())
+            header = {
+                "format": FILE_FORMAT,
+                "code": code_token(),
+                "entity": entity,
+                "head": state.head,
+                "at": _change_at(session, state.head),
+                "sizes": [len(blobs[0]), len(blobs[1]), len(blobs[-1])],
+                "values": values,
+            }
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.directory, delete=False) as out:
+                out.write(json.dumps(header).encode() + b"\n")
+                for blob in blobs:
+                    out.write(blob)
+            os.chmod(out.name, 0o644)  # readable by the other workers, whatever their user
+            os.replace(out.name, self.directory / f"{entity}.{state.head}.idx")
+            for _, old in self._files(entity)[self.keep :]:
+                old.unlink(missing_ok=True)
+        except Exception:
+            logger.warning("match index for %s not saved", entity, exc_info=True)
+
+    def _files(self, entity: str) -> list[tuple[int, Path]]:
+        """(head, path) of the entity's files, newest first."""
+        found = []
+        for path in self.directory.glob(f"{entity}.*.idx"):
+            head = path.name.removeprefix(f"{entity}.").removesuffix(".idx")
+            if head.isdigit():
+                found.append((int(head), path))
+        return sorted(found, reverse=True)
+
+    def _read(
+        self, session: Session, path: Path, entity: str, filters: list[str], head: int
+    ) -> State | None:
+        with path.open("rb") as file:
+            header = json.loads(file.readline())
+            expected = (FILE_FORMAT, code_token(), entity, head, sorted(filters))
+            found = (header["format"], header["code"], header["entity"], header["head"])
+            if (*found, sorted(header["values"])) != expected:
+                return None
+            if header["at"] != _change_at(session, head):
+                return None  # another database's file, or one from before a restore
+            everything_size, live_size, docs_size = header["sizes"]
+            everything = BitMap.deserialize(file.read(everything_size))
+            live = BitMap.deserialize(file.read(live_size))
+            values = {
+                name: {_text_key(key): BitMap.deserialize(file.read(n)) for key, n in entries}
+                for name, entries in header["values"].items()
+            }
+            docs = array("q")
+            docs.frombytes(file.read(docs_size))
+            if len(docs) * docs.itemsize != docs_size or file.read(1):
+                raise ValueError("the file's length does not match its header")
+        return State(head, everything, live, values, docs)
+
+
+def _change_at(session: Session, head: int) -> str:
+    at = session.scalar(select(Change.at).where(Change.id == head))
+    return "" if at is None else at.isoformat()
+
+
+def _key_text(key: Any) -> str:
+    """A filter value as text that says its type: term ids, flags, years, codes, none."""
+    if key is None:
+        return "n"
+    if isinstance(key, uuid.UUID):
+        return "u" + key.hex
+    if isinstance(key, bool):
+        return "b" + str(int(key))
+    if isinstance(key, int):
+        return "i" + str(key)
+    if isinstance(key, str):
+        return "s" + key
+    raise TypeError(f"cannot save a filter value of type {type(key).__name__}")
+
+
+def _text_key(text: str) -> Any:
+    kind, value = text[0], text[1:]
+    if kind == "n":
+        return None
+    if kind == "u":
+        return uuid.UUID(value)
+    if kind == "b":
+        return value == "1"
+    if kind == "i":
+        return int(value)
+    if kind == "s":
+        return value
+    raise ValueError(f"unknown filter value {text!r}")
