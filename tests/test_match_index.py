@@ -20,6 +20,7 @@ from registry.api.app import create_app, index_files
 from registry.api.listing import indexed
 from registry.api.matchindex import MatchIndex
 from registry.config import Settings
+from registry.lists import fulltext
 from tests.admin_support import Tokens
 from tests.conftest import WriteDatabase
 
@@ -237,11 +238,18 @@ def test_relevance_cursor_walk_sees_every_match_once(
     assert len(seen) == len(set(seen)) == total > 500
 
 
+@pytest.mark.parametrize("window", [5_000, 40])
 def test_ranked_pages_match_sql(
-    apps: tuple[TestClient, TestClient, Tokens], monkeypatch: pytest.MonkeyPatch, backend: str
+    apps: tuple[TestClient, TestClient, Tokens],
+    monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+    window: int,
 ) -> None:
     """Relevance pages read off the full-text index in rank order (SQLite) equal SQL's: with
-    filters, offsets and cursors, through ties, and after a write moves a record's text."""
+    filters, offsets and cursors, through ties, and after a write moves a record's text.
+    With a rank window smaller than the matches (40 of ~1,000), pages reach past the scored
+    window into the unscored rest, and both paths must still agree."""
+    monkeypatch.setattr(fulltext, "RANK_WINDOW", window)
     fast, slow, tokens = apps
     walked: list[bool] = []
     ranked = indexed.ranked_rows

@@ -33,7 +33,7 @@ def compute_facets(
     ctx: ReadContext, fs: FilterSet, filters: FilterValues, names: list[str], q: str | None
 ) -> Facets:
     extra = []
-    search = search_subquery(ctx.session, fs.entity.search_key, q) if q else None
+    search = search_subquery(ctx.session, fs.entity.search_key, q, ranked=False) if q else None
     if search is not None:
         extra.append(fs.model.id.in_(select(search.c.record_id)))
     indexed = match_index(ctx, fs)

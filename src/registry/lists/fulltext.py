@@ -9,6 +9,7 @@ from sqlalchemy import (
     ColumnElement,
     Double,
     Select,
+    case,
     cast,
     column,
     func,
@@ -24,6 +25,12 @@ from registry.models import SearchDocument
 from registry.models.search import FTS_TABLE
 from registry.search import NOTHING_SEARCHABLE, fts5_query, query_terms, tsquery
 
+# Relevance is scored for at most this many matches: the first ones in the index's order
+# (document id, that is the order records were added in). Matches beyond it rank after
+# them, with rank 0, in id order. So a word found in a third of a million records costs a
+# few thousand scores, not a third of a million; totals and facets still count every match.
+RANK_WINDOW = 5_000
+
 
 def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = True) -> Subquery:
     """(record_id, rank) of the records matching `q`; lower rank is more relevant.
@@ -37,8 +44,11 @@ def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = Tru
     if not terms:
         raise invalid_param("q", NOTHING_SEARCHABLE)
     doc = SearchDocument
+    last = rank_window_end(session, entity, q) if ranked else None
     if session.get_bind().dialect.name == "sqlite":
         fts, whole, match, rank = _fts(entity, q, ranked)
+        if rank and last is not None:
+            rank = [case((fts.c.rowid <= last, _bm25(whole)), else_=0.0).label("rank")]
         return (
             select(doc.record_id, *rank)
             .select_from(fts)
@@ -50,7 +60,10 @@ def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = Tru
     vector = func.to_tsvector(config, doc.tokens)
     query = func.to_tsquery(config, tsquery(terms))
     # ts_rank is a real; as a double it survives the trip through a cursor exactly.
-    scored = [cast(-func.ts_rank(vector, query), Double).label("rank")] if ranked else []
+    score: ColumnElement[Any] = cast(-func.ts_rank(vector, query), Double)
+    if last is not None:
+        score = case((doc.id <= last, score), else_=literal_column("0.0", Double))
+    scored = [score.label("rank")] if ranked else []
     return (
         select(doc.record_id, *scored)
         .where(vector.op("@@")(query), doc.entity == entity)
@@ -58,11 +71,35 @@ def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = Tru
     )
 
 
-def fts_matches(entity: str, q: str, *, ranked: bool) -> Select[Any]:
+def rank_window_end(session: Session, entity: str, q: str) -> int | None:
+    """The document id of the last match scored for relevance, or None when every match
+    is (there are at most RANK_WINDOW). Reading it walks at most RANK_WINDOW matches."""
+    if session.get_bind().dialect.name == "sqlite":
+        fts, whole, match, _ = _fts(entity, q, False)
+        stmt = select(fts.c.rowid).where(whole.op("MATCH")(match)).order_by(fts.c.rowid)
+    else:
+        doc = SearchDocument
+        config: ColumnElement[Any] = literal_column("'simple'::regconfig")
+        query = func.to_tsquery(config, tsquery(query_terms(q)))
+        matches = func.to_tsvector(config, doc.tokens).op("@@")(query)
+        stmt = select(doc.id).where(matches, doc.entity == entity).order_by(doc.id)
+    found: int | None = session.scalar(stmt.offset(RANK_WINDOW - 1).limit(1))
+    return found
+
+
+def fts_matches(
+    entity: str, q: str, *, ranked: bool, after: int | None = None, upto: int | None = None
+) -> Select[Any]:
     """SQLite: (doc, rank) of the search documents matching `q`, `doc` being the document's
-    id, from the FTS5 table alone: no join per match."""
+    id, from the FTS5 table alone: no join per match. `after` and `upto` bound the
+    document ids, which FTS5 seeks to rather than filters."""
     fts, whole, match, rank = _fts(entity, q, ranked)
-    return select(fts.c.rowid.label("doc"), *rank).where(whole.op("MATCH")(match))
+    stmt = select(fts.c.rowid.label("doc"), *rank).where(whole.op("MATCH")(match))
+    if after is not None:
+        stmt = stmt.where(fts.c.rowid > after)
+    if upto is not None:
+        stmt = stmt.where(fts.c.rowid <= upto)
+    return stmt
 
 
 def _fts(entity: str, q: str, ranked: bool) -> tuple[Any, ColumnElement[Any], str, list[Any]]:
@@ -73,5 +110,9 @@ def _fts(entity: str, q: str, ranked: bool) -> tuple[Any, ColumnElement[Any], st
         raise invalid_param("q", NOTHING_SEARCHABLE)
     whole: ColumnElement[Any] = literal_column(FTS_TABLE)
     match = f'entity : "{entity}" AND tokens : ({fts5_query(terms)})'
-    rank = [func.bm25(whole, 0.0, 1.0, type_=Double).label("rank")] if ranked else []
+    rank = [_bm25(whole).label("rank")] if ranked else []
     return table(FTS_TABLE, column("rowid")), whole, match, rank
+
+
+def _bm25(whole: ColumnElement[Any]) -> ColumnElement[Any]:
+    return func.bm25(whole, 0.0, 1.0, type_=Double)

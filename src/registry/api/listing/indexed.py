@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyroaring import BitMap
-from sqlalchemy import literal_column, select
+from sqlalchemy import Double, literal, literal_column, select
 from sqlalchemy.orm import Session
 
 from registry.api.deps import ReadContext
@@ -16,7 +16,7 @@ from registry.api.filters import FilterSet, FilterValues
 from registry.api.listing.params import ListParams
 from registry.api.listing.query import ListQuery
 from registry.api.matchindex import FETCH_LIMIT, MatchIndex, State, rowid
-from registry.lists.fulltext import fts_matches
+from registry.lists.fulltext import fts_matches, rank_window_end
 from registry.lists.keyset import after, order_by
 from registry.records.bulk import LOOKUP_CHUNK
 
@@ -138,19 +138,30 @@ def ranked_rows(
     start = None if cursor_values is None else cursor_values[0]
     kept: list[tuple[float, int]] = []
     beyond = 0  # kept entries ranked after the cursor's rank: only those fill the page
-    ranked = fts_matches(fs.entity.search_key, params.q, ranked=True)
-    result = session.connection().execute(ranked.order_by(literal_column("rank")))
-    try:
-        for doc, rank in result:
-            row_id = state.record_rowid(doc)
-            if not row_id or row_id not in found or (start is not None and rank < start):
-                continue
-            if beyond >= needed and rank != kept[-1][0]:
-                break
-            kept.append((rank, row_id))
-            beyond += start is None or rank > start
-    finally:
-        result.close()
+    key = fs.entity.search_key
+    last = rank_window_end(session, key, params.q)
+    # The scored window in rank order, then any matches past it (rank 0) in index order.
+    phases = [fts_matches(key, params.q, ranked=True, upto=last).order_by(literal_column("rank"))]
+    if last is not None:
+        tail = fts_matches(key, params.q, ranked=False, after=last)
+        phases.append(tail.add_columns(literal(0.0, Double)).order_by(literal_column("doc")))
+    done = False
+    for phase in phases:
+        result = session.connection().execute(phase)
+        try:
+            for doc, rank in result:
+                row_id = state.record_rowid(doc)
+                if not row_id or row_id not in found or (start is not None and rank < start):
+                    continue
+                if beyond >= needed and rank != kept[-1][0]:
+                    done = True
+                    break
+                kept.append((rank, row_id))
+                beyond += start is None or rank > start
+        finally:
+            result.close()
+        if done:
+            break
     ids: dict[int, Any] = {}
     model = fs.model
     rowids = [row_id for _, row_id in kept]
