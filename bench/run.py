@@ -63,7 +63,8 @@ SEARCHES = {
 }
 FACETS = ["target_group", "intervention_type", "setting"]
 # Above this Datasette's exact count takes seconds per request, and paging to row 5,000
-# through `_next` (a hundred such requests) would take most of an hour.
+# through `_next` (a hundred such requests) would take most of an hour: it answers only
+# details there.
 DATASETTE_MAX = 100_000
 
 
@@ -336,9 +337,13 @@ def registry_paths(base: str, ids: list[str]) -> dict[str, list[str]]:
     }
 
 
-def datasette_paths(db: Path, ids: list[str], terms: dict[str, str]) -> dict[str, list[str]]:
+def datasette_paths(
+    db: Path, ids: list[str], terms: dict[str, str], size: int
+) -> dict[str, list[str]]:
     """The same questions through Datasette's table API, where it has an equivalent."""
     table = f"/{db.stem}/programs"
+    if size > DATASETTE_MAX:
+        return {"detail by id": [f"{table}/{i}.json" for i in ids]}
     through = json.dumps(
         {"table": "program_terms", "column": "term_id", "value": terms["setting"]},
         separators=(",", ":"),
@@ -543,8 +548,7 @@ def servers(db: Path, pg: str | None, workers: list[int], size: int) -> list[Ser
     sqlite_env = {"REGISTRY_DATABASE_URL": f"sqlite:///{db}"}
     found = [Server(_label("registry", n), registry(n), sqlite_env) for n in workers]
     found.append(Server("floor", [*floor, f"sqlite:///{db}"], {}))
-    if size <= DATASETTE_MAX:
-        found.append(Server("datasette", datasette, {}))
+    found.append(Server("datasette", datasette, {}))
     if pg:
         pg_env = {"REGISTRY_DATABASE_URL": pg}
         found += [Server(_label(PG, n), registry(n), pg_env) for n in workers]
@@ -583,8 +587,8 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
         with server([*srv.argv, "--port", str(port)], port, srv.env) as pid:
             if srv.label == "datasette":
                 _DATASETTE = base
-                paths = datasette_paths(db, ids, terms)
-                if expected is not None:
+                paths = datasette_paths(db, ids, terms, size)
+                if expected is not None and size <= DATASETTE_MAX:
                     check_same(expected, base, paths["filtered list, exact total"][0])
             elif srv.label.startswith("floor"):
                 check_floor(base, reference["pg" if on_pg else "sqlite"])

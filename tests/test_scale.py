@@ -100,7 +100,7 @@ def test_search_uses_the_full_text_index_on_100k_rows(fresh_url: str) -> None:
         if engine.dialect.name == "sqlite":
             steps = [str(r[-1]) for r in session.execute(text("EXPLAIN QUERY PLAN " + sql))]
             # The full-text index drives the join; documents are fetched by primary key.
-            assert "search_fts VIRTUAL TABLE INDEX" in steps[0], steps
+            assert "search_fts_program VIRTUAL TABLE INDEX" in steps[0], steps
             assert any("search_documents USING INTEGER PRIMARY KEY" in s for s in steps), steps
             assert not any("SCAN search_documents" in s for s in steps), steps
         else:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyroaring import BitMap
+from pyroaring import AbstractBitMap, BitMap, FrozenBitMap
 from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,7 @@ from registry.api.filters import (
     TermFilter,
 )
 from registry.models import Change, SearchDocument
+from registry.search import Term
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 PATCH_LIMIT = 5_000
 # Records patched in after which the index is saved again, so a new worker has less to apply.
 SAVE_AFTER = 1_000
+# Searches whose matches are kept with a state, the oldest dropped first.
+SEARCHES_KEPT = 64
 # A result this small is fetched by rowid and sorted in SQL rather than walked.
 FETCH_LIMIT = 2_000
 
@@ -71,9 +74,18 @@ class State:
     # Search document id → the record's rowid (0 for none): full-text matches become
     # rowids without a join per match. Empty for an entity that is not searched.
     docs: array[int] = field(default_factory=lambda: array("q"))
+    # Rowids matching each recent search (its terms as the key): a common word's matches
+    # come from the full-text index a row at a time, so they are kept with the state and
+    # patched from the change log with the bitmaps. A cache: filled, never otherwise changed.
+    searches: dict[tuple[Term, ...], FrozenBitMap] = field(default_factory=dict, compare=False)
 
     def record_rowid(self, doc_id: int) -> int:
         return self.docs[doc_id] if doc_id < len(self.docs) else 0
+
+    def remember(self, terms: tuple[Term, ...], rowids: FrozenBitMap) -> None:
+        if len(self.searches) >= SEARCHES_KEPT:
+            self.searches.pop(next(iter(self.searches)), None)  # the oldest entry
+        self.searches[terms] = rowids
 
 
 @dataclass
@@ -115,7 +127,7 @@ class MatchIndex:
 
     def _refresh(self, session: Session, state: State | None, head: int) -> State:
         if state is None and self.files is not None:
-            state = self.files.load(session, self.fs.entity.name, self._filter_names(), head)
+            state = self.files.load(session, self.fs, self._filter_names(), head)
         if state is None:
             return self._build(session, head)
         if state.head == head:
@@ -135,7 +147,9 @@ class MatchIndex:
         if len(owners) > PATCH_LIMIT:
             return self._build(session, head)
         if not owners:
-            return State(head, state.everything, state.live, state.values, state.docs)
+            return State(
+                head, state.everything, state.live, state.values, state.docs, state.searches
+            )
         ids = list(owners)
         rows = session.execute(
             select(rowid(model), model.deleted_at.is_(None)).where(model.id.in_(ids))
@@ -151,7 +165,8 @@ class MatchIndex:
             for row_id, key in session.execute(self._pairs(filter_).where(model.id.in_(ids))):
                 by_key[key] = by_key.get(key, BitMap()) | BitMap([row_id])
         docs = _docs(session, self._documents().where(model.id.in_(ids)), array("q", state.docs))
-        patched = State(head, state.everything | touched, live, values, docs)
+        searches = self._searches(session, state.searches, ids, touched)
+        patched = State(head, state.everything | touched, live, values, docs, searches)
         self._unsaved += len(owners)
         if self.files is not None and self._unsaved >= SAVE_AFTER:
             self._save(session, patched)
@@ -171,8 +186,33 @@ class MatchIndex:
 
     def _save(self, session: Session, state: State) -> None:
         assert self.files is not None
-        self.files.save(session, self.fs.entity.name, self._filter_names(), state)
+        self.files.save(session, self.fs, self._filter_names(), state)
         self._unsaved = 0
+
+    def _searches(
+        self,
+        session: Session,
+        searches: dict[tuple[Term, ...], FrozenBitMap],
+        ids: list[Any],
+        touched: BitMap,
+    ) -> dict[tuple[Term, ...], FrozenBitMap]:
+        """The kept searches with the changed records matched again against their new
+        tokens, as FTS5 matches them: every term a token, or a token's prefix."""
+        if not searches:
+            return {}
+        model, entity = self.fs.model, self.fs.entity
+        texts = session.execute(
+            select(rowid(model), SearchDocument.tokens)
+            .select_from(model)
+            .join(SearchDocument, SearchDocument.record_id == model.id)
+            .where(SearchDocument.entity == entity.search_key, model.id.in_(ids))
+        ).all()
+        changed = [(row_id, set(tokens.split())) for row_id, tokens in texts]
+        patched = {}
+        for terms, rowids in searches.items():
+            now = BitMap(r for r, tokens in changed if _all_match(terms, tokens))
+            patched[terms] = FrozenBitMap((rowids - touched) | now)
+        return patched
 
     def _filter_names(self) -> list[str]:
         return [f.name for f in self.filters]
@@ -206,7 +246,7 @@ class MatchIndex:
         *,
         deleted: str = "exclude",
         skip: str | None = None,
-        search: BitMap | None = None,
+        search: AbstractBitMap | None = None,
     ) -> BitMap | None:
         """Rowids matching every filter (but `skip`), or None if one is not indexed."""
         result = {"exclude": state.live, "only": state.everything - state.live}.get(
@@ -229,6 +269,13 @@ class MatchIndex:
             key: matching.intersection_cardinality(b) for key, b in state.values[name].items()
         }
         return {key: count for key, count in counts.items() if count}
+
+
+def _all_match(terms: tuple[Term, ...], tokens: set[str]) -> bool:
+    return all(
+        any(t.startswith(term.token) for t in tokens) if term.prefix else term.token in tokens
+        for term in terms
+    )
 
 
 def _indexable(filter_: Filter) -> bool:
@@ -308,18 +355,19 @@ class IndexFiles:
     directory: Path
     keep: int = 2  # files per entity; older ones are removed after a save
 
-    def load(self, session: Session, entity: str, filters: list[str], head: int) -> State | None:
-        for file_head, path in self._files(entity):
+    def load(self, session: Session, fs: FilterSet, filters: list[str], head: int) -> State | None:
+        for file_head, path in self._files(fs.entity.name):
             if file_head > head:
                 continue
             try:
-                return self._read(session, path, entity, filters, file_head)
+                return self._read(session, path, fs, filters, file_head)
             except Exception:
                 logger.warning("match index file %s not used", path, exc_info=True)
             return None
         return None
 
-    def save(self, session: Session, entity: str, filters: list[str], state: State) -> None:
+    def save(self, session: Session, fs: FilterSet, filters: list[str], state: State) -> None:
+        entity = fs.entity.name
         try:
             blobs: list[bytes] = [state.everything.serialize(), state.live.serialize()]
             values: dict[str, list[tuple[str, int]]] = {}
@@ -336,6 +384,7 @@ class IndexFiles:
                 "entity": entity,
                 "head": state.head,
                 "at": _change_at(session, state.head),
+                "probes": _probes(session, fs, _spread(state.everything)),
                 "sizes": [len(blobs[0]), len(blobs[1]), len(blobs[-1])],
                 "values": values,
             }
@@ -361,16 +410,19 @@ class IndexFiles:
         return sorted(found, reverse=True)
 
     def _read(
-        self, session: Session, path: Path, entity: str, filters: list[str], head: int
+        self, session: Session, path: Path, fs: FilterSet, filters: list[str], head: int
     ) -> State | None:
         with path.open("rb") as file:
             header = json.loads(file.readline())
-            expected = (FILE_FORMAT, code_token(), entity, head, sorted(filters))
+            expected = (FILE_FORMAT, code_token(), fs.entity.name, head, sorted(filters))
             found = (header["format"], header["code"], header["entity"], header["head"])
             if (*found, sorted(header["values"])) != expected:
                 return None
             if header["at"] != _change_at(session, head):
                 return None  # another database's file, or one from before a restore
+            probes = header["probes"]
+            if _probes(session, fs, [int(r) for r in probes]) != probes:
+                return None  # rowids moved (a VACUUM renumbers a table without its own key)
             everything_size, live_size, docs_size = header["sizes"]
             everything = BitMap.deserialize(file.read(everything_size))
             live = BitMap.deserialize(file.read(live_size))
@@ -383,6 +435,19 @@ class IndexFiles:
             if len(docs) * docs.itemsize != docs_size or file.read(1):
                 raise ValueError("the file's length does not match its header")
         return State(head, everything, live, values, docs)
+
+
+def _spread(rowids: BitMap, count: int = 16) -> list[int]:
+    """Up to `count` rowids spread over the table, to check a file against."""
+    size = len(rowids)
+    return sorted({rowids[i * size // count] for i in range(count)}) if size else []
+
+
+def _probes(session: Session, fs: FilterSet, rowids: list[int]) -> dict[str, str]:
+    """{rowid: record id} for these rowids, as the database holds them now."""
+    model = fs.model
+    rows = session.execute(select(rowid(model), model.id).where(rowid(model).in_(rowids)))
+    return {str(r): str(i) for r, i in rows}
 
 
 def _change_at(session: Session, head: int) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.sql import Subquery
 
 from registry.errors import invalid_param
 from registry.models import SearchDocument
-from registry.models.search import FTS_TABLE
+from registry.models.search import fts_table
 from registry.search import NOTHING_SEARCHABLE, fts5_query, query_terms, tsquery
 
 # Relevance is scored for at most this many matches: the first ones in the index's order
@@ -37,8 +37,8 @@ def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = Tru
 
     Unranked, it is (record_id) alone: matching without scoring every match.
 
-    `entity` is an Entity.search_key. On SQLite the entity is matched inside the FTS query
-    only, so the planner drives the join from the full-text index outwards.
+    `entity` is an Entity.search_key. On SQLite it names the entity's own FTS5 table, which
+    the planner drives the join from.
     """
     terms = query_terms(q)
     if not terms:
@@ -90,9 +90,9 @@ def rank_window_end(session: Session, entity: str, q: str) -> int | None:
 def fts_matches(
     entity: str, q: str, *, ranked: bool, after: int | None = None, upto: int | None = None
 ) -> Select[Any]:
-    """SQLite: (doc, rank) of the search documents matching `q`, `doc` being the document's
-    id, from the FTS5 table alone: no join per match. `after` and `upto` bound the
-    document ids, which FTS5 seeks to rather than filters."""
+    """SQLite: (doc, rank) of the entity's search documents matching `q`, `doc` being the
+    document's id, from its FTS5 table alone: no join per match. `after` and `upto` bound
+    the document ids, which FTS5 seeks to rather than filters."""
     fts, whole, match, rank = _fts(entity, q, ranked)
     stmt = select(fts.c.rowid.label("doc"), *rank).where(whole.op("MATCH")(match))
     if after is not None:
@@ -103,16 +103,16 @@ def fts_matches(
 
 
 def _fts(entity: str, q: str, ranked: bool) -> tuple[Any, ColumnElement[Any], str, list[Any]]:
-    """The FTS5 table, itself as a column (FTS5 matches and ranks on the table), the MATCH
-    string and, when ranked, the bm25 column."""
+    """The entity's FTS5 table, itself as a column (FTS5 matches and ranks on the table),
+    the MATCH string and, when ranked, the bm25 column."""
     terms = query_terms(q)
     if not terms:
         raise invalid_param("q", NOTHING_SEARCHABLE)
-    whole: ColumnElement[Any] = literal_column(FTS_TABLE)
-    match = f'entity : "{entity}" AND tokens : ({fts5_query(terms)})'
+    name = fts_table(entity)
+    whole: ColumnElement[Any] = literal_column(name)
     rank = [_bm25(whole).label("rank")] if ranked else []
-    return table(FTS_TABLE, column("rowid")), whole, match, rank
+    return table(name, column("rowid")), whole, fts5_query(terms), rank
 
 
 def _bm25(whole: ColumnElement[Any]) -> ColumnElement[Any]:
-    return func.bm25(whole, 0.0, 1.0, type_=Double)
+    return func.bm25(whole, type_=Double)

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base
 
-FTS_TABLE = "search_fts"
+FTS_TABLE = "search_fts"  # the prefix of the per-entity FTS5 tables (SQLite)
+
+
+def fts_table(search_key: str) -> str:
+    """The FTS5 table of one entity's search documents (migration 0007)."""
+    return f"{FTS_TABLE}_{search_key}"
+
+
 GIN_INDEX = "ix_search_documents_tsv"
 
 

@@ -25,7 +25,7 @@ from registry.db import dbapi_cursor
 from registry.entities import ENTITIES, Entity
 from registry.models import Change, SearchDocument
 from registry.models.base import new_id, utcnow
-from registry.models.search import FTS_TABLE
+from registry.models.search import fts_table
 from registry.records.changes import diff
 from registry.records.mapping import child_columns, created_dict, search_text
 from registry.records.markers import fields
@@ -154,36 +154,39 @@ def create_many(
     return ids
 
 
-# The trigger that copies each new search document into FTS5 (migration 0002).
-_FTS_INSERT_TRIGGER = "search_documents_ai"
+# The triggers that copy each new search document into its entity's FTS5 table (0007).
+_FTS_INSERT_TRIGGERS = "search_documents_ai_%"
 
 
 @contextmanager
 def deferred_search_index(session: Session) -> Iterator[None]:
     """On SQLite, index the search documents written inside the block with one INSERT …
-    SELECT at its end instead of a trigger run per row, which costs FTS5 four to five times
-    as much. The trigger is dropped and re-created inside the caller's transaction, so other
-    connections never see it missing and a rollback restores it. Documents written in the
-    block must not be updated in it (an import touches each record once): the update
-    trigger would remove from FTS5 a row it never held."""
+    SELECT per entity at its end instead of a trigger run per row, which costs FTS5 four to
+    five times as much. The insert triggers are dropped and re-created inside the caller's
+    transaction, so other connections never see them missing and a rollback restores them.
+    Documents written in the block must not be updated in it (an import touches each
+    record once): the update trigger would remove from FTS5 a row it never held."""
     if session.get_bind().dialect.name != "sqlite":
         yield
         return
-    trigger = session.execute(
-        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
-        {"name": _FTS_INSERT_TRIGGER},
-    ).scalar_one()
+    triggers = session.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE :like"),
+        {"like": _FTS_INSERT_TRIGGERS},
+    ).all()
     since = session.execute(text("SELECT coalesce(max(id), 0) FROM search_documents")).scalar_one()
-    session.execute(text(f"DROP TRIGGER {_FTS_INSERT_TRIGGER}"))
+    for name, _ in triggers:
+        session.execute(text(f'DROP TRIGGER "{name}"'))
     yield
-    session.execute(
-        text(
-            f"INSERT INTO {FTS_TABLE}(rowid, entity, tokens) "  # noqa: S608 (a constant)
-            "SELECT id, entity, tokens FROM search_documents WHERE id > :since"
-        ),
-        {"since": since},
-    )
-    session.execute(text(trigger))
+    for name, sql in triggers:
+        key = name.removeprefix(_FTS_INSERT_TRIGGERS[:-1])
+        session.execute(
+            text(
+                f"INSERT INTO {fts_table(key)}(rowid, tokens) "  # noqa: S608 (names we made)
+                "SELECT id, tokens FROM search_documents WHERE id > :since AND entity = :key"
+            ),
+            {"since": since, "key": key},
+        )
+        session.execute(text(sql))
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
