@@ -32,6 +32,9 @@ def match_index(ctx: ReadContext, fs: FilterSet) -> tuple[MatchIndex, State] | N
     return None if index is None or state is None else (index, state)
 
 
+SEARCH_CHUNK = 10_000
+
+
 def search_rowids(session: Session, fs: FilterSet, q: str, state: State) -> FrozenBitMap:
     """Rowids of every match, unscored: the search as one more bitmap to intersect. The
     full-text index gives document ids, which the state turns into rowids; the state keeps
@@ -41,12 +44,15 @@ def search_rowids(session: Session, fs: FilterSet, q: str, state: State) -> Froz
     if kept is not None:
         return kept
     stmt = fts_matches(fs.entity.search_key, q, ranked=False)
+    found = BitMap()
     with dbapi_cursor(session) as (cursor, dialect):
         compiled = stmt.compile(dialect=dialect)
         params = compiled.construct_params()
         cursor.execute(str(compiled), [params[name] for name in compiled.positiontup or []])
-        docs = cursor.fetchall()  # on the driver: a third of a million rows at 1M
-    found = BitMap(map(state.record_rowid, (doc for (doc,) in docs)))
+        # On the driver, in chunks: a common word has a third of a million matches at 1M,
+        # and eight requests holding them all at once took 300 MB.
+        while docs := cursor.fetchmany(SEARCH_CHUNK):
+            found.update(map(state.record_rowid, (doc for (doc,) in docs)))
     found.discard(0)
     rowids = FrozenBitMap(found)
     state.remember(terms, rowids)
