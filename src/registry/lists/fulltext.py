@@ -32,10 +32,17 @@ from registry.search import NOTHING_SEARCHABLE, fts5_query, query_terms, tsquery
 RANK_WINDOW = 5_000
 
 
-def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = True) -> Subquery:
+# What `window_end` means when the caller has not read it: read it here.
+UNREAD = -1
+
+
+def search_subquery(
+    session: Session, entity: str, q: str, *, ranked: bool = True, window_end: int | None = UNREAD
+) -> Subquery:
     """(record_id, rank) of the records matching `q`; lower rank is more relevant.
 
-    Unranked, it is (record_id) alone: matching without scoring every match.
+    Unranked, it is (record_id) alone: matching without scoring every match. `window_end`
+    is `rank_window_end`'s answer, for a caller that needs it too and has read it once.
 
     `entity` is an Entity.search_key. On SQLite it names the entity's own FTS5 table, which
     the planner drives the join from.
@@ -44,7 +51,9 @@ def search_subquery(session: Session, entity: str, q: str, *, ranked: bool = Tru
     if not terms:
         raise invalid_param("q", NOTHING_SEARCHABLE)
     doc = SearchDocument
-    last = rank_window_end(session, entity, q) if ranked else None
+    last = None
+    if ranked:
+        last = rank_window_end(session, entity, q) if window_end == UNREAD else window_end
     if session.get_bind().dialect.name == "sqlite":
         fts, whole, match, rank = _fts(entity, q, ranked)
         if rank and last is not None:

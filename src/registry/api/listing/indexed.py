@@ -17,7 +17,7 @@ from registry.api.listing.params import ListParams
 from registry.api.listing.query import ListQuery
 from registry.api.matchindex import FETCH_LIMIT, MatchIndex, State, rowid
 from registry.db import dbapi_cursor
-from registry.lists.fulltext import fts_matches, rank_window_end
+from registry.lists.fulltext import fts_matches
 from registry.lists.keyset import after, order_by
 from registry.records.bulk import LOOKUP_CHUNK
 from registry.search import query_terms
@@ -105,7 +105,7 @@ def indexed_rows(
         return []
     if q.keys[0].name == "relevance":
         plain = [(k.name, k.desc) for k in q.keys] == [("relevance", False), ("id", False)]
-        return ranked_rows(session, fs, matched, params, cursor_values) if plain else None
+        return ranked_rows(session, q, matched, params, cursor_values) if plain else None
     keys = [k.expr.label(f"k{i}") for i, k in enumerate(q.keys)]
     # The sort keys' index holds the id and the keys too, so the walk reads the page's
     # rows as it finds them.
@@ -142,7 +142,7 @@ def indexed_rows(
 
 def ranked_rows(
     session: Session,
-    fs: FilterSet,
+    query: ListQuery,
     matched: Matched,
     params: ListParams,
     cursor_values: list[Any] | None,
@@ -160,8 +160,8 @@ def ranked_rows(
     start = None if cursor_values is None else cursor_values[0]
     kept: list[tuple[float, int]] = []
     beyond = 0  # kept entries ranked after the cursor's rank: only those fill the page
+    fs, last = query.fs, query.window_end
     key = fs.entity.search_key
-    last = rank_window_end(session, key, params.q)
     # The scored window in rank order, then any matches past it (rank 0) in index order.
     phases = [fts_matches(key, params.q, ranked=True, upto=last).order_by(literal_column("rank"))]
     if last is not None:

@@ -17,7 +17,7 @@ from sqlalchemy.sql import Subquery
 from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet, FilterValues
 from registry.api.listing.params import ListParams
-from registry.lists.fulltext import search_subquery
+from registry.lists.fulltext import rank_window_end, search_subquery
 from registry.lists.keyset import SortKey, after, order_by, parse_sort
 
 
@@ -28,6 +28,8 @@ class ListQuery:
     deleted: str
     keys: list[SortKey]
     search: Subquery | None
+    # The last document scored for relevance (`fulltext.rank_window_end`), read once.
+    window_end: int | None = None
 
     @functools.cached_property
     def stmt(self) -> Select[Any]:
@@ -42,11 +44,13 @@ class ListQuery:
 def build_query(
     ctx: ReadContext, fs: FilterSet, filters: FilterValues, params: ListParams
 ) -> ListQuery:
-    search = None
+    search, window_end = None, None
     if params.q:
-        search = search_subquery(ctx.session, fs.entity.search_key, params.q)
+        key = fs.entity.search_key
+        window_end = rank_window_end(ctx.session, key, params.q)
+        search = search_subquery(ctx.session, key, params.q, window_end=window_end)
     keys = parse_sort(fs.sorts, fs.default_sort, fs.model.id, params.sort, search)
-    return ListQuery(fs, filters, params.deleted, keys, search)
+    return ListQuery(fs, filters, params.deleted, keys, search, window_end)
 
 
 def sql_rows(
