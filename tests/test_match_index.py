@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -318,6 +319,12 @@ def test_a_new_worker_loads_the_saved_index_and_catches_up(
     def late_worker() -> dict[str, Any]:
         late = create_app(Settings(database_url=write_db.url, environment="test"))
         with TestClient(late) as client:
+            # The start-up thread loads (or builds) the index; until then answers come
+            # from SQL and /healthz shows none.
+            deadline = time.monotonic() + 60
+            while client.get("/healthz").json()["match_indexes"]["program"] is None:
+                assert time.monotonic() < deadline, "the index never became current"
+                time.sleep(0.05)
             answer = _same(client, slow, "/api/v1/programs/facets", query)
             assert client.get("/healthz").json()["match_indexes"]["program"] == head + 1
             return answer
