@@ -6,6 +6,7 @@ read and every write.
 
 from __future__ import annotations
 
+import operator
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,9 @@ class VocabIndex:
         self._refs: dict[uuid.UUID, TermRef] = {}
         self._json: dict[uuid.UUID | str, dict[str, Any]] = {}
         self._grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self._codes: dict[str, dict[str, str]] = {}
+        self._last_packed: str | None = None
+        self._last_codes: dict[str, str] = {}
         self._by_text: dict[str, Term] | None = None
 
     @classmethod
@@ -112,15 +116,29 @@ class VocabIndex:
         without hyphens), as JSON; records with the same terms share the answer."""
         found = self._grouped.get(packed)
         if found is None:
-            terms = sorted(
-                (self._text(t) for t in packed.split(",") if t),
-                key=lambda t: (t.position, t.code),
-            )
+            terms = sorted(map(self._text, filter(None, packed.split(","))), key=_order)
             found = {}
             for term in terms:
                 found.setdefault(term.vocabulary, []).append(self.term_json(term.id))
             if len(self._grouped) < 10_000:  # bounded: most records share a few sets
                 self._grouped[packed] = found
+        return found
+
+    def grouped_codes(self, packed: str) -> dict[str, str]:
+        """`grouped_json`'s codes per vocabulary, joined with `;` as a CSV cell holds them.
+        A row asks once per vocabulary, so the last answer is kept."""
+        if packed is self._last_packed:
+            return self._last_codes
+        found = self._codes.get(packed)
+        if found is None:
+            terms = sorted(map(self._text, filter(None, packed.split(","))), key=_order)
+            lists: dict[str, list[str]] = {}
+            for term in terms:
+                lists.setdefault(term.vocabulary, []).append(term.code)
+            found = {vocabulary: ";".join(codes) for vocabulary, codes in lists.items()}
+            if len(self._codes) < 10_000:
+                self._codes[packed] = found
+        self._last_packed, self._last_codes = packed, found
         return found
 
     def ref(self, term_id: uuid.UUID | None) -> TermRef | None:
@@ -154,3 +172,7 @@ class VocabIndex:
 
 def _texts(term_id: uuid.UUID) -> tuple[str, str]:
     return term_id.hex, str(term_id)
+
+
+# A vocabulary's order: by position, then code.
+_order = operator.attrgetter("position", "code")

@@ -14,11 +14,13 @@ import functools
 import typing
 import uuid
 from collections.abc import Callable, Collection, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, Uuid, bindparam, select
+from sqlalchemy import JSON, ColumnElement, Select, Uuid, bindparam, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, aliased
 
 from registry.db import dbapi_cursor
@@ -34,17 +36,30 @@ from registry.vocab import VocabIndex
 JSON_OPTIONS = orjson.OPT_UTC_Z
 Sources = dict[Any, Source]
 Value = Callable[[Sequence[Any], "Context"], Any]
+# A CSV cell from the same row: exports write these without building the JSON values.
+Cell = Callable[[Sequence[Any], "Context"], str]
 
 
 class Context:
     """What rendering a page shares: the vocabulary, the sources and the children loaded for
     its records, by child field and then by owner id."""
 
-    __slots__ = ("children", "sources", "vocab")
+    __slots__ = ("child_cells", "children", "source_keys", "sources", "vocab")
 
     def __init__(self, vocab: VocabIndex, sources: Sources) -> None:
         self.vocab, self.sources = vocab, sources
         self.children: dict[str, dict[uuid.UUID, list[dict[str, Any]]]] = {}
+        self.source_keys: dict[Any, str] = {}
+        # Each child field's cell, by the owner's raw id (`Plan.cell_rows`).
+        self.child_cells: dict[str, dict[Any, str]] = {}
+
+    def source_key(self, source_id: Any) -> str:
+        """A source's key by its id as read (a UUID, or text on SQLite)."""
+        key = self.source_keys.get(source_id)
+        if key is None:
+            found = self.sources.get(as_uuid(source_id))
+            key = self.source_keys[source_id] = found.key if found else ""
+        return key
 
 
 class Plan:
@@ -57,13 +72,17 @@ class Plan:
         self.joins: list[tuple[Any, ColumnElement[bool]]] = []
         self.children: list[tuple[Child, Plan, int, list[str | None]]] = []
         self.values: list[tuple[str, Value]] = []
+        # Each field's CSV cells (provenance has three), in read-schema order.
+        self.cells: dict[str, list[Cell]] = {}
         specs = {spec.name: spec for spec in fields(create)}
         entity = next((e for e in ENTITIES.values() if e.model is model), None)
         self._id = self._column(model.id) if hasattr(model, "id") else -1
         self._deleted = self._column(model.deleted_at) if hasattr(model, "deleted_at") else -1
         self._term_index: int | None = None
+        self._naming = ""
         self._compiled: dict[tuple[str, str, str | int, int], Compiled] = {}
         for name, info in read.model_fields.items():
+            self._naming = name
             spec = specs.get(name)
             child = entity.child(name) if entity is not None else None
             if name == "provenance":
@@ -89,12 +108,22 @@ class Plan:
         self.columns.append(column.label(f"c{len(self.columns)}"))
         return len(self.columns) - 1
 
+    def _cell(self, *cells: Cell) -> None:
+        self.cells[self._naming] = list(cells)
+
     def _attribute(self, column: Any) -> Value:
         index = self._column(column)
+        self._cell(_raw_cell(index, column.type))
         return lambda row, ctx: row[index]
 
     def _term(self, column: Any) -> Value:
         index = self._column(column)
+
+        def cell(row: Sequence[Any], ctx: Context) -> str:
+            term_id = row[index]
+            return "" if term_id is None else str(ctx.vocab.term_json(term_id)["code"])
+
+        self._cell(cell)
 
         def value(row: Sequence[Any], ctx: Context) -> Any:
             term_id = row[index]
@@ -106,6 +135,7 @@ class Plan:
         if self._term_index is None:
             self._term_index = self._column(term_ids_column(self.model))
         index = self._term_index
+        self._cell(lambda row, ctx: ctx.vocab.grouped_codes(row[index]).get(vocabulary, ""))
 
         def value(row: Sequence[Any], ctx: Context) -> Any:
             return ctx.vocab.grouped_json(row[index]).get(vocabulary, [])
@@ -126,12 +156,23 @@ class Plan:
                 return None
             return {name: row[first + i] for i, name in enumerate(names)}
 
+        # The cell is the record's natural key, as `flat` writes a summary.
+        key = next((first + names.index(k) for k in _KEYS if k in names), None)
+        if key is None:
+            self._cell(lambda row, ctx: flat(value(row, ctx)))
+        else:
+            self._cell(lambda row, ctx: "" if row[fk_index] is None else str(row[key]))
         return value
 
     def _provenance(self) -> Value:
         source = self._column(self.model.source_id)
         locator = self._column(self.model.source_locator)
         notes = self._column(self.model.data_quality)
+        self._cell(
+            lambda row, ctx: "" if row[source] is None else ctx.source_key(row[source]),
+            lambda row, ctx: row[locator] or "",
+            lambda row, ctx: ";".join(n["issue"] for n in _json_value(row[notes]) or []),
+        )
 
         def value(row: Sequence[Any], ctx: Context) -> Any:
             key = row[source]
@@ -156,11 +197,17 @@ class Plan:
         ]
         self.children.append((child, plan, owner, order))
         id_index = self._id
+        self._cell(lambda row, ctx: ctx.child_cells[child.field].get(row[id_index], ""))
 
         def value(row: Sequence[Any], ctx: Context) -> Any:
             return ctx.children[child.field].get(row[id_index], [])
 
         return value
+
+    @property
+    def id_index(self) -> int:
+        """Where a row of `columns` holds the record's id."""
+        return self._id
 
     def select(self) -> Select[Any]:
         stmt = select(*self.columns).select_from(self.model)
@@ -214,6 +261,30 @@ class Plan:
             for owner_id, items in found.items()
         }
 
+    def child_cells(
+        self, cursor: Any, dialect: Any, ids: Sequence[Any], ctx: Context, columns: Any
+    ) -> None:
+        """Into `ctx`, the cells of the child fields among `columns` for the records with
+        these ids (as the driver reads them): items as `:`-joined cells, `;`-joined in
+        read order."""
+        for index, (child, plan, owner, order) in enumerate(self.children):
+            if child.field not in columns or not ids:
+                continue
+            item_cells = [cell for name, _ in plan.values for cell in plan.cells[name]]
+            place = [list(plan.cells).index(name) for name in child.render_order]
+            found: dict[Any, list[tuple[tuple[Any, ...], str]]] = {}
+            for row in self._rows(cursor, dialect, index, ids, raw=True):  # owners as read
+                cells = [cell(row, ctx) for cell in item_cells]
+                key = tuple(
+                    ctx.vocab.by_code[(vocabulary, cells[i])].position if vocabulary else cells[i]
+                    for i, vocabulary in zip(place, order, strict=True)
+                )
+                found.setdefault(row[owner], []).append((key, ":".join(cells)))
+            ctx.child_cells[child.field] = {
+                owner_id: ";".join(text for _, text in sorted(items))
+                for owner_id, items in found.items()
+            }
+
     def compiled(self, dialect: Any, by: str | int, n: int = 1) -> Compiled:
         """The statement for `n` values of `id` or a natural key (a str), or of a child
         table's owner (an int, the child's index), for one dialect."""
@@ -249,6 +320,20 @@ class Plan:
     ) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
         """(row, its JSON values) of each record whose `by` is one of `values`, in no set
         order; with `only`, just those fields, and only their children loaded."""
+        rows = self.loaded(cursor, dialect, by, values, ctx, only)
+        return [(row, self.render(row, ctx, only)) for row in rows]
+
+    def loaded(
+        self,
+        cursor: Any,
+        dialect: Any,
+        by: str,
+        values: Sequence[Any],
+        ctx: Context,
+        only: Collection[str] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """The rows of the records whose `by` is one of `values`, their children (those in
+        `only`) loaded into `ctx`."""
         rows = self._rows(cursor, dialect, by, values)
         if rows and self.children:
             ids = [as_uuid(r[self._id]) for r in rows]
@@ -256,16 +341,20 @@ class Plan:
                 if only is None or child.field in only:
                     children = self._rows(cursor, dialect, index, ids)
                     self._group(child, plan, owner, order, children, ctx)
-        return [(row, self.render(row, ctx, only)) for row in rows]
+        return rows
 
     def _rows(
-        self, cursor: Any, dialect: Any, by: str | int, values: Sequence[Any]
+        self, cursor: Any, dialect: Any, by: str | int, values: Sequence[Any], raw: bool = False
     ) -> list[tuple[Any, ...]]:
+        """Rows by `by` (see `compiled`); `raw`: values and rows as the driver has them."""
         found: list[tuple[Any, ...]] = []
         for start in range(0, len(values), CHUNK):
             chunk = values[start : start + CHUNK]
             # One statement per chunk size: a page's size, its last page's, a detail's one.
-            found += self.compiled(dialect, by, len(chunk)).rows(cursor, chunk)
+            compiled = self.compiled(dialect, by, len(chunk))
+            found += (
+                compiled.raw(cursor, chunk, as_read=True) if raw else compiled.rows(cursor, chunk)
+            )
         return found
 
 
@@ -298,12 +387,21 @@ class Compiled:
         self.dialect = dialect
         self.results: list[Any] | None = None
 
-    def rows(self, cursor: Any, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def raw(
+        self, cursor: Any, values: Sequence[Any], *, as_read: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """The rows as the driver returns them (on SQLite: ids, times and JSON as text);
+        `as_read` values are such raw values already, passed on unconverted."""
         params = dict(self.params)
         for name, bind, value in zip(self.names, self.binds, values, strict=True):
-            params[name] = bind(value) if bind and value is not None else value
+            convert = None if as_read or value is None else bind
+            params[name] = value if convert is None else convert(value)
         bound: Any = params if self.order is None else tuple(params[n] for n in self.order)
         cursor.execute(self.sql, bound)
+        return typing.cast(list[tuple[Any, ...]], cursor.fetchall())
+
+    def rows(self, cursor: Any, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        raw = self.raw(cursor, values)
         converters = self.results
         if converters is None:
             # As SQLAlchemy does, by the driver's type code of each column (PostgreSQL's
@@ -315,8 +413,8 @@ class Compiled:
             ]
             converters = self.results = [(i, p) for i, p in enumerate(processors) if p]
         rows = []
-        for raw in cursor.fetchall():
-            row = list(raw)
+        for found in raw:
+            row = list(found)
             for index, convert in converters:
                 if (value := row[index]) is not None:
                     row[index] = convert(value)
@@ -326,9 +424,12 @@ class Compiled:
 
 def _text_processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
     """For values SQLite stores as text: straight to the JSON text they render to. Parsing
-    each UUID and time into an object only to write it back out was a third of a detail."""
+    each UUID and time into an object only to write it back out was a third of a detail.
+    JSON columns parse with orjson (the standard library's parser was a fifth of an export)."""
     if dialect.name != "sqlite":
         return None
+    if isinstance(column_type, JSON):
+        return orjson.loads
     if isinstance(column_type, Uuid):
         return _text_uuid
     if isinstance(column_type, UTCDateTime):
@@ -360,6 +461,76 @@ def _text_time(value: str | None, parse: Callable[[Any], Any]) -> str | None:
         return f"{seconds[:10]}T{seconds[11:]}{'' if fraction == '000000' else '.' + fraction}Z"
     text: str = orjson.dumps(parse(value), option=JSON_OPTIONS).decode()
     return text[1:-1]
+
+
+_KEYS = ("code", "slug", "key")
+
+
+def _raw_cell(index: int, column_type: Any) -> Cell:
+    """The cell of a column read raw: SQLite holds ids, times and JSON as text, PostgreSQL's
+    driver returns them as objects; either becomes what `flat` writes of the JSON value."""
+    if isinstance(column_type, UTCDateTime):
+        return lambda row, ctx: _time_cell(row[index])
+    if isinstance(column_type, JSON):
+        return lambda row, ctx: flat(_json_value(row[index]))
+    python = column_type.python_type
+    if python is str:
+        return lambda row, ctx: "" if (v := row[index]) is None else typing.cast(str, v)
+    if python in (int, float, date):
+        return lambda row, ctx: "" if (v := row[index]) is None else str(v)
+    if python is bool:
+        return lambda row, ctx: "" if (v := row[index]) is None else ("true" if v else "false")
+    if python is uuid.UUID:
+        return lambda row, ctx: "" if (v := row[index]) is None else _id_text(v)
+    return lambda row, ctx: flat(row[index])
+
+
+def _id_text(value: Any) -> str:
+    return typing.cast(str, _text_uuid(value)) if isinstance(value, str) else str(value)
+
+
+def _time_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return typing.cast(str, _text_time(value, _sqlite_time()))
+    return flat(value)
+
+
+@functools.cache
+def _sqlite_time() -> Callable[[Any], Any]:
+    dialect = sqlite.dialect()
+    parse = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    assert parse is not None
+    return parse
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON column's value: SQLite's driver returns its text (always an array or an
+    object in this registry), PostgreSQL's the parsed value."""
+    return orjson.loads(value) if isinstance(value, str) else value
+
+
+def flat(value: Any) -> str:
+    """A JSON value as one CSV cell: lists joined with `;`, a term or record by its code,
+    slug or key, times as the JSON API writes them."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        text: str = orjson.dumps(value, option=JSON_OPTIONS).decode()
+        return text[1:-1]
+    if isinstance(value, dict):
+        for key in _KEYS:
+            if key in value:
+                return str(value[key])
+        return orjson.dumps(value, option=JSON_OPTIONS).decode()
+    if isinstance(value, list):
+        return ";".join(flat(v) for v in value)
+    return str(value)
 
 
 def _note(note: dict[str, Any]) -> dict[str, Any]:
@@ -422,3 +593,38 @@ def rows_json(
     if p.children and rows:
         p.load_children(session, [row[p._id] for row in rows], ctx, only)
     return [(row, p.render(row, ctx, only)) for row in rows]
+
+
+def header(columns: Sequence[str]) -> list[str]:
+    """CSV column names for read-schema fields: provenance is three columns."""
+    out: list[str] = []
+    for name in columns:
+        out += ["source", "source_locator", "data_quality"] if name == "provenance" else [name]
+    return out
+
+
+class CellReader:
+    """CSV cells of one entity's read-schema fields `columns` (see `header`): what `flat`
+    writes of their JSON values, without building those values. `read` is the database's
+    half and `cells` the formatting, so an export can run them in two threads."""
+
+    def __init__(
+        self, entity: Entity[Any], columns: Sequence[str], vocab: VocabIndex, sources: Sources
+    ) -> None:
+        self.plan = plan(entity)
+        self.columns = set(columns)
+        self.row_cells = [cell for name in columns for cell in self.plan.cells[name]]
+        self.vocab, self.sources = vocab, sources
+
+    def read(self, session: Session, rows: Sequence[Sequence[Any]]) -> Context:
+        """What the cells of these rows (the plan's columns as the driver reads them:
+        `query.export_rows`) need beyond the rows: their children's cells."""
+        ctx = Context(self.vocab, self.sources)
+        ids = [row[self.plan.id_index] for row in rows]
+        with dbapi_cursor(session) as (cursor, dialect):
+            self.plan.child_cells(cursor, dialect, ids, ctx, self.columns)
+        return ctx
+
+    def cells(self, rows: Sequence[Sequence[Any]], ctx: Context) -> list[list[str]]:
+        cells = self.row_cells
+        return [[cell(row, ctx) for cell in cells] for row in rows]

@@ -1,4 +1,4 @@
-"""Exports: every matching row, read in keyset batches in a session of its own."""
+"""Exports: every matching row, read by one statement in a session of its own."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from registry.api.deps import ReadContext
 from registry.api.filters import FilterSet
 from registry.api.listing.items import Enricher, render_items
 from registry.api.listing.params import ListParams
-from registry.api.listing.query import ListQuery, sql_rows
+from registry.api.listing.query import ListQuery, export_rows
 from registry.lists import exports
 from registry.lists.exports import EXPORT_BATCH
 from registry.models import Source
+from registry.records import lean
 from registry.vocab import VocabIndex
 
 
@@ -50,25 +51,42 @@ def export_response(
 ) -> StreamingResponse:
     factory = request.app.state.sessionmaker
 
-    def batches() -> Iterator[list[dict[str, Any]]]:
-        # Keyset batches in a session of its own: memory stays flat however many rows match.
+    def batches(plan: lean.Plan | None) -> Iterator[tuple[ReadContext, list[Any]]]:
+        """Batches of `export_rows` in a session of its own: memory stays flat however
+        many rows match."""
         session: Session = factory()
         try:
             vocab = VocabIndex.load(session, ctx.lang)
             sources = {s.id: s for s in session.scalars(select(Source))}
             own = ReadContext(session, vocab, sources, ctx.lang)
-            values: list[Any] | None = None
-            while True:
-                rows = sql_rows(session, query, EXPORT_BATCH, 0, values)
-                if not rows:
-                    return
-                items = render_items(own, fs, [r[0] for r in rows], params, enrich, columns)
-                yield items  # JSON values; the formats write times as the JSON API does
-                values = [rows[-1][i + 1] for i in range(len(query.keys))]
-                if len(rows) < EXPORT_BATCH:
-                    return
+            for rows in export_rows(session, query, plan, EXPORT_BATCH):
+                yield own, rows
         finally:
             session.close()
 
+    def items() -> Iterator[list[dict[str, Any]]]:
+        for own, rows in batches(None):
+            # JSON values; the formats write times as the JSON API does
+            yield render_items(own, fs, [r[0] for r in rows], params, enrich, columns)
+
+    if kind != "csv":
+        return exports.ndjson_response(items(), columns)
+    plan = lean.plan(fs.entity)
+    fields = [c for c in columns if c in plan.cells]
+    extra = [c for c in columns if c not in plan.cells]
+
+    def cells() -> Iterator[list[list[str]]]:
+        # Record fields straight from rows; what a search or `include` adds, from its items.
+        reader: lean.CellReader | None = None
+        for own, rows in batches(plan):
+            reader = reader or lean.CellReader(fs.entity, fields, own.vocab, own.sources)
+            out = reader.cells(rows, reader.read(own.session, rows))
+            if extra:
+                ids = [row[plan.id_index] for row in rows]
+                added = render_items(own, fs, ids, params, enrich, extra)
+                pairs = zip(out, added, strict=True)
+                out = [row + [lean.flat(i.get(c)) for c in extra] for row, i in pairs]
+            yield out
+
     name = fs.entity.name.replace("_", "-")
-    return exports.stream(batches(), columns, kind, f"{name}s.csv")
+    return exports.csv_response(lean.header(fields) + extra, cells(), f"{name}s.csv")

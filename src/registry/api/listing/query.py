@@ -7,6 +7,8 @@ answers never builds them.
 from __future__ import annotations
 
 import functools
+import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from registry.api.filters import FilterSet, FilterValues
 from registry.api.listing.params import ListParams
 from registry.lists.fulltext import rank_window_end, search_subquery
 from registry.lists.keyset import SortKey, after, order_by, parse_sort
+from registry.records.lean import Plan
 
 
 @dataclass
@@ -60,8 +63,41 @@ def sql_rows(
     offset: int,
     cursor_values: list[Any] | None,
 ) -> list[Any]:
+    """(id, sort keys…) of a page in order."""
     stmt = q.stmt.add_columns(*(k.expr.label(f"k{i}") for i, k in enumerate(q.keys)))
     if cursor_values is not None:
         stmt = stmt.where(after(q.keys, cursor_values))
-    stmt = stmt.order_by(*order_by(q.keys))
-    return list(session.execute(stmt.limit(limit).offset(offset)).all())
+    stmt = stmt.order_by(*order_by(q.keys)).limit(limit).offset(offset)
+    return list(session.connection().execute(stmt).all())
+
+
+def export_rows(
+    session: Session, q: ListQuery, plan: Plan | None, batch: int
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Every matching record in order, in batches, from one statement whose rows are read
+    as they are fetched: `plan`'s columns (without a plan, the id), as the driver reads
+    them (SQLite's ids and times as text). One statement reads one snapshot, and the rows
+    after a keyset cursor on a nullable sort key were a scan from the first row each."""
+    stmt = q.stmt.order_by(*order_by(q.keys))
+    if plan is not None:
+        stmt = stmt.with_only_columns(*plan.columns)
+        for target, on in plan.joins:
+            stmt = stmt.outerjoin(target, on)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # A server-side cursor; psycopg's values need no converting for the cells.
+        result = connection.execution_options(stream_results=True).execute(stmt)
+        try:
+            for partition in result.partitions(batch):
+                yield typing.cast(list[tuple[Any, ...]], partition)
+        finally:
+            result.close()
+        return
+    # SQLite's cursor steps through the rows as they are fetched; they are taken from it
+    # as text, without SQLAlchemy's converting of each id and time.
+    result = connection.execute(stmt)
+    try:
+        while rows := result.cursor.fetchmany(batch):
+            yield typing.cast(list[tuple[Any, ...]], rows)
+    finally:
+        result.close()
