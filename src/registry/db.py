@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# JSON columns through orjson: the standard library's `json` was a tenth of a bulk load's
+# time. orjson writes UTF-8 where `json` wrote \u escapes; both read back the same values.
+JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
 def make_engine(
@@ -26,6 +36,7 @@ def make_engine(
     **kwargs: Any,
 ) -> Engine:
     parsed = make_url(url)
+    kwargs = {**JSON_CODEC, **kwargs}
     in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
     if not in_memory:  # an in-memory SQLite database lives in one connection: no pool
         pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
