@@ -11,6 +11,7 @@ the two renderings equal for every entity, on both backends.
 from __future__ import annotations
 
 import functools
+import operator
 import typing
 import uuid
 from collections.abc import Callable, Collection, Sequence
@@ -19,13 +20,13 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import JSON, ColumnElement, Select, Uuid, bindparam, select
+from sqlalchemy import JSON, ColumnElement, Select, Uuid, bindparam, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, aliased
 
 from registry.db import dbapi_cursor
 from registry.entities import ENTITIES, Child, Entity, term_ids_column
-from registry.models import Source
+from registry.models import Source, VocabularyTerm
 from registry.models.base import UTCDateTime
 from registry.records.lookup import check_found
 from registry.records.markers import fields
@@ -36,22 +37,22 @@ from registry.vocab import VocabIndex
 JSON_OPTIONS = orjson.OPT_UTC_Z
 Sources = dict[Any, Source]
 Value = Callable[[Sequence[Any], "Context"], Any]
-# A CSV cell from the same row: exports write these without building the JSON values.
-Cell = Callable[[Sequence[Any], "Context"], str]
+# A CSV cell from the same row: exports write these without building the JSON values. An
+# int is the index of a column the CSV writer takes as it is (text, a number, a date; null
+# as an empty cell).
+Cell = Callable[[Sequence[Any], "Context"], str] | int
 
 
 class Context:
     """What rendering a page shares: the vocabulary, the sources and the children loaded for
     its records, by child field and then by owner id."""
 
-    __slots__ = ("child_cells", "children", "source_keys", "sources", "vocab")
+    __slots__ = ("children", "source_keys", "sources", "vocab")
 
     def __init__(self, vocab: VocabIndex, sources: Sources) -> None:
         self.vocab, self.sources = vocab, sources
         self.children: dict[str, dict[uuid.UUID, list[dict[str, Any]]]] = {}
         self.source_keys: dict[Any, str] = {}
-        # Each child field's cell, by the owner's raw id (`Plan.cell_rows`).
-        self.child_cells: dict[str, dict[Any, str]] = {}
 
     def source_key(self, source_id: Any) -> str:
         """A source's key by its id as read (a UUID, or text on SQLite)."""
@@ -72,8 +73,10 @@ class Plan:
         self.joins: list[tuple[Any, ColumnElement[bool]]] = []
         self.children: list[tuple[Child, Plan, int, list[str | None]]] = []
         self.values: list[tuple[str, Value]] = []
-        # Each field's CSV cells (provenance has three), in read-schema order.
+        # Each field's CSV cells (provenance has three), in read-schema order, and the
+        # columns only they read, selected after `columns`.
         self.cells: dict[str, list[Cell]] = {}
+        self.cell_columns: list[Any] = []
         specs = {spec.name: spec for spec in fields(create)}
         entity = next((e for e in ENTITIES.values() if e.model is model), None)
         self._id = self._column(model.id) if hasattr(model, "id") else -1
@@ -156,12 +159,9 @@ class Plan:
                 return None
             return {name: row[first + i] for i, name in enumerate(names)}
 
-        # The cell is the record's natural key, as `flat` writes a summary.
+        # The cell is the record's natural key, as `flat` writes a summary (null without one).
         key = next((first + names.index(k) for k in _KEYS if k in names), None)
-        if key is None:
-            self._cell(lambda row, ctx: flat(value(row, ctx)))
-        else:
-            self._cell(lambda row, ctx: "" if row[fk_index] is None else str(row[key]))
+        self._cell(key if key is not None else lambda row, ctx: flat(value(row, ctx)))
         return value
 
     def _provenance(self) -> Value:
@@ -170,7 +170,7 @@ class Plan:
         notes = self._column(self.model.data_quality)
         self._cell(
             lambda row, ctx: "" if row[source] is None else ctx.source_key(row[source]),
-            lambda row, ctx: row[locator] or "",
+            locator,
             lambda row, ctx: ";".join(n["issue"] for n in _json_value(row[notes]) or []),
         )
 
@@ -197,7 +197,25 @@ class Plan:
         ]
         self.children.append((child, plan, owner, order))
         id_index = self._id
-        self._cell(lambda row, ctx: ctx.child_cells[child.field].get(row[id_index], ""))
+        # The cell comes from a column only exports read: the items' keys aggregated in SQL.
+        extra = len(self.cell_columns)
+        self.cell_columns.append(_child_keys(child, self.model).label(f"x{extra}"))
+        place = [[spec.name for spec in fields(child.schema)].index(n) for n in child.render_order]
+
+        def cell(row: Sequence[Any], ctx: Context) -> str:
+            packed = row[len(self.columns) + extra]
+            if not packed or ";" not in packed:
+                return typing.cast(str, packed or "")
+            return ";".join(sorted(packed.split(";"), key=lambda item: _item_key(item, ctx)))
+
+        def _item_key(item: str, ctx: Context) -> tuple[Any, ...]:
+            parts = item.split(":")
+            return tuple(
+                ctx.vocab.by_code[(vocabulary, parts[i])].position if vocabulary else parts[i]
+                for i, vocabulary in zip(place, order, strict=True)
+            )
+
+        self._cell(cell)
 
         def value(row: Sequence[Any], ctx: Context) -> Any:
             return ctx.children[child.field].get(row[id_index], [])
@@ -261,30 +279,6 @@ class Plan:
             for owner_id, items in found.items()
         }
 
-    def child_cells(
-        self, cursor: Any, dialect: Any, ids: Sequence[Any], ctx: Context, columns: Any
-    ) -> None:
-        """Into `ctx`, the cells of the child fields among `columns` for the records with
-        these ids (as the driver reads them): items as `:`-joined cells, `;`-joined in
-        read order."""
-        for index, (child, plan, owner, order) in enumerate(self.children):
-            if child.field not in columns or not ids:
-                continue
-            item_cells = [cell for name, _ in plan.values for cell in plan.cells[name]]
-            place = [list(plan.cells).index(name) for name in child.render_order]
-            found: dict[Any, list[tuple[tuple[Any, ...], str]]] = {}
-            for row in self._rows(cursor, dialect, index, ids, raw=True):  # owners as read
-                cells = [cell(row, ctx) for cell in item_cells]
-                key = tuple(
-                    ctx.vocab.by_code[(vocabulary, cells[i])].position if vocabulary else cells[i]
-                    for i, vocabulary in zip(place, order, strict=True)
-                )
-                found.setdefault(row[owner], []).append((key, ":".join(cells)))
-            ctx.child_cells[child.field] = {
-                owner_id: ";".join(text for _, text in sorted(items))
-                for owner_id, items in found.items()
-            }
-
     def compiled(self, dialect: Any, by: str | int, n: int = 1) -> Compiled:
         """The statement for `n` values of `id` or a natural key (a str), or of a child
         table's owner (an int, the child's index), for one dialect."""
@@ -320,20 +314,6 @@ class Plan:
     ) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
         """(row, its JSON values) of each record whose `by` is one of `values`, in no set
         order; with `only`, just those fields, and only their children loaded."""
-        rows = self.loaded(cursor, dialect, by, values, ctx, only)
-        return [(row, self.render(row, ctx, only)) for row in rows]
-
-    def loaded(
-        self,
-        cursor: Any,
-        dialect: Any,
-        by: str,
-        values: Sequence[Any],
-        ctx: Context,
-        only: Collection[str] | None = None,
-    ) -> list[tuple[Any, ...]]:
-        """The rows of the records whose `by` is one of `values`, their children (those in
-        `only`) loaded into `ctx`."""
         rows = self._rows(cursor, dialect, by, values)
         if rows and self.children:
             ids = [as_uuid(r[self._id]) for r in rows]
@@ -341,20 +321,16 @@ class Plan:
                 if only is None or child.field in only:
                     children = self._rows(cursor, dialect, index, ids)
                     self._group(child, plan, owner, order, children, ctx)
-        return rows
+        return [(row, self.render(row, ctx, only)) for row in rows]
 
     def _rows(
-        self, cursor: Any, dialect: Any, by: str | int, values: Sequence[Any], raw: bool = False
+        self, cursor: Any, dialect: Any, by: str | int, values: Sequence[Any]
     ) -> list[tuple[Any, ...]]:
-        """Rows by `by` (see `compiled`); `raw`: values and rows as the driver has them."""
         found: list[tuple[Any, ...]] = []
         for start in range(0, len(values), CHUNK):
             chunk = values[start : start + CHUNK]
             # One statement per chunk size: a page's size, its last page's, a detail's one.
-            compiled = self.compiled(dialect, by, len(chunk))
-            found += (
-                compiled.raw(cursor, chunk, as_read=True) if raw else compiled.rows(cursor, chunk)
-            )
+            found += self.compiled(dialect, by, len(chunk)).rows(cursor, chunk)
         return found
 
 
@@ -387,21 +363,12 @@ class Compiled:
         self.dialect = dialect
         self.results: list[Any] | None = None
 
-    def raw(
-        self, cursor: Any, values: Sequence[Any], *, as_read: bool = False
-    ) -> list[tuple[Any, ...]]:
-        """The rows as the driver returns them (on SQLite: ids, times and JSON as text);
-        `as_read` values are such raw values already, passed on unconverted."""
+    def rows(self, cursor: Any, values: Sequence[Any]) -> list[tuple[Any, ...]]:
         params = dict(self.params)
         for name, bind, value in zip(self.names, self.binds, values, strict=True):
-            convert = None if as_read or value is None else bind
-            params[name] = value if convert is None else convert(value)
+            params[name] = bind(value) if bind and value is not None else value
         bound: Any = params if self.order is None else tuple(params[n] for n in self.order)
         cursor.execute(self.sql, bound)
-        return typing.cast(list[tuple[Any, ...]], cursor.fetchall())
-
-    def rows(self, cursor: Any, values: Sequence[Any]) -> list[tuple[Any, ...]]:
-        raw = self.raw(cursor, values)
         converters = self.results
         if converters is None:
             # As SQLAlchemy does, by the driver's type code of each column (PostgreSQL's
@@ -413,8 +380,8 @@ class Compiled:
             ]
             converters = self.results = [(i, p) for i, p in enumerate(processors) if p]
         rows = []
-        for found in raw:
-            row = list(found)
+        for raw in cursor.fetchall():
+            row = list(raw)
             for index, convert in converters:
                 if (value := row[index]) is not None:
                     row[index] = convert(value)
@@ -466,6 +433,31 @@ def _text_time(value: str | None, parse: Callable[[Any], Any]) -> str | None:
 _KEYS = ("code", "slug", "key")
 
 
+def _child_keys(child: Child, owner_model: Any) -> ColumnElement[str]:
+    """A record's child rows as one string: each item's natural keys (a code, a slug)
+    joined with `:`, the items with `;`, in no set order."""
+    table = child.model
+    keys: list[Any] = []
+    stmt = select().select_from(table)
+    for spec in fields(child.schema):
+        marker = spec.ref
+        if isinstance(marker, VocabRef):
+            target = aliased(VocabularyTerm)
+            keys.append(target.code)
+        else:
+            assert isinstance(marker, RecordRef)
+            related = ENTITIES[marker.entity]
+            target = aliased(related.model)
+            keys.append(getattr(target, related.key))
+        stmt = stmt.join(target, target.id == getattr(table, spec.column))
+    item = keys[0]
+    for key in keys[1:]:
+        item = item + ":" + key
+    owner = getattr(table, child.owner) == owner_model.id
+    aggregated = stmt.add_columns(func.aggregate_strings(item, ";")).where(owner)
+    return func.coalesce(aggregated.scalar_subquery(), "")
+
+
 def _raw_cell(index: int, column_type: Any) -> Cell:
     """The cell of a column read raw: SQLite holds ids, times and JSON as text, PostgreSQL's
     driver returns them as objects; either becomes what `flat` writes of the JSON value."""
@@ -474,10 +466,8 @@ def _raw_cell(index: int, column_type: Any) -> Cell:
     if isinstance(column_type, JSON):
         return lambda row, ctx: flat(_json_value(row[index]))
     python = column_type.python_type
-    if python is str:
-        return lambda row, ctx: "" if (v := row[index]) is None else typing.cast(str, v)
-    if python in (int, float, date):
-        return lambda row, ctx: "" if (v := row[index]) is None else str(v)
+    if python in (str, int, float, date):
+        return index
     if python is bool:
         return lambda row, ctx: "" if (v := row[index]) is None else ("true" if v else "false")
     if python is uuid.UUID:
@@ -605,26 +595,28 @@ def header(columns: Sequence[str]) -> list[str]:
 
 class CellReader:
     """CSV cells of one entity's read-schema fields `columns` (see `header`): what `flat`
-    writes of their JSON values, without building those values. `read` is the database's
-    half and `cells` the formatting, so an export can run them in two threads."""
+    writes of their JSON values, without building those values."""
 
     def __init__(
         self, entity: Entity[Any], columns: Sequence[str], vocab: VocabIndex, sources: Sources
     ) -> None:
         self.plan = plan(entity)
-        self.columns = set(columns)
         self.row_cells = [cell for name in columns for cell in self.plan.cells[name]]
         self.vocab, self.sources = vocab, sources
 
-    def read(self, session: Session, rows: Sequence[Sequence[Any]]) -> Context:
-        """What the cells of these rows (the plan's columns as the driver reads them:
-        `query.export_rows`) need beyond the rows: their children's cells."""
+    def cells(self, rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+        """Rows of the plan's `columns` and then its `cell_columns`, as the driver reads
+        them (`query.export_rows`), as the CSV writer's rows. The columns it writes as they
+        are come out of each row in one step; the rest are made one by one."""
+        taken = [cell if isinstance(cell, int) else 0 for cell in self.row_cells]
+        take = operator.itemgetter(*taken, 0)  # and one more: always a tuple
+        made = [(i, cell) for i, cell in enumerate(self.row_cells) if not isinstance(cell, int)]
         ctx = Context(self.vocab, self.sources)
-        ids = [row[self.plan.id_index] for row in rows]
-        with dbapi_cursor(session) as (cursor, dialect):
-            self.plan.child_cells(cursor, dialect, ids, ctx, self.columns)
-        return ctx
-
-    def cells(self, rows: Sequence[Sequence[Any]], ctx: Context) -> list[list[str]]:
-        cells = self.row_cells
-        return [[cell(row, ctx) for cell in cells] for row in rows]
+        out = []
+        for row in rows:
+            cells = list(take(row))
+            cells.pop()
+            for i, cell in made:
+                cells[i] = cell(row, ctx)
+            out.append(cells)
+        return out

@@ -80,7 +80,7 @@ def export_response(
         reader: lean.CellReader | None = None
         for own, rows in batches(plan):
             reader = reader or lean.CellReader(fs.entity, fields, own.vocab, own.sources)
-            out = reader.cells(rows, reader.read(own.session, rows))
+            out = reader.cells(rows)
             if extra:
                 ids = [row[plan.id_index] for row in rows]
                 added = render_items(own, fs, ids, params, enrich, extra)

@@ -75,12 +75,13 @@ def export_rows(
     session: Session, q: ListQuery, plan: Plan | None, batch: int
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Every matching record in order, in batches, from one statement whose rows are read
-    as they are fetched: `plan`'s columns (without a plan, the id), as the driver reads
-    them (SQLite's ids and times as text). One statement reads one snapshot, and the rows
-    after a keyset cursor on a nullable sort key were a scan from the first row each."""
+    as they are fetched: `plan`'s columns and cell columns (without a plan, the id), as
+    the driver reads them (SQLite's ids and times as text). One statement reads one
+    snapshot, and the rows after a keyset cursor on a nullable sort key were a scan from
+    the first row for each batch."""
     stmt = q.stmt.order_by(*order_by(q.keys))
     if plan is not None:
-        stmt = stmt.with_only_columns(*plan.columns)
+        stmt = stmt.with_only_columns(*plan.columns, *plan.cell_columns)
         for target, on in plan.joins:
             stmt = stmt.outerjoin(target, on)
     connection = session.connection()
