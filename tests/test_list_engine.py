@@ -17,10 +17,11 @@ from sqlalchemy import select
 from registry.api import programs
 from registry.api.app import create_app
 from registry.api.deps import ReadDep, reads
-from registry.api.filters import FilterSet, FilterValues, RangeFilter
+from registry.api.filters import FilterSet, RangeFilter
 from registry.api.listing import list_response
+from registry.api.listing.params import ListRequest, ListRequestDependency
 from registry.api.matchindex import MatchIndex
-from registry.api.routes import Params, add_facets_route
+from registry.api.routes import add_facets_route
 from registry.config import Settings
 from registry.models import Organization, Program
 from tests.admin_support import Tokens
@@ -74,13 +75,11 @@ FOUNDED = FilterSet(
     default_sort=programs.FILTERS.default_sort,
     match_index=programs.FILTERS.match_index,
 )
-FoundedFilters = Annotated[FilterValues, Depends(FOUNDED.dependency())]
+FoundedQuery = Annotated[ListRequest, Depends(ListRequestDependency(FOUNDED))]
 
 
-def list_founded(
-    ctx: ReadDep, request: Request, filters: FoundedFilters, params: Params
-) -> Response:
-    return list_response(ctx, request, FOUNDED, filters, params, programs.ProgramItem)
+def list_founded(ctx: ReadDep, request: Request, query: FoundedQuery) -> Response:
+    return list_response(ctx, request, FOUNDED, query.filters, query.params, programs.ProgramItem)
 
 
 def _mount(app: FastAPI) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -222,7 +223,13 @@ def _query_names(route: Any) -> frozenset[str]:
     stack = [route.dependant]
     while stack:
         dep = stack.pop()
-        known.update(p.alias for p in dep.query_params)
+        for param in dep.query_params:
+            # A model of query parameters (a list's whole query) stands for its fields.
+            model: Any = param.field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                known.update(f.alias or name for name, f in model.model_fields.items())
+            else:
+                known.add(param.alias)
         stack.extend(dep.dependencies)
     names = frozenset(known)
     route.registry_query_names = names

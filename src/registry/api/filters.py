@@ -388,9 +388,11 @@ def declared_lists(routes: Sequence[Any]) -> dict[str, tuple[FilterSet, type[Bas
         if not isinstance(route, APIRoute) or not _is_page(route.response_model):
             continue
         for dependency in route.dependant.dependencies:
-            if isinstance(dependency.call, FilterDependency):
+            # A FilterDependency, or a list's whole query (`listing.ListRequestDependency`).
+            filterset = getattr(dependency.call, "filterset", None)
+            if isinstance(filterset, FilterSet):
                 (item,) = typing.get_args(route.response_model.model_fields["items"].annotation)
-                found[str(route.operation_id)] = (dependency.call.filterset, item)
+                found[str(route.operation_id)] = (filterset, item)
     return found
 
 

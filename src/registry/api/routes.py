@@ -28,8 +28,9 @@ from registry.api.deps import ReadDep, Ref, reads, reject_unknown_params
 from registry.api.facets import Facets, compute_facets, facet_names
 from registry.api.filters import FilterSet, FilterValues
 from registry.api.lifecycle import add_lifecycle_routes
-from registry.api.listing import ListParams, list_params, list_response
+from registry.api.listing import list_response
 from registry.api.listing.items import Enricher
+from registry.api.listing.params import ListRequest, ListRequestDependency
 from registry.api.openapi import DETAIL_ERRORS, EXPORTABLE_LIST, LIST_ERRORS, add_route
 from registry.api.responses import get_one
 from registry.api.writing import (
@@ -44,7 +45,6 @@ from registry.entities import Entity
 from registry.schemas.common import RecordRead
 from registry.schemas.listing import SNIPPET, Page, only_id_required
 
-Params = Annotated[ListParams, Depends(list_params)]
 FacetSearch = Annotated[str | None, Query(max_length=200, description="Search, as on the list.")]
 
 
@@ -110,24 +110,20 @@ def list_router(
     router = resource_router(entity)
     assert entity.read is not None
     item = item or item_model(entity.read)
-    filters = Annotated[FilterValues, Depends(fs.dependency())]
+    query = Annotated[ListRequest, Depends(ListRequestDependency(fs))]
 
-    def listing(ctx: ReadDep, request: Request, filters: filters, params: Params) -> Response:
-        return list_response(ctx, request, fs, filters, params, item)
+    def listing(ctx: ReadDep, request: Request, query: query) -> Response:
+        return list_response(ctx, request, fs, query.filters, query.params, item)
 
     endpoint: Callable[..., Any] = listing
     if include is not None:
         enrich = include.enrich
 
         def including(
-            ctx: ReadDep,
-            request: Request,
-            filters: filters,
-            params: Params,
-            include: list[str] | None = None,
+            ctx: ReadDep, request: Request, query: query, include: list[str] | None = None
         ) -> Response:
             chosen = enrich if include else None
-            return list_response(ctx, request, fs, filters, params, item, enrich=chosen)
+            return list_response(ctx, request, fs, query.filters, query.params, item, enrich=chosen)
 
         # The one value it takes, as an enum in the OpenAPI document.
         choices = typing.cast(Any, list)[typing.cast(Any, Literal)[include.name]]

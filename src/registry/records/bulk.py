@@ -107,13 +107,13 @@ def create_many(
     documents: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     ids: list[uuid.UUID] = []
+    children = [(child, child_columns(child)) for child in entity.children]
     for data, checked, tokens in rows:
         record_id = new_id()
         ids.append(record_id)
         values = dict(checked)
         terms = values.pop("terms", set())
-        for child in entity.children:
-            columns = child_columns(child)
+        for child, columns in children:
             child_rows[child.field] += [
                 {child.owner: record_id, **dict(zip(columns, row, strict=True))}
                 for row in values.pop(child.field)
@@ -212,11 +212,21 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         column = table.c[compiled.binds[name].key]
         plan.append((column.key, column.type.dialect_impl(dialect).bind_processor(dialect)))
 
+    # A batch's rows share their times and actor: each is converted once.
+    last: list[tuple[Any, Any]] = [(None, None)] * len(plan)
+
     def values(row: dict[str, Any]) -> list[Any]:
         out = []
-        for key, convert in plan:
+        for i, (key, convert) in enumerate(plan):
             value = row[key]
-            out.append(value if convert is None or value is None else convert(value))
+            if convert is None or value is None:
+                out.append(value)
+            elif value is last[i][0]:
+                out.append(last[i][1])
+            else:
+                converted = convert(value)
+                last[i] = (value, converted)
+                out.append(converted)
         return out
 
     with dbapi_cursor(session) as (cursor, _):
