@@ -354,15 +354,20 @@ class Importer:
 
 @contextmanager
 def _long_lived_frozen() -> Iterator[None]:
-    """The objects loaded before the rows (modules, the pinyin and OpenCC tables, the
-    vocabulary) kept out of the cyclic collector's walks while the import runs. Its
-    full collections walked them again and again as the rows' objects came and went, a
-    fifth of a large import's time. Workers fork with the tables loaded, too."""
+    """The cyclic collector kept out of a large import's way: the objects loaded before
+    the rows (modules, the pinyin and OpenCC tables, the vocabulary) out of its walks, and
+    its youngest generation collected every 100,000 allocations instead of every 700. A
+    batch's thousands of live rows made each collection walk them all: a fifth of the
+    import's time (2.9 of 14.4 s for 20k programs). The rows hold no reference cycles,
+    so nothing waits longer to be freed. Workers fork with the tables loaded, too."""
     derive(("中文", []))
+    thresholds = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(100_000, *thresholds[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
