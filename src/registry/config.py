@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # Where built match indexes are saved for the next worker (api/matchindex.IndexFiles);
     # unset, beside a SQLite database file as `<file>.index/`; "off" saves none.
     match_index_dir: str | None = None
+    # Reads each process runs at once in its thread pool; unset, 2 on SQLite (its reads are
+    # CPU-bound, and more threads only contend for the GIL) and no cap on PostgreSQL.
+    read_threads: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

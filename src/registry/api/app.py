@@ -30,7 +30,7 @@ from registry.api import (
 )
 from registry.api.bodylimit import BodyLimitMiddleware
 from registry.api.caching import ETagMiddleware
-from registry.api.deps import ReadCache
+from registry.api.deps import ReadCache, read_limiter
 from registry.api.details import FastDetails, LoopReader, on_loop
 from registry.api.filters import declared_lists
 from registry.api.matchindex import IndexFiles, MatchIndex
@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_gate = WriteGate(settings.write_queue_timeout_s)
     app.state.revisions = revisions()
     app.state.loop_reader = LoopReader(engine) if on_loop(engine) else None
+    app.state.read_limiter = read_limiter(settings, engine)
     if settings.fast_details:
         # Innermost, inside the ETag's 304s; the routes in the order the router tries them.
         routes = [route for router in ROUTERS for route in router.routes]
