@@ -50,8 +50,6 @@ class VocabIndex:
         self._json: dict[uuid.UUID | str, dict[str, Any]] = {}
         self._grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self._codes: dict[str, dict[str, str]] = {}
-        self._last_packed: str | None = None
-        self._last_codes: dict[str, str] = {}
         self._by_text: dict[str, Term] | None = None
 
     @classmethod
@@ -116,30 +114,28 @@ class VocabIndex:
         without hyphens), as JSON; records with the same terms share the answer."""
         found = self._grouped.get(packed)
         if found is None:
-            terms = sorted(map(self._text, filter(None, packed.split(","))), key=_order)
             found = {}
-            for term in terms:
+            for term in self._sorted(packed):
                 found.setdefault(term.vocabulary, []).append(self.term_json(term.id))
             if len(self._grouped) < 10_000:  # bounded: most records share a few sets
                 self._grouped[packed] = found
         return found
 
     def grouped_codes(self, packed: str) -> dict[str, str]:
-        """`grouped_json`'s codes per vocabulary, joined with `;` as a CSV cell holds them.
-        A row asks once per vocabulary, so the last answer is kept."""
-        if packed is self._last_packed:
-            return self._last_codes
+        """`grouped_json`'s codes per vocabulary, joined with `;` as a CSV cell holds them."""
         found = self._codes.get(packed)
         if found is None:
-            terms = sorted(map(self._text, filter(None, packed.split(","))), key=_order)
             lists: dict[str, list[str]] = {}
-            for term in terms:
+            for term in self._sorted(packed):
                 lists.setdefault(term.vocabulary, []).append(term.code)
             found = {vocabulary: ";".join(codes) for vocabulary, codes in lists.items()}
             if len(self._codes) < 10_000:
                 self._codes[packed] = found
-        self._last_packed, self._last_codes = packed, found
         return found
+
+    def _sorted(self, packed: str) -> list[Term]:
+        """The terms of comma-separated ids, in their vocabularies' order."""
+        return sorted(map(self._text, filter(None, packed.split(","))), key=_order)
 
     def ref(self, term_id: uuid.UUID | None) -> TermRef | None:
         return None if term_id is None else self.term(term_id)

@@ -1,4 +1,4 @@
-"""The export formats, streamed from batches: CSV from rows of cells (`lean.cells_by_id`
+"""The export formats, streamed from batches: CSV from rows of cells (`lean.CellReader`
 makes them) and NDJSON from rendered items."""
 
 from __future__ import annotations

@@ -47,12 +47,20 @@ class Context:
     """What rendering a page shares: the vocabulary, the sources and the children loaded for
     its records, by child field and then by owner id."""
 
-    __slots__ = ("children", "source_keys", "sources", "vocab")
+    __slots__ = ("_codes", "_packed", "children", "source_keys", "sources", "vocab")
 
     def __init__(self, vocab: VocabIndex, sources: Sources) -> None:
         self.vocab, self.sources = vocab, sources
         self.children: dict[str, dict[uuid.UUID, list[dict[str, Any]]]] = {}
         self.source_keys: dict[Any, str] = {}
+        self._packed: str | None = None
+        self._codes: dict[str, str] = {}
+
+    def term_codes(self, packed: str) -> dict[str, str]:
+        """`VocabIndex.grouped_codes`, kept for the row: its term-list cells ask in turn."""
+        if packed is not self._packed:
+            self._packed, self._codes = packed, self.vocab.grouped_codes(packed)
+        return self._codes
 
     def source_key(self, source_id: Any) -> str:
         """A source's key by its id as read (a UUID, or text on SQLite)."""
@@ -138,7 +146,7 @@ class Plan:
         if self._term_index is None:
             self._term_index = self._column(term_ids_column(self.model))
         index = self._term_index
-        self._cell(lambda row, ctx: ctx.vocab.grouped_codes(row[index]).get(vocabulary, ""))
+        self._cell(lambda row, ctx: ctx.term_codes(row[index]).get(vocabulary, ""))
 
         def value(row: Sequence[Any], ctx: Context) -> Any:
             return ctx.vocab.grouped_json(row[index]).get(vocabulary, [])
@@ -391,12 +399,9 @@ class Compiled:
 
 def _text_processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
     """For values SQLite stores as text: straight to the JSON text they render to. Parsing
-    each UUID and time into an object only to write it back out was a third of a detail.
-    JSON columns parse with orjson (the standard library's parser was a fifth of an export)."""
+    each UUID and time into an object only to write it back out was a third of a detail."""
     if dialect.name != "sqlite":
         return None
-    if isinstance(column_type, JSON):
-        return orjson.loads
     if isinstance(column_type, Uuid):
         return _text_uuid
     if isinstance(column_type, UTCDateTime):
