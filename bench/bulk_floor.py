@@ -71,7 +71,7 @@ def floor(base: Path, imported: Path, target: Path) -> float:
         con.execute(f"INSERT INTO main.{table} SELECT * FROM done.{table} WHERE {where}")
     con.execute(
         "INSERT INTO search_fts_program(rowid, tokens) "
-        "SELECT id, tokens FROM search_documents WHERE id > ? AND entity = 'program'",
+        "SELECT id, tokens FROM search_documents WHERE id > ? AND +entity = 'program' ORDER BY id",
         (since,),
     )
     con.execute("COMMIT")

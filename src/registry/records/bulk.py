@@ -179,10 +179,14 @@ def deferred_search_index(session: Session) -> Iterator[None]:
     yield
     for name, sql in triggers:
         key = name.removeprefix(_FTS_INSERT_TRIGGERS[:-1])
+        # In id order (`+entity` keeps the planner off the (entity, record_id) index):
+        # FTS5 flushes its pending postings whenever a rowid comes out of order, and the
+        # record ids' order made 20k documents cost 1.6 s instead of 0.3 s.
         session.execute(
             text(
                 f"INSERT INTO {fts_table(key)}(rowid, tokens) "  # noqa: S608 (names we made)
-                "SELECT id, tokens FROM search_documents WHERE id > :since AND entity = :key"
+                "SELECT id, tokens FROM search_documents "
+                "WHERE id > :since AND +entity = :key ORDER BY id"
             ),
             {"since": since, "key": key},
         )
