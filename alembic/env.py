@@ -12,7 +12,7 @@ from registry.config import get_settings
 from registry.db import is_sqlite, make_engine
 from registry.models import Base
 from registry.models.base import UTCDateTime
-from registry.models.search import FTS_TABLE, GIN_INDEX
+from registry.models.search import FTS_TABLE, GIN_INDEX, TSV_COLUMN, SearchDocument
 from registry.models.vocabulary import LOWER_CODE_INDEX
 
 # SQLite's reflection skips expression indexes with a warning; LOWER_CODE_INDEX is one, and
@@ -25,9 +25,12 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def include_name(name: str | None, type_: str, _parent: object) -> bool:
+def include_name(name: str | None, type_: str, parent: dict[str, str | None]) -> bool:
     # The full-text structures are backend-specific and live only in the migrations.
     if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
+        return False
+    documents = parent.get("table_name") == SearchDocument.__tablename__
+    if type_ == "column" and name == TSV_COLUMN and documents:
         return False
     return not (type_ == "index" and name in (GIN_INDEX, LOWER_CODE_INDEX))
 

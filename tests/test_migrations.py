@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from registry.db import make_engine
 from registry.migrations import alembic_config
@@ -18,6 +18,31 @@ def tables(url: str) -> set[str]:
     finally:
         engine.dispose()
     return {n for n in names if not n.startswith("search_fts")}
+
+
+def search_vector(url: str) -> tuple[tuple[str, str] | None, list[str]]:
+    """PostgreSQL: what `search_documents.tsv` is generated from and its storage (None if
+    there is no such column), and the table's GIN indexes."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            generated = conn.execute(
+                text(
+                    "SELECT generation_expression, attstorage FROM information_schema.columns "
+                    "JOIN pg_attribute ON attrelid = 'search_documents'::regclass "
+                    "AND attname = column_name "
+                    "WHERE table_name = 'search_documents' AND column_name = 'tsv'"
+                )
+            ).first()
+            gin = conn.scalars(
+                text(
+                    "SELECT indexdef FROM pg_indexes "
+                    "WHERE tablename = 'search_documents' AND indexdef LIKE '% USING gin %'"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return (None if generated is None else (generated[0], generated[1])), list(gin)
 
 
 def test_upgrade_downgrade_upgrade_and_no_drift(fresh_url: str) -> None:
@@ -42,3 +67,28 @@ def test_constraints_are_named_by_convention(fresh_url: str) -> None:
         engine.dispose()
     assert "fk_programs_organization_id_organizations" in {fk["name"] for fk in fks}
     assert "uq_programs_slug" in {u["name"] for u in uniques}
+
+
+def test_postgresql_indexes_a_stored_vector_and_its_downgrade_restores_the_expression(
+    fresh_url: str, backend: str
+) -> None:
+    """0008: the GIN index reads a tsvector PostgreSQL stores, not one parsed per use, kept
+    in the row (storage MAIN); SQLite, which searches through FTS5, gets no such column."""
+    config = alembic_config(fresh_url)
+    command.upgrade(config, "head")
+    if backend == "sqlite":
+        engine = make_engine(fresh_url)
+        try:
+            columns = {c["name"] for c in inspect(engine).get_columns("search_documents")}
+        finally:
+            engine.dispose()
+        assert columns == {"id", "entity", "record_id", "tokens"}
+        return
+    vector = "to_tsvector('simple'::regconfig, tokens)"
+    stored = (vector, "m")
+    index = "CREATE INDEX ix_search_documents_tsv ON public.search_documents USING gin"
+    assert search_vector(fresh_url) == (stored, [f"{index} (tsv)"])
+    command.downgrade(config, "0007")
+    assert search_vector(fresh_url) == (None, [f"{index} ({vector})"])
+    command.upgrade(config, "head")
+    assert search_vector(fresh_url) == (stored, [f"{index} (tsv)"])

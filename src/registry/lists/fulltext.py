@@ -1,4 +1,4 @@
-"""Full-text matching in SQL: FTS5 on SQLite, a GIN-indexed tsvector match on PostgreSQL,
+"""Full-text matching in SQL: FTS5 on SQLite, a stored, GIN-indexed tsvector on PostgreSQL,
 both over the tokens `registry.search` writes."""
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
 from registry.errors import invalid_param
 from registry.models import SearchDocument
-from registry.models.search import fts_table
-from registry.search import NOTHING_SEARCHABLE, fts5_query, query_terms, tsquery
+from registry.models.search import TSV_COLUMN, fts_table
+from registry.search import NOTHING_SEARCHABLE, Term, fts5_query, query_terms, tsquery
 
 # Relevance is scored for at most this many matches: the first ones in the index's order
 # (document id, that is the order records were added in). Matches beyond it rank after
@@ -65,9 +66,7 @@ def search_subquery(
             .where(whole.op("MATCH")(match))
             .subquery("search")
         )
-    config: ColumnElement[Any] = literal_column("'simple'::regconfig")
-    vector = func.to_tsvector(config, doc.tokens)
-    query = func.to_tsquery(config, tsquery(terms))
+    vector, query = _tsv(), _tsquery(terms)
     # ts_rank is a real; as a double it survives the trip through a cursor exactly.
     score: ColumnElement[Any] = cast(-func.ts_rank(vector, query), Double)
     if last is not None:
@@ -88,12 +87,21 @@ def rank_window_end(session: Session, entity: str, q: str) -> int | None:
         stmt = select(fts.c.rowid).where(whole.op("MATCH")(match)).order_by(fts.c.rowid)
     else:
         doc = SearchDocument
-        config: ColumnElement[Any] = literal_column("'simple'::regconfig")
-        query = func.to_tsquery(config, tsquery(query_terms(q)))
-        matches = func.to_tsvector(config, doc.tokens).op("@@")(query)
+        matches = _tsv().op("@@")(_tsquery(query_terms(q)))
         stmt = select(doc.id).where(matches, doc.entity == entity).order_by(doc.id)
     found: int | None = session.scalar(stmt.offset(RANK_WINDOW - 1).limit(1))
     return found
+
+
+def _tsv() -> ColumnElement[Any]:
+    """PostgreSQL: the documents' stored tsvector (migration 0008). The model does not map
+    it, since SQLite has none; named with its table, so it stays unambiguous in a join."""
+    return literal_column(f"{SearchDocument.__tablename__}.{TSV_COLUMN}", TSVECTOR)
+
+
+def _tsquery(terms: list[Term]) -> ColumnElement[Any]:
+    config: ColumnElement[Any] = literal_column("'simple'::regconfig")
+    return func.to_tsquery(config, tsquery(terms))
 
 
 def fts_matches(

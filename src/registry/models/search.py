@@ -1,7 +1,8 @@
 """The search index: one row of pre-computed tokens per searchable record.
 
-The backend-specific full-text index over `tokens` (an FTS5 table on SQLite, a GIN
-expression index on PostgreSQL) is created by the migration, not by the model.
+The backend-specific full-text index over `tokens` is created by the migrations, not by the
+model: FTS5 tables on SQLite; on PostgreSQL a stored, generated tsvector column with a GIN
+index on it, which is not mapped because SQLite has no such column.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ def fts_table(search_key: str) -> str:
     return f"{FTS_TABLE}_{search_key}"
 
 
+TSV_COLUMN = "tsv"  # PostgreSQL: to_tsvector('simple', tokens), stored (migration 0008)
 GIN_INDEX = "ix_search_documents_tsv"
 
 
