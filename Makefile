@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export REGISTRY_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run install lock migrate seed serve test test-sqlite test-postgresql check-tools lint format clean bench
+.PHONY: run install lock migrate seed serve test test-sqlite test-postgresql check-tools lint format clean bench postgres-replication
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -71,6 +71,16 @@ check-tools:
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
 	  echo "*** TypeScript client check SKIPPED: node and npm not found ***"; \
 	  if [ -n "$$CI" ]; then exit 1; fi; \
+	fi
+
+# The read-replica tests take a base backup of the test server: it must accept replication
+# connections from 127.0.0.1. Adds that line to pg_hba.conf once and reloads the server.
+PSQL = psql -h 127.0.0.1 -U postgres -d test -Atq
+postgres-replication:
+	@if [ "$$($(PSQL) -c "SELECT count(*) FROM pg_hba_file_rules WHERE 'replication' = ANY(database) AND address = '127.0.0.1'")" = 0 ]; then \
+	  hba=$$($(PSQL) -c "SHOW hba_file"); \
+	  echo "host replication all 127.0.0.1/32 trust" >> "$$hba" && $(PSQL) -c "SELECT pg_reload_conf()" >/dev/null && \
+	  echo "added a replication line to $$hba"; \
 	fi
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed

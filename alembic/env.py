@@ -32,6 +32,11 @@ def include_name(name: str | None, type_: str, parent: dict[str, str | None]) ->
     documents = parent.get("table_name") == SearchDocument.__tablename__
     if type_ == "column" and name == TSV_COLUMN and documents:
         return False
+    # PostgreSQL's stand-in for SQLite's rowid (0009), which the models cannot declare.
+    if (type_, name) == ("column", "rowid"):
+        return False
+    if type_ == "unique_constraint" and name is not None and name.endswith("_rowid"):
+        return False
     return not (type_ == "index" and name in (GIN_INDEX, LOWER_CODE_INDEX))
 
 

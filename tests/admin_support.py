@@ -46,10 +46,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(url: str, workers: int, *extra: str) -> Iterator[str]:
-    """Run the API as users do (uvicorn, several worker processes) until the generator closes."""
+def serve(url: str, workers: int, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run the API as users do (uvicorn, several worker processes) until the generator closes.
+    `env` adds settings to the server's environment."""
     port = free_port()
-    env = {**os.environ, "REGISTRY_DATABASE_URL": url}
+    env = {**os.environ, "REGISTRY_DATABASE_URL": url, **(env or {})}
     process = subprocess.Popen(
         [
             sys.executable,

@@ -140,6 +140,11 @@ def test_stateful(
             self.app = create_app(Settings(database_url=self.url, environment="test"))
 
         def teardown(self) -> None:
+            # Schemathesis keeps the app's lifespan running until the test ends: its match
+            # index build must let go of its connection before the database is dropped.
+            warmup = getattr(self.app.state, "warmup", None)
+            if warmup is not None:
+                warmup.stop()
             self.app.state.engine.dispose()
             databases.drop(self.url)
 

@@ -6,6 +6,8 @@ from functools import lru_cache
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/registry.db"
 
@@ -37,6 +39,11 @@ class Settings(BaseSettings):
     # Reads each process runs at once in its thread pool; unset, 2 on SQLite (its reads are
     # CPU-bound, and more threads only contend for the GIL) and no cap on PostgreSQL.
     read_threads: int | None = Field(default=None, ge=1)
+    # A streaming replica of the PostgreSQL database for reads (api/replica.py); writes,
+    # tokens and reads that name a change it has not replayed go to the primary.
+    read_database_url: str | None = None
+    # How long reads stay on the primary after the replica failed.
+    replica_retry_s: float = Field(default=5.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -45,7 +52,22 @@ class Settings(BaseSettings):
                 raise ValueError("REGISTRY_CORS_ORIGINS may not contain '*' in production")
             if self.database_url == DEFAULT_DATABASE_URL:
                 raise ValueError("set REGISTRY_DATABASE_URL explicitly in production")
+        if self.read_database_url:
+            urls = (self.database_url, self.read_database_url)
+            if {_backend(u) for u in urls} != {"postgresql"}:
+                raise ValueError(
+                    "REGISTRY_READ_DATABASE_URL names a streaming replica of a PostgreSQL "
+                    "primary: both it and REGISTRY_DATABASE_URL must be postgresql+psycopg:// "
+                    "URLs (a SQLite file has no replicas; unset it)"
+                )
         return self
+
+
+def _backend(url: str) -> str | None:
+    try:
+        return make_url(url).get_backend_name()
+    except ArgumentError:
+        return None
 
 
 @lru_cache

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,11 +90,25 @@ def transaction(session: Session) -> Iterator[Session]:
         session.close()
 
 
+# Every write on PostgreSQL holds this advisory lock until commit, so change-log ids commit
+# in order: a feed reader polling by id never skips a late commit, and a replica's newest
+# change id says how far it has replayed (api/replica.py).
+WRITE_LOCK_KEY = 727_001
+
+
+def take_write_lock(session: Session) -> None:
+    """Begin `session`'s transaction holding the database's write lock: SQLite's BEGIN
+    IMMEDIATE, PostgreSQL's advisory lock. Every door (API, CLI, seed, import) takes it."""
+    session.connection(execution_options={"sqlite_immediate": True})
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+
+
 @contextmanager
 def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A write transaction, holding the database's write lock from its start."""
     with transaction(factory()) as session:
-        session.connection(execution_options={"sqlite_immediate": True})
+        take_write_lock(session)
         yield session
 
 

@@ -152,6 +152,10 @@ def _csv_row(entity: Entity[Any], row: dict[str, str | None]) -> dict[str, Any]:
     return out
 
 
+# New records after which PostgreSQL's statistics are refreshed before the import commits:
+# with a table's row count still the old one, the planner sorts where it would read an index.
+ANALYZE_AFTER = 1000
+
 # Rows checked and written per round: big enough that the INSERTs are set-based, small
 # enough that a million-row file never sits in memory at once.
 BATCH = 5000
@@ -224,6 +228,8 @@ class Importer:
             if waiting is not None:
                 self._write(waiting, vocab, resolver)
         self._pool = None
+        if self.counts["created"] >= ANALYZE_AFTER and not self.counts["error"]:
+            bulk.analyze(self.session, self.entity)
         self.reports.sort(key=lambda r: r.row)
         return ImportReport(
             entity=self.entity.name,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import make_url
@@ -35,6 +35,12 @@ from registry.api.details import FastDetails, LoopReader, on_loop
 from registry.api.filters import declared_lists
 from registry.api.matchindex import IndexFiles, MatchIndex
 from registry.api.openapi import install_openapi
+from registry.api.replica import (
+    CHANGE_HEADER,
+    MIN_CHANGE_HEADER,
+    ChangeHeaderMiddleware,
+    ReadRoute,
+)
 from registry.api.writing import WriteGate
 from registry.config import Settings, get_settings
 from registry.db import make_engine, make_sessionmaker
@@ -66,6 +72,10 @@ hotlines, service stations, policies and the figures that measure the field.
 
 Lists return `{items, total, limit, offset, next}`. Errors are RFC 9457
 `application/problem+json`. Every record carries its source and any data-quality notes.
+
+A write's response carries `Registry-Change`, the change id it committed. Send it back on
+later reads as `Registry-Min-Change` to read your own writes where reads are served by a
+replica (docs/deploy.md).
 """
 
 
@@ -90,17 +100,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
     )
+    replica = None
+    if settings.read_database_url:
+        replica = make_engine(
+            settings.read_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_s,
+            # A replica that does not answer is skipped, not waited for.
+            connect_args={"connect_timeout": 3},
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cache = getattr(app.state, "read_cache", None)
-        if cache is not None and engine.dialect.name == "sqlite":
-            # Build the match indexes off the request path; until then lists count in SQL.
-            threading.Thread(target=cache.warm, args=(app,), daemon=True).start()
+        # Build the match indexes off the request path; until then lists count in SQL.
+        warmup = app.state.warmup = cache.warm(app) if cache is not None else None
         yield
+        if warmup is not None:
+            await anyio.to_thread.run_sync(warmup.stop)
         if app.state.loop_reader is not None:
             app.state.loop_reader.close()
         engine.dispose()
+        if replica is not None:
+            replica.dispose()
 
     app = FastAPI(
         title="Mental-health services registry",
@@ -111,6 +134,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.reads = ReadRoute(
+        app.state.sessionmaker,
+        make_sessionmaker(replica) if replica is not None else None,
+        replica_engine=replica,
+        retry_s=settings.replica_retry_s,
+    )
     app.state.write_gate = WriteGate(settings.write_queue_timeout_s)
     app.state.revisions = revisions()
     app.state.loop_reader = LoopReader(engine) if on_loop(engine) else None
@@ -120,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes = [route for router in ROUTERS for route in router.routes]
         app.add_middleware(FastDetails, registry=app, routes=routes)
     app.add_middleware(ETagMiddleware)
+    app.add_middleware(ChangeHeaderMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         default=settings.max_body_bytes,
@@ -137,8 +167,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "If-Match",
             "If-None-Match",
             "Idempotency-Key",
+            MIN_CHANGE_HEADER,
         ],
-        expose_headers=["ETag", "Location", "Content-Disposition", "Idempotent-Replayed"],
+        expose_headers=[
+            "ETag",
+            "Location",
+            "Content-Disposition",
+            "Idempotent-Replayed",
+            CHANGE_HEADER,
+        ],
         max_age=600,
     )
     install_error_handlers(app)

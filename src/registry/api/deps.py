@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
+import time
 import typing
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,13 +16,15 @@ import anyio
 import anyio.to_thread
 from fastapi import Depends, Header, Path, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from registry.api.replica import ReadRoute, min_change, one_snapshot
 from registry.config import Settings
 from registry.db import transaction
 from registry.errors import InvalidInput, InvalidParam
-from registry.models import Change, Source
+from registry.models import Source
+from registry.records.changes import change_head
 from registry.vocab import VocabIndex
 
 logger = logging.getLogger(__name__)
@@ -55,16 +58,6 @@ class ReadContext:
     cache: ReadCache | None = field(default=None, kw_only=True)
 
 
-# The newest change's id: a bare max() that SQLite answers from the end of the index. As
-# plain SQL both backends read alike: every read asks it, and it needs no statement cache.
-HEAD_SQL = str(select(func.max(Change.id)).compile())
-
-
-def change_head(session: Session) -> int:
-    head: int | None = session.connection().exec_driver_sql(HEAD_SQL).scalar()
-    return head or 0
-
-
 @dataclass
 class ReadCache:
     """What every read needs and writes rarely change: vocabularies, sources, match indexes.
@@ -79,19 +72,15 @@ class ReadCache:
     sources: dict[uuid.UUID, Source] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def warm(self, app: Any) -> None:
-        """Build every match index now, in a session of its own (run in a thread).
+    def warm(self, app: Any) -> Warmup:
+        """Build every match index now, in a thread and a session of its own.
 
-        Only a head start: if it fails (say the app is shutting down), the first request
-        that needs an index builds it.
+        Only a head start: if it fails or is stopped (the app shutting down), the first
+        request that needs an index builds it.
         """
-        try:
-            with app.state.sessionmaker() as session:
-                head = change_head(session)
-                for index in self.indexes.values():
-                    index.current(session, head)
-        except Exception:
-            logger.info("match index warm-up stopped", exc_info=True)
+        warmup = Warmup(app, self)
+        warmup.thread.start()
+        return warmup
 
     def peek(self, head: int, lang: str) -> tuple[VocabIndex, dict[uuid.UUID, Source]] | None:
         """The vocabulary in `lang` and the sources, if they are those of change `head`."""
@@ -114,6 +103,47 @@ class ReadCache:
                 self.head, self.vocab, self.sources = head, {}, sources
             self.vocab[lang] = vocab
         return ReadContext(session, vocab, sources, lang, head=head, cache=self)
+
+
+class Warmup:
+    """A match-index build in a thread, which the app's shutdown can cut short: it cancels
+    the statement running (a million rows' build takes a while) rather than leave the
+    thread holding a connection the engine is disposing of."""
+
+    def __init__(self, app: Any, cache: ReadCache) -> None:
+        self.app, self.cache = app, cache
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self._connection: Any = None
+        self._stopped = threading.Event()
+
+    def _run(self) -> None:
+        try:
+            with self.app.state.sessionmaker() as session:
+                one_snapshot(session)
+                self._connection = session.connection().connection.dbapi_connection
+                if self._stopped.is_set():
+                    return
+                head = change_head(session)
+                for index in self.cache.indexes.values():
+                    index.current(session, head)
+        except Exception:
+            logger.info("match index warm-up stopped", exc_info=True)
+
+    def stop(self, timeout: float = 30) -> None:
+        """Cancel the build's statements until the thread has let its connection go: a
+        cancel between two statements is lost, so it is repeated."""
+        self._stopped.set()
+        deadline = time.monotonic() + timeout
+        while self.thread.is_alive() and time.monotonic() < deadline:
+            connection = self._connection
+            if connection is not None:
+                # psycopg's cancel() and sqlite3's interrupt() may be called from any thread.
+                cancel = getattr(connection, "cancel", None) or connection.interrupt
+                try:
+                    cancel()
+                except Exception:
+                    logger.debug("could not cancel the warm-up", exc_info=True)
+            self.thread.join(timeout=0.2)
 
 
 def negotiate_lang(lang: str | None, accept_language: str | None) -> str:
@@ -207,12 +237,16 @@ def reads(fn: Callable[..., R]) -> Callable[..., Awaitable[R]]:
             del values[request_name]
         later = [v for v in values.values() if isinstance(v, InThread)]
         assert later, f"{fn.__name__} reads nothing: it needs no `reads`"
+        wanted = min_change(request)
+
+        def read(session: Session) -> R:
+            ctx = read_context(request, session, later[0].lang)
+            built = {k: v.build(ctx) for k, v in values.items() if isinstance(v, InThread)}
+            return fn(**{**values, **built})
 
         def work() -> R:
-            with request.app.state.sessionmaker() as session:
-                ctx = read_context(request, session, later[0].lang)
-                built = {k: v.build(ctx) for k, v in values.items() if isinstance(v, InThread)}
-                return fn(**{**values, **built})
+            route: ReadRoute = request.app.state.reads
+            return route.run(wanted, read)
 
         limiter = getattr(request.app.state, "read_limiter", None)
         return await anyio.to_thread.run_sync(work, limiter=limiter)

@@ -26,11 +26,13 @@ from starlette.datastructures import Headers
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from registry.api.deps import HEAD_SQL, ReadCache, negotiate_lang
+from registry.api.deps import ReadCache, negotiate_lang
+from registry.api.replica import ReadRoute, wants_primary_only
 from registry.api.responses import detail_response
 from registry.entities import Entity
 from registry.errors import RegistryError
 from registry.records import lean
+from registry.records.changes import HEAD_SQL
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +134,7 @@ class FastDetails:
 
     def _plain(self, scope: Scope) -> tuple[Entity[Any], str, str] | None:
         """(entity, ref, language) of a plain detail request, or None."""
-        if scope["method"] != "GET":
+        if scope["method"] != "GET" or wants_primary_only(scope):
             return None
         prefix, _, ref = scope["path"].rpartition("/")
         found = self.table.get(prefix)
@@ -158,7 +160,10 @@ class FastDetails:
             return None
 
     def _pooled(self, entity: Entity[Any], ref: str, lang: str) -> Any:
-        connection = self.registry.state.engine.raw_connection()
+        """On the replica when one is up: if it fails, the route answers (and notes it)."""
+        reads: ReadRoute = self.registry.state.reads
+        engine = reads.replica_engine if reads.replica_up() else None
+        connection = (engine or self.registry.state.engine).raw_connection()
         try:
             return self._read(connection.cursor(), entity, ref, lang)
         finally:

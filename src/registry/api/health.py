@@ -24,6 +24,11 @@ class Health(BaseModel):
         description="This process's match indexes (SQLite): the change each reflects, or "
         "null while it is being built and lists are counted in SQL."
     )
+    read_replica: str | None = Field(
+        default=None,
+        description="With a read replica (REGISTRY_READ_DATABASE_URL): `ok`, or `down` or "
+        "`unreachable` while reads go to the primary; null without one.",
+    )
 
 
 @router.get("/healthz", operation_id="healthz", response_model=Health, responses=problems(503))
@@ -46,12 +51,15 @@ def healthz(request: Request, session: SessionDep) -> Health:
     dialect = session.get_bind().dialect.name
     cache = getattr(request.app.state, "read_cache", None)
     indexes = {}
-    if cache is not None and dialect == "sqlite":
+    if cache is not None:
         indexes = {
             name: None if index.state is None else index.state.head
             for name, index in cache.indexes.items()
         }
-    return Health(status="ok", database=dialect, migration=schema, match_indexes=indexes)
+    replica = request.app.state.reads.status()
+    return Health(
+        status="ok", database=dialect, migration=schema, match_indexes=indexes, read_replica=replica
+    )
 
 
 def _schema_revision(session: Session) -> str | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from registry.api.deps import InThread, Language, reads, reject_unknown_params
 from registry.api.openapi import problems
+from registry.api.replica import ReadRoute, min_change
 from registry.errors import Gone, NotFound, invalid_param
 from registry.hsds import HSDS_PROFILE, HSDS_VERSION, queries
 from registry.hsds.mapping import Context
@@ -188,7 +189,8 @@ def list_response(
 
 
 def _ndjson(request: Request, ctx: Context, keys: KeyQuery, load: Loader) -> StreamingResponse:
-    factory = request.app.state.sessionmaker
+    route: ReadRoute = request.app.state.reads
+    factory = route.factory(min_change(request))
 
     def lines() -> Iterator[bytes]:
         # A session of its own: the request's closes before the stream has been sent.

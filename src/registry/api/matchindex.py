@@ -3,7 +3,8 @@
 SQL answers "how many programs match" and "how many per target group" by visiting every
 matching row, so at a million programs a broad filter costs hundreds of milliseconds. A
 `MatchIndex` keeps, for each filter value, the set of records carrying it as a compressed
-bitmap of SQLite rowids (pyroaring). A filter is then a few bitmap ANDs and ORs, a count
+bitmap of row numbers (pyroaring): SQLite's rowid, and on PostgreSQL an identity column of
+the same name (migration 0009). A filter is then a few bitmap ANDs and ORs, a count
 is the size of the result, a facet is one intersection count per value, and a page is
 found by walking the sort order's index until enough members of the result have passed.
 
@@ -13,9 +14,10 @@ database: every write leaves a row in `changes`, and a request whose snapshot sh
 newer change than the index has applies those changes first, in its own transaction,
 so what it counts is exactly what it reads. A built index is also saved to a file keyed
 by its change head (`IndexFiles`), so a new worker on the same host loads it and applies
-only the changes since, instead of reading every row again. A request that cannot use the index (a
-filter without pairs, PostgreSQL, a refresh in progress in another thread) takes the
-SQL path, which gives the same answers more slowly.
+only the changes since, instead of reading every row again (SQLite only: a PostgreSQL
+worker builds its own). A request that cannot use the index (a filter without pairs, a
+refresh in progress in another thread) takes the SQL path, which gives the same answers
+more slowly.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pyroaring import AbstractBitMap, BitMap, FrozenBitMap
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from registry.api.caching import code_token
@@ -106,9 +108,9 @@ class MatchIndex:
 
     def current(self, session: Session, head: int) -> State | None:
         """The state for `session`'s snapshot, whose change-log head is `head`, refreshed if
-        need be; None means use SQL (another backend, or another thread is refreshing)."""
-        if session.get_bind().dialect.name != "sqlite":
-            return None
+        need be; None means use SQL (another thread is refreshing). On PostgreSQL the
+        session must read one snapshot (REPEATABLE READ, as `replica.ReadRoute` opens
+        reads), so that what a refresh applies is exactly what the request then reads."""
         state = self.state
         if state is not None and state.head == head:
             return state
@@ -291,16 +293,24 @@ def _grouped(session: Session, query: Select[Any]) -> dict[Any, BitMap]:
     sub = query.subquery()
     rid, key = sub.c
     # One list per key and block of 65,536 rowids: short strings, so little memory at once.
-    grouped = select(key, func.group_concat(rid)).group_by(key, rid.op(">>")(16))
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        listed = func.string_agg(cast(rid, Text), ",")
+        rows = connection.execute(select(key, listed).group_by(key, rid.op(">>")(16)))
+        return _blocks(rows, None)
+    grouped = select(key, func.group_concat(rid)).group_by(key, rid.op(">>")(16))
     compiled = grouped.compile(connection)
     params = compiled.construct_params()
     # Only plain literals (vocabulary names) reach here, so no bind conversion is needed.
     values = tuple(params[name] for name in compiled.positiontup or [])
     assert all(isinstance(v, str | int) for v in values), values
     convert = key.type.result_processor(connection.dialect, None)
+    return _blocks(connection.exec_driver_sql(str(compiled), values), convert)
+
+
+def _blocks(rows: Any, convert: Any) -> dict[Any, BitMap]:
     out: dict[Any, BitMap] = {}
-    for raw, listed in connection.exec_driver_sql(str(compiled), values):
+    for raw, listed in rows:
         value = convert(raw) if convert is not None else raw
         block = BitMap(map(int, listed.split(",")))
         if value in out:

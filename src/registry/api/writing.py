@@ -9,7 +9,7 @@ import re
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import orjson
@@ -17,15 +17,17 @@ from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.api.deps import ReadCache, ReadContext, negotiate_lang
 from registry.api.openapi import problems
+from registry.api.replica import note_change
 from registry.api.responses import etag, record_response
 from registry.auth import Actor, authenticate
+from registry.db import take_write_lock
 from registry.entities import Entity
 from registry.errors import (
     InvalidInput,
@@ -36,12 +38,9 @@ from registry.errors import (
 )
 from registry.models import IdempotencyKey, Source
 from registry.records import write
+from registry.records.changes import change_head
 from registry.records.render import render
 from registry.vocab import VocabIndex
-
-# Every write on PostgreSQL holds this advisory lock until commit, so change-log ids commit
-# in order and a feed reader polling by id never skips a late commit.
-WRITE_LOCK_KEY = 727_001
 
 WRITE_ERRORS = problems(400, 401, 403, 404, 409, 410, 412, 413, 422, 428, 503)
 CREATE_ERRORS = problems(400, 401, 403, 404, 409, 413, 422, 503)
@@ -76,6 +75,8 @@ def admin(request: Request, credentials: Credentials) -> Actor:
 @dataclass
 class WriteContext(ReadContext):
     actor: Actor
+    # The request's state: `commit` notes there the change head its response names.
+    request_state: Any = field(default=None, kw_only=True)
 
 
 class WriteGate:
@@ -123,19 +124,25 @@ def write_context(request: Request, actor: Actor) -> Iterator[WriteContext]:
     back on exit unless the handler committed. Call it in a worker thread, in a slot."""
     session: Session = request.app.state.sessionmaker()
     try:
-        session.connection(execution_options={"sqlite_immediate": True})
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+        take_write_lock(session)
         lang = negotiate_lang(None, request.headers.get("accept-language"))
         cache: ReadCache | None = getattr(request.app.state, "read_cache", None)
         if cache is None:
             sources = {s.id: s for s in session.scalars(select(Source))}
-            yield WriteContext(session, VocabIndex.load(session, lang), sources, lang, actor)
+            vocab = VocabIndex.load(session, lang)
+            yield WriteContext(session, vocab, sources, lang, actor, request_state=request.state)
         else:
             # Read inside the write lock, so the cache's change head is the newest.
             read = cache.read(session, lang)
             yield WriteContext(
-                session, read.vocab, read.sources, lang, actor, head=read.head, cache=cache
+                session,
+                read.vocab,
+                read.sources,
+                lang,
+                actor,
+                head=read.head,
+                cache=cache,
+                request_state=request.state,
             )
     finally:
         session.rollback()  # a no-op after the handler's commit
@@ -242,10 +249,17 @@ def _stale(obj: Any) -> PreconditionFailed:
 
 
 def commit(ctx: WriteContext) -> None:
+    """Commit the write; its response will name the change head it leaves (`replica`).
+    Writes hold the database's write lock, so that head is this write's own last change
+    (or, for a write that changed nothing, the newest before it)."""
     try:
+        ctx.session.flush()
+        head = change_head(ctx.session)
         ctx.session.commit()
     except StaleDataError as exc:
         raise PreconditionFailed("the record changed while this write ran; fetch it again") from exc
+    if ctx.request_state is not None:
+        note_change(ctx.request_state, head)
 
 
 def create_response(

@@ -133,3 +133,16 @@ def _fts(entity: str, q: str, ranked: bool) -> tuple[Any, ColumnElement[Any], st
 
 def _bm25(whole: ColumnElement[Any]) -> ColumnElement[Any]:
     return func.bm25(whole, type_=Double)
+
+
+def document_ids(dialect: str, entity: str, q: str) -> Select[Any]:
+    """(doc) of the entity's search documents matching `q`, unscored and in no set order:
+    the match index turns them into its row numbers. On SQLite, FTS5's table alone."""
+    if dialect == "sqlite":
+        return fts_matches(entity, q, ranked=False)
+    terms = query_terms(q)
+    if not terms:
+        raise invalid_param("q", NOTHING_SEARCHABLE)
+    doc = SearchDocument
+    matches = _tsv().op("@@")(_tsquery(terms))
+    return select(doc.id.label("doc")).where(matches, doc.entity == entity)

@@ -193,6 +193,19 @@ def deferred_search_index(session: Session) -> Iterator[None]:
         session.execute(text(sql))
 
 
+def analyze(session: Session, entity: Entity[Any]) -> None:
+    """PostgreSQL: refresh the statistics of the tables a large import wrote (SQLite's
+    planner needs none). Autovacuum would, but only a minute or so after the commit."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    tables = [_table(entity.model), _table(SearchDocument), _table(Change)]
+    if (links := link_table(entity)) is not None:
+        tables.append(links[0])
+    tables += [_table(child.model) for child in entity.children]
+    names = ", ".join(dict.fromkeys(t.name for t in tables))
+    session.execute(text(f"ANALYZE {names}"))  # names from the models, never input
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Write rows on the driver: COPY on PostgreSQL, one `executemany` INSERT on SQLite.
 

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.models import Change
+
+# The newest change's id: a bare max() that SQLite answers from the end of the index. As
+# plain SQL both backends read alike: every read asks it, and it needs no statement cache.
+HEAD_SQL = str(select(func.max(Change.id)).compile())
+
+
+def change_head(session: Session) -> int:
+    head: int | None = session.connection().exec_driver_sql(HEAD_SQL).scalar()
+    return head or 0
 
 
 def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[Any]]:

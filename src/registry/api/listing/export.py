@@ -17,6 +17,7 @@ from registry.api.filters import FilterSet
 from registry.api.listing.items import Enricher, render_items
 from registry.api.listing.params import ListParams
 from registry.api.listing.query import ListQuery, export_rows
+from registry.api.replica import ReadRoute, min_change
 from registry.lists import exports
 from registry.lists.exports import EXPORT_BATCH
 from registry.models import Source
@@ -49,7 +50,8 @@ def export_response(
     ctx: ReadContext,
     enrich: Enricher | None,
 ) -> StreamingResponse:
-    factory = request.app.state.sessionmaker
+    route: ReadRoute = request.app.state.reads
+    factory = route.factory(min_change(request))
 
     def batches(plan: lean.Plan | None) -> Iterator[tuple[ReadContext, list[Any]]]:
         """Batches of `export_rows` in a session of its own: memory stays flat however

@@ -3,6 +3,7 @@ walking the sort key's index (SQLite's plan says whether a walk streams in order
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from registry.api.listing.params import ListParams
 from registry.api.listing.query import ListQuery
 from registry.api.matchindex import FETCH_LIMIT, MatchIndex, State, rowid
 from registry.db import dbapi_cursor
-from registry.lists.fulltext import fts_matches
+from registry.lists.fulltext import document_ids, fts_matches
 from registry.lists.keyset import after, order_by
 from registry.records.bulk import LOOKUP_CHUNK
 from registry.search import query_terms
@@ -43,12 +44,15 @@ def search_rowids(session: Session, fs: FilterSet, q: str, state: State) -> Froz
     kept = state.searches.get(terms)
     if kept is not None:
         return kept
-    stmt = fts_matches(fs.entity.search_key, q, ranked=False)
     found = BitMap()
     with dbapi_cursor(session) as (cursor, dialect):
+        stmt = document_ids(dialect.name, fs.entity.search_key, q)
         compiled = stmt.compile(dialect=dialect)
         params = compiled.construct_params()
-        cursor.execute(str(compiled), [params[name] for name in compiled.positiontup or []])
+        if compiled.positiontup is None:  # psycopg's named parameters
+            cursor.execute(str(compiled), params)
+        else:
+            cursor.execute(str(compiled), [params[name] for name in compiled.positiontup])
         # On the driver, in chunks: a common word has a third of a million matches at 1M,
         # and eight requests holding them all at once took 300 MB.
         while docs := cursor.fetchmany(SEARCH_CHUNK):
@@ -115,6 +119,9 @@ def indexed_rows(
     # Index entries a walk is expected to pass before it has the page.
     steps = (skip + wanted) * max(1, matched.population) / len(found)
     shape = (model, tuple((k.name, k.desc) for k in q.keys), cursor_values is not None)
+    dialect = session.get_bind().dialect
+    if steps <= WALK_LIMIT and dialect.name == "postgresql":
+        return _bounded_walk(session, walk, shape, found, skip, wanted, steps)
     if steps <= WALK_LIMIT and _walkable(session, walk, shape):
         picked: list[Any] = []
         result = session.connection().execute(walk)
@@ -133,7 +140,6 @@ def indexed_rows(
                             break
         finally:
             result.close()
-        dialect = session.get_bind().dialect
         convert = [
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in walk.selected_columns
@@ -154,6 +160,31 @@ def indexed_rows(
     return list(session.execute(stmt.limit(wanted).offset(skip)).all())
 
 
+def _bounded_walk(
+    session: Session,
+    walk: Any,
+    shape: tuple[Any, ...],
+    found: BitMap,
+    skip: int,
+    wanted: int,
+    steps: float,
+) -> list[Any] | None:
+    """PostgreSQL's walk: the sort order's first entries up to a budget a few times the
+    expected steps, in one statement. A client-side cursor would fetch the whole ordered
+    table before the first row, so the LIMIT is what lets the planner read the index in
+    order and stop. If the budget runs out before the page is in (matches bunched late in
+    the order), SQL answers the page."""
+    budget = max(1_000, int(steps * 3))
+    bounded = walk.limit(budget)
+    if not _walkable(session, bounded, shape):
+        return None
+    rows = session.execute(bounded).all()
+    picked = [row for row in rows if row[0] in found][skip : skip + wanted]
+    if len(picked) < wanted and len(rows) == budget:
+        return None
+    return [tuple(row[1:]) for row in picked]
+
+
 def ranked_rows(
     session: Session,
     query: ListQuery,
@@ -164,6 +195,8 @@ def ranked_rows(
     """The page of a list sorted by relevance alone: the full-text index's matches read in
     rank order, kept when their rowid is in the result, until the page and every tie of its
     last rank are in; then ordered by (rank, id) as SQL orders them."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None  # PostgreSQL ranks in SQL, over the stored tsvector's bounded window
     if cursor_values is not None and not (
         isinstance(cursor_values[0], int | float) and isinstance(cursor_values[1], uuid.UUID)
     ):
@@ -217,21 +250,32 @@ def ranked_rows(
 
 
 def _walkable(session: Session, stmt: Any, shape: tuple[Any, ...]) -> bool:
-    """Whether SQLite streams `stmt` in order from an index, without sorting the table.
+    """Whether the database reads `stmt` in order from an index, without sorting the table.
 
-    Asked once per `shape` (the table, the sort and whether a cursor bounds it): a plan
-    sorts or not by the statement's shape, not by its values.
+    SQLite's plan follows the statement's shape, not its values, so it is asked once per
+    `shape` (the table, the sort and whether a cursor bounds it). PostgreSQL's follows its
+    statistics and the walk's LIMIT, so it is asked each time (a fraction of a millisecond).
     """
     key = (session.get_bind().dialect.name, *shape)
     known = _WALKABLE.get(key)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        compiled = stmt.compile(session.get_bind())
+        sql = "EXPLAIN (FORMAT JSON) " + str(compiled)
+        plan = connection.exec_driver_sql(sql, compiled.params).scalar()
+        # No sort of the table anywhere in the plan: an index read in order.
+        walkable = '"Node Type": "Sort"' not in json.dumps(plan)
+        _WALKABLE[key] = walkable or bool(known)  # seen walkable at least once
+        return walkable
     if known is None:
         compiled = stmt.compile(session.get_bind())
         blanks = (None,) * len(compiled.positiontup or ())
         sql = "EXPLAIN QUERY PLAN " + str(compiled)
-        plan = session.connection().exec_driver_sql(sql, blanks).all()
-        known = not any("B-TREE FOR ORDER BY" in str(step[-1]) for step in plan)
+        steps = connection.exec_driver_sql(sql, blanks).all()
+        known = not any("B-TREE FOR ORDER BY" in str(step[-1]) for step in steps)
         _WALKABLE[key] = known
     return known
 
 
+# (backend, shape) → whether its walks read an index in order (PostgreSQL: ever did).
 _WALKABLE: dict[tuple[Any, ...], bool] = {}
