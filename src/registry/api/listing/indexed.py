@@ -175,14 +175,23 @@ def _bounded_walk(
     order and stop. If the budget runs out before the page is in (matches bunched late in
     the order), SQL answers the page."""
     budget = max(1_000, int(steps * 3))
-    bounded = walk.limit(budget)
+    row_number = walk.selected_columns[0]
+    bounded = walk.with_only_columns(row_number).limit(budget)
     if not _walkable(session, bounded, shape):
         return None
-    rows = session.execute(bounded).all()
-    picked = [row for row in rows if row[0] in found][skip : skip + wanted]
-    if len(picked) < wanted and len(rows) == budget:
+    # Only the row numbers cross the wire (the database's part is a fraction of the cost
+    # of sending and converting every walked row's id and keys); then the page's rows.
+    result = session.connection().execute(bounded)
+    try:
+        walked = [n for (n,) in result.cursor.fetchall()]
+    finally:
+        result.close()
+    picked = [n for n in walked if n in found][skip : skip + wanted]
+    if len(picked) < wanted and len(walked) == budget:
         return None
-    return [tuple(row[1:]) for row in picked]
+    place = {n: i for i, n in enumerate(picked)}
+    rows = session.execute(walk.where(row_number.in_(picked)).order_by(None)).all()
+    return [tuple(row[1:]) for row in sorted(rows, key=lambda row: place[row[0]])]
 
 
 def ranked_rows(
