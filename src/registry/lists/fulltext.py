@@ -105,11 +105,31 @@ def _tsquery(terms: list[Term]) -> ColumnElement[Any]:
 
 
 def fts_matches(
-    entity: str, q: str, *, ranked: bool, after: int | None = None, upto: int | None = None
+    entity: str,
+    q: str,
+    *,
+    ranked: bool,
+    after: int | None = None,
+    upto: int | None = None,
+    dialect: str = "sqlite",
 ) -> Select[Any]:
-    """SQLite: (doc, rank) of the entity's search documents matching `q`, `doc` being the
-    document's id, from its FTS5 table alone: no join per match. `after` and `upto` bound
-    the document ids, which FTS5 seeks to rather than filters."""
+    """(doc, rank) of the entity's search documents matching `q`, `doc` being the
+    document's id, from the full-text index alone: no join per match. `after` and `upto`
+    bound the document ids, which FTS5 seeks to rather than filters. On PostgreSQL, the
+    documents' stored tsvector, ranked as `search_subquery` ranks them."""
+    if dialect != "sqlite":
+        terms = query_terms(q)
+        if not terms:
+            raise invalid_param("q", NOTHING_SEARCHABLE)
+        doc, vector, query = SearchDocument, _tsv(), _tsquery(terms)
+        score = [cast(-func.ts_rank(vector, query), Double).label("rank")] if ranked else []
+        pg = select(doc.id.label("doc"), *score).where(vector.op("@@")(query))
+        pg = pg.where(doc.entity == entity)
+        if after is not None:
+            pg = pg.where(doc.id > after)
+        if upto is not None:
+            pg = pg.where(doc.id <= upto)
+        return pg
     fts, whole, match, rank = _fts(entity, q, ranked)
     stmt = select(fts.c.rowid.label("doc"), *rank).where(whole.op("MATCH")(match))
     if after is not None:
@@ -137,12 +157,5 @@ def _bm25(whole: ColumnElement[Any]) -> ColumnElement[Any]:
 
 def document_ids(dialect: str, entity: str, q: str) -> Select[Any]:
     """(doc) of the entity's search documents matching `q`, unscored and in no set order:
-    the match index turns them into its row numbers. On SQLite, FTS5's table alone."""
-    if dialect == "sqlite":
-        return fts_matches(entity, q, ranked=False)
-    terms = query_terms(q)
-    if not terms:
-        raise invalid_param("q", NOTHING_SEARCHABLE)
-    doc = SearchDocument
-    matches = _tsv().op("@@")(_tsquery(terms))
-    return select(doc.id.label("doc")).where(matches, doc.entity == entity)
+    the match index turns them into its row numbers."""
+    return fts_matches(entity, q, ranked=False, dialect=dialect)

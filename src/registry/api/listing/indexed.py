@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyroaring import BitMap, FrozenBitMap
-from sqlalchemy import Double, literal, literal_column, select
+from sqlalchemy import ARRAY, BigInteger, Double, any_, literal, literal_column, select
 from sqlalchemy.orm import Session
 
 from registry.api.deps import ReadContext
@@ -204,8 +204,6 @@ def ranked_rows(
     """The page of a list sorted by relevance alone: the full-text index's matches read in
     rank order, kept when their rowid is in the result, until the page and every tie of its
     last rank are in; then ordered by (rank, id) as SQL orders them."""
-    if session.get_bind().dialect.name != "sqlite":
-        return None  # PostgreSQL ranks in SQL, over the stored tsvector's bounded window
     if cursor_values is not None and not (
         isinstance(cursor_values[0], int | float) and isinstance(cursor_values[1], uuid.UUID)
     ):
@@ -219,13 +217,17 @@ def ranked_rows(
     fs, last = query.fs, query.window_end
     key = fs.entity.search_key
     # The scored window in rank order, then any matches past it (rank 0) in index order.
-    phases = [fts_matches(key, params.q, ranked=True, upto=last).order_by(literal_column("rank"))]
+    dialect = session.get_bind().dialect.name
+    ranked = fts_matches(key, params.q, ranked=True, upto=last, dialect=dialect)
+    phases = [ranked.order_by(literal_column("rank"))]
     if last is not None:
-        tail = fts_matches(key, params.q, ranked=False, after=last)
+        tail = fts_matches(key, params.q, ranked=False, after=last, dialect=dialect)
         phases.append(tail.add_columns(literal(0.0, Double)).order_by(literal_column("doc")))
     done = False
+    # Read as fetched (a server-side cursor on PostgreSQL), so stopping early reads no more.
+    streamed = session.connection().execution_options(stream_results=True, yield_per=500)
     for phase in phases:
-        result = session.connection().execute(phase)
+        result = streamed.execute(phase)
         try:
             for doc, rank in result:
                 row_id = state.record_rowid(doc)
@@ -243,11 +245,15 @@ def ranked_rows(
     ids: dict[int, Any] = {}
     model = fs.model
     rowids = [row_id for _, row_id in kept]
-    for first in range(0, len(rowids), LOOKUP_CHUNK):
-        chunk = rowids[first : first + LOOKUP_CHUNK]
-        for row_id, record_id in session.execute(
-            select(rowid(model), model.id).where(rowid(model).in_(chunk))
-        ):
+    if dialect == "postgresql":  # one statement, the row numbers as one array
+        chunks = [rowid(model) == any_(literal(rowids, ARRAY(BigInteger)))]
+    else:
+        chunks = [
+            rowid(model).in_(rowids[first : first + LOOKUP_CHUNK])
+            for first in range(0, len(rowids), LOOKUP_CHUNK)
+        ]
+    for where in chunks:
+        for row_id, record_id in session.execute(select(rowid(model), model.id).where(where)):
             ids[row_id] = record_id
     rows = sorted((rank, ids[row_id]) for rank, row_id in kept)
     if cursor_values is not None:
