@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from registry.api.app import create_app
 from registry.config import Settings
 
+FACETS = ("target_group", "setting", "province")
 REQUESTS = [
     ("list, 2 link filters", "/api/v1/programs?target_group=left_behind&setting=school"),
     ("same, offset 500", "/api/v1/programs?target_group=left_behind&setting=school&offset=500"),
