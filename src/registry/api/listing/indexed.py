@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyroaring import BitMap, FrozenBitMap
-from sqlalchemy import ARRAY, BigInteger, Double, any_, literal, literal_column, select
+from sqlalchemy import Double, literal, literal_column, select
 from sqlalchemy.orm import Session
 
 from registry.api.deps import ReadContext
@@ -20,6 +20,7 @@ from registry.api.matchindex import FETCH_LIMIT, MatchIndex, State, rowid
 from registry.db import dbapi_cursor
 from registry.lists.fulltext import document_ids, fts_matches
 from registry.lists.keyset import after, order_by
+from registry.models import SearchDocument
 from registry.records.bulk import LOOKUP_CHUNK
 from registry.search import query_terms
 
@@ -218,18 +219,23 @@ def ranked_rows(
     key = fs.entity.search_key
     # The scored window in rank order, then any matches past it (rank 0) in index order.
     dialect = session.get_bind().dialect.name
+    # PostgreSQL reads the documents' own rows, so each match brings its record's id too
+    # (SQLite's FTS5 table holds only the document id).
+    record = [SearchDocument.record_id] if dialect != "sqlite" else []
     ranked = fts_matches(key, params.q, ranked=True, upto=last, dialect=dialect)
-    phases = [ranked.order_by(literal_column("rank"))]
+    phases = [ranked.add_columns(*record).order_by(literal_column("rank"))]
     if last is not None:
         tail = fts_matches(key, params.q, ranked=False, after=last, dialect=dialect)
-        phases.append(tail.add_columns(literal(0.0, Double)).order_by(literal_column("doc")))
+        tail = tail.add_columns(literal(0.0, Double), *record)
+        phases.append(tail.order_by(literal_column("doc")))
+    ids: dict[int, Any] = {}
     done = False
     # Read as fetched (a server-side cursor on PostgreSQL), so stopping early reads no more.
     streamed = session.connection().execution_options(stream_results=True, yield_per=500)
     for phase in phases:
         result = streamed.execute(phase)
         try:
-            for doc, rank in result:
+            for doc, rank, *record_id in result:
                 row_id = state.record_rowid(doc)
                 if not row_id or row_id not in found or (start is not None and rank < start):
                     continue
@@ -237,23 +243,20 @@ def ranked_rows(
                     done = True
                     break
                 kept.append((rank, row_id))
+                if record_id:
+                    ids[row_id] = record_id[0]
                 beyond += start is None or rank > start
         finally:
             result.close()
         if done:
             break
-    ids: dict[int, Any] = {}
     model = fs.model
-    rowids = [row_id for _, row_id in kept]
-    if dialect == "postgresql":  # one statement, the row numbers as one array
-        chunks = [rowid(model) == any_(literal(rowids, ARRAY(BigInteger)))]
-    else:
-        chunks = [
-            rowid(model).in_(rowids[first : first + LOOKUP_CHUNK])
-            for first in range(0, len(rowids), LOOKUP_CHUNK)
-        ]
-    for where in chunks:
-        for row_id, record_id in session.execute(select(rowid(model), model.id).where(where)):
+    rowids = [row_id for _, row_id in kept if row_id not in ids]
+    for first in range(0, len(rowids), LOOKUP_CHUNK):
+        chunk = rowids[first : first + LOOKUP_CHUNK]
+        for row_id, record_id in session.execute(
+            select(rowid(model), model.id).where(rowid(model).in_(chunk))
+        ):
             ids[row_id] = record_id
     rows = sorted((rank, ids[row_id]) for rank, row_id in kept)
     if cursor_values is not None:

@@ -50,7 +50,16 @@ def build_query(
     search, window_end = None, None
     if params.q:
         key = fs.entity.search_key
-        window_end = rank_window_end(ctx.session, key, params.q)
+        q = params.q
+
+        def find() -> int | None:
+            return rank_window_end(ctx.session, key, q)
+
+        cache = ctx.cache
+        if cache is not None and ctx.head is not None:
+            window_end = cache.window_end(ctx.head, key, q, find)
+        else:
+            window_end = find()
         search = search_subquery(ctx.session, key, params.q, window_end=window_end)
     keys = parse_sort(fs.sorts, fs.default_sort, fs.model.id, params.sort, search)
     return ListQuery(fs, filters, params.deleted, keys, search, window_end)
