@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -93,23 +94,17 @@ def index_files(settings: Settings) -> IndexFiles | None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(
-        settings.database_url,
-        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    pooled = functools.partial(
+        make_engine,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
     )
+    engine = pooled(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     replica = None
     if settings.read_database_url:
-        replica = make_engine(
-            settings.read_database_url,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_timeout=settings.db_pool_timeout_s,
-            # A replica that does not answer is skipped, not waited for.
-            connect_args={"connect_timeout": 3},
-        )
+        # A replica that does not answer is skipped, not waited for.
+        replica = pooled(settings.read_database_url, connect_args={"connect_timeout": 3})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

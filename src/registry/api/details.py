@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry.api.deps import ReadCache, negotiate_lang
-from registry.api.replica import ReadRoute, wants_primary_only
+from registry.api.replica import ReadRoute, names_a_change
 from registry.api.responses import detail_response
 from registry.entities import Entity
 from registry.errors import RegistryError
@@ -134,7 +134,7 @@ class FastDetails:
 
     def _plain(self, scope: Scope) -> tuple[Entity[Any], str, str] | None:
         """(entity, ref, language) of a plain detail request, or None."""
-        if scope["method"] != "GET" or wants_primary_only(scope):
+        if scope["method"] != "GET" or names_a_change(scope):
             return None
         prefix, _, ref = scope["path"].rpartition("/")
         found = self.table.get(prefix)

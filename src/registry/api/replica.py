@@ -104,13 +104,9 @@ class ReadRoute:
     def factory(self, wanted: int | None) -> sessionmaker[Session]:
         """The sessionmaker for a read that runs later, such as an export's stream: the
         replica if it is up and shows `wanted` now."""
-        if self.replica is not None and self.replica_up():
-            try:
-                with self.replica() as session:
-                    if wanted is None or change_head(session) >= wanted:
-                        return self.replica
-            except REPLICA_ERRORS as exc:
-                self.mark_down(exc)
+        head = self._replica_head()
+        if self.replica is not None and head is not None and (wanted is None or head >= wanted):
+            return self.replica
         return self.primary
 
     def status(self) -> str | None:
@@ -119,13 +115,19 @@ class ReadRoute:
             return None
         if not self.replica_up():
             return "down"
+        return "ok" if self._replica_head() is not None else "unreachable"
+
+    def _replica_head(self) -> int | None:
+        """The replica's change head, or None when there is none, it is down, or it fails
+        now (which marks it down)."""
+        if self.replica is None or not self.replica_up():
+            return None
         try:
             with self.replica() as session:
-                change_head(session)
+                return change_head(session)
         except REPLICA_ERRORS as exc:
             self.mark_down(exc)
-            return "unreachable"
-        return "ok"
+            return None
 
 
 def one_snapshot(session: Session) -> None:
@@ -163,6 +165,6 @@ class ChangeHeaderMiddleware:
         await self.app(scope, receive, wrapped)
 
 
-def wants_primary_only(scope: Scope) -> bool:
+def names_a_change(scope: Scope) -> bool:
     """A read that names a change: the fast detail path leaves it to the routes."""
     return MIN_CHANGE_HEADER.lower() in Headers(scope=scope)

@@ -66,17 +66,11 @@ def search_subquery(
             .where(whole.op("MATCH")(match))
             .subquery("search")
         )
-    vector, query = _tsv(), _tsquery(terms)
-    # ts_rank is a real; as a double it survives the trip through a cursor exactly.
-    score: ColumnElement[Any] = cast(-func.ts_rank(vector, query), Double)
+    matches, score = _tsv_match(entity, terms)
     if last is not None:
         score = case((doc.id <= last, score), else_=literal_column("0.0", Double))
     scored = [score.label("rank")] if ranked else []
-    return (
-        select(doc.record_id, *scored)
-        .where(vector.op("@@")(query), doc.entity == entity)
-        .subquery("search")
-    )
+    return select(doc.record_id, *scored).where(*matches).subquery("search")
 
 
 def rank_window_end(session: Session, entity: str, q: str) -> int | None:
@@ -87,21 +81,25 @@ def rank_window_end(session: Session, entity: str, q: str) -> int | None:
         stmt = select(fts.c.rowid).where(whole.op("MATCH")(match)).order_by(fts.c.rowid)
     else:
         doc = SearchDocument
-        matches = _tsv().op("@@")(_tsquery(query_terms(q)))
-        stmt = select(doc.id).where(matches, doc.entity == entity).order_by(doc.id)
+        matches, _ = _tsv_match(entity, query_terms(q))
+        stmt = select(doc.id).where(*matches).order_by(doc.id)
     found: int | None = session.scalar(stmt.offset(RANK_WINDOW - 1).limit(1))
     return found
 
 
-def _tsv() -> ColumnElement[Any]:
-    """PostgreSQL: the documents' stored tsvector (migration 0008). The model does not map
-    it, since SQLite has none; named with its table, so it stays unambiguous in a join."""
-    return literal_column(f"{SearchDocument.__tablename__}.{TSV_COLUMN}", TSVECTOR)
-
-
-def _tsquery(terms: list[Term]) -> ColumnElement[Any]:
+def _tsv_match(
+    entity: str, terms: list[Term]
+) -> tuple[list[ColumnElement[bool]], ColumnElement[Any]]:
+    """PostgreSQL: the conditions for the entity's documents matching `terms` on their
+    stored tsvector (migration 0008), and the score that orders them (lower is better).
+    The model does not map the column, since SQLite has none; it is named with its table,
+    so it stays unambiguous in a join."""
+    vector = literal_column(f"{SearchDocument.__tablename__}.{TSV_COLUMN}", TSVECTOR)
     config: ColumnElement[Any] = literal_column("'simple'::regconfig")
-    return func.to_tsquery(config, tsquery(terms))
+    query = func.to_tsquery(config, tsquery(terms))
+    # ts_rank is a real; as a double it survives the trip through a cursor exactly.
+    score: ColumnElement[Any] = cast(-func.ts_rank(vector, query), Double)
+    return [vector.op("@@")(query), SearchDocument.entity == entity], score
 
 
 def fts_matches(
@@ -117,25 +115,22 @@ def fts_matches(
     document's id, from the full-text index alone: no join per match. `after` and `upto`
     bound the document ids, which FTS5 seeks to rather than filters. On PostgreSQL, the
     documents' stored tsvector, ranked as `search_subquery` ranks them."""
-    if dialect != "sqlite":
+    if dialect == "sqlite":
+        fts, whole, match, rank = _fts(entity, q, ranked)
+        doc_id: ColumnElement[int] = fts.c.rowid
+        stmt = select(doc_id.label("doc"), *rank).where(whole.op("MATCH")(match))
+    else:
         terms = query_terms(q)
         if not terms:
             raise invalid_param("q", NOTHING_SEARCHABLE)
-        doc, vector, query = SearchDocument, _tsv(), _tsquery(terms)
-        score = [cast(-func.ts_rank(vector, query), Double).label("rank")] if ranked else []
-        pg = select(doc.id.label("doc"), *score).where(vector.op("@@")(query))
-        pg = pg.where(doc.entity == entity)
-        if after is not None:
-            pg = pg.where(doc.id > after)
-        if upto is not None:
-            pg = pg.where(doc.id <= upto)
-        return pg
-    fts, whole, match, rank = _fts(entity, q, ranked)
-    stmt = select(fts.c.rowid.label("doc"), *rank).where(whole.op("MATCH")(match))
+        matches, score = _tsv_match(entity, terms)
+        doc_id = SearchDocument.id.expression
+        scored = [score.label("rank")] if ranked else []
+        stmt = select(doc_id.label("doc"), *scored).where(*matches)
     if after is not None:
-        stmt = stmt.where(fts.c.rowid > after)
+        stmt = stmt.where(doc_id > after)
     if upto is not None:
-        stmt = stmt.where(fts.c.rowid <= upto)
+        stmt = stmt.where(doc_id <= upto)
     return stmt
 
 
@@ -153,9 +148,3 @@ def _fts(entity: str, q: str, ranked: bool) -> tuple[Any, ColumnElement[Any], st
 
 def _bm25(whole: ColumnElement[Any]) -> ColumnElement[Any]:
     return func.bm25(whole, type_=Double)
-
-
-def document_ids(dialect: str, entity: str, q: str) -> Select[Any]:
-    """(doc) of the entity's search documents matching `q`, unscored and in no set order:
-    the match index turns them into its row numbers."""
-    return fts_matches(entity, q, ranked=False, dialect=dialect)

@@ -18,7 +18,7 @@ from registry.api.listing.params import ListParams
 from registry.api.listing.query import ListQuery
 from registry.api.matchindex import FETCH_LIMIT, MatchIndex, State, rowid
 from registry.db import dbapi_cursor
-from registry.lists.fulltext import document_ids, fts_matches
+from registry.lists.fulltext import fts_matches
 from registry.lists.keyset import after, order_by
 from registry.models import SearchDocument
 from registry.records.bulk import LOOKUP_CHUNK
@@ -47,7 +47,7 @@ def search_rowids(session: Session, fs: FilterSet, q: str, state: State) -> Froz
         return kept
     found = BitMap()
     with dbapi_cursor(session) as (cursor, dialect):
-        stmt = document_ids(dialect.name, fs.entity.search_key, q)
+        stmt = fts_matches(fs.entity.search_key, q, ranked=False, dialect=dialect.name)
         compiled = stmt.compile(dialect=dialect)
         params = compiled.construct_params()
         if compiled.positiontup is None:  # psycopg's named parameters

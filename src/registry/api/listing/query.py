@@ -50,14 +50,10 @@ def build_query(
     search, window_end = None, None
     if params.q:
         key = fs.entity.search_key
-        q = params.q
-
-        def find() -> int | None:
-            return rank_window_end(ctx.session, key, q)
-
+        find = functools.partial(rank_window_end, ctx.session, key, params.q)
         cache = ctx.cache
         if cache is not None and ctx.head is not None:
-            window_end = cache.window_end(ctx.head, key, q, find)
+            window_end = cache.window_end(ctx.head, key, params.q, find)
         else:
             window_end = find()
         search = search_subquery(ctx.session, key, params.q, window_end=window_end)
