@@ -42,14 +42,14 @@ def answered(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each detail since was answered beneath FastAPI (the fast path's own code runs;
     this only watches)."""
     seen: list[bool] = []
-    read = details.FastDetails._read
+    answer = details.FastDetails._answer
 
-    def watched(self: details.FastDetails, *args: Any) -> Any:
-        values = read(self, *args)
+    async def watched(self: details.FastDetails, *args: Any) -> Any:
+        values = await answer(self, *args)
         seen.append(values is not None)
         return values
 
-    monkeypatch.setattr(details.FastDetails, "_read", watched)
+    monkeypatch.setattr(details.FastDetails, "_answer", watched)
     return seen
 
 

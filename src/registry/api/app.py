@@ -35,6 +35,7 @@ from registry.api.deps import ReadCache, read_limiter
 from registry.api.details import FastDetails, LoopReader, on_loop
 from registry.api.filters import declared_lists
 from registry.api.matchindex import IndexFiles, MatchIndex
+from registry.api.onetrip import OneTripReaders
 from registry.api.openapi import install_openapi
 from registry.api.replica import (
     CHANGE_HEADER,
@@ -111,7 +112,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache = getattr(app.state, "read_cache", None)
         # Build the match indexes off the request path; until then lists count in SQL.
         warmup = app.state.warmup = cache.warm(app) if cache is not None else None
+        if app.state.one_trip is not None:
+            await app.state.one_trip.open()
         yield
+        if app.state.one_trip is not None:
+            await app.state.one_trip.close()
         if warmup is not None:
             await anyio.to_thread.run_sync(warmup.stop)
         if app.state.loop_reader is not None:
@@ -138,6 +143,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_gate = WriteGate(settings.write_queue_timeout_s)
     app.state.revisions = revisions()
     app.state.loop_reader = LoopReader(engine) if on_loop(engine) else None
+    app.state.one_trip = None
+    if settings.fast_details and engine.dialect.name == "postgresql":
+        app.state.one_trip = OneTripReaders(
+            engine, replica, size=settings.db_pool_size, timeout=settings.db_pool_timeout_s
+        )
     app.state.read_limiter = read_limiter(settings, engine)
     if settings.fast_details:
         # Innermost, inside the ETag's 304s; the routes in the order the router tries them.

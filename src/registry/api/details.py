@@ -1,6 +1,6 @@
 """Details beneath FastAPI's routing and dependencies: `GET /api/v1/<resource>/<ref>`
-answered from the ASGI scope on a DB-API connection: on the event loop for SQLite, in one
-thread-pool hop for PostgreSQL.
+answered from the ASGI scope on the event loop: on a DB-API connection for SQLite, in one
+round trip on an async connection for PostgreSQL (`api/onetrip.py`).
 
 A detail is the registry's most frequent request and its smallest. Through FastAPI it
 spends most of its time matching routes and solving dependencies, not reading. This takes
@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry.api.deps import ReadCache, negotiate_lang
+from registry.api.onetrip import OneTripReaders
 from registry.api.replica import ReadRoute, names_a_change
 from registry.api.responses import detail_response
 from registry.entities import Entity
@@ -122,15 +123,21 @@ class FastDetails:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         plain = self._plain(scope) if scope["type"] == "http" else None
         if plain is not None:
-            loop: LoopReader | None = getattr(self.registry.state, "loop_reader", None)
-            if loop is not None:
-                values = self._guarded(lambda: self._read(loop.cursor(), *plain), loop)
-            else:
-                values = await run_in_threadpool(self._guarded, lambda: self._pooled(*plain))
+            values = await self._answer(*plain)
             if values is not None:
                 await detail_response(values)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    async def _answer(self, entity: Entity[Any], ref: str, lang: str) -> Any:
+        """The record's read JSON values, or None for the app to answer."""
+        state = self.registry.state
+        loop: LoopReader | None = getattr(state, "loop_reader", None)
+        if loop is not None:
+            return self._guarded(lambda: self._read(loop.cursor(), entity, ref, lang), loop)
+        if getattr(state, "one_trip", None) is not None:
+            return await self._one_trip(entity, ref, lang)
+        return await run_in_threadpool(self._guarded, lambda: self._pooled(entity, ref, lang))
 
     def _plain(self, scope: Scope) -> tuple[Entity[Any], str, str] | None:
         """(entity, ref, language) of a plain detail request, or None."""
@@ -157,6 +164,23 @@ class FastDetails:
             logger.debug("detail left to the app", exc_info=True)
             if loop is not None:
                 loop.close()
+            return None
+
+    async def _one_trip(self, entity: Entity[Any], ref: str, lang: str) -> Any:
+        """PostgreSQL: on the replica when one is up, else the primary, on the event loop.
+        If the replica fails, the route answers (and notes it)."""
+        state = self.registry.state
+        cache: ReadCache | None = getattr(state, "read_cache", None)
+        if cache is None:
+            return None
+        readers: OneTripReaders = state.one_trip
+        reader = readers.replica if readers.replica and state.reads.replica_up() else None
+        try:
+            return await (reader or readers.primary).detail(
+                entity, ref, lambda head: cache.peek(head, lang)
+            )
+        except Exception:
+            logger.debug("detail left to the app", exc_info=True)
             return None
 
     def _pooled(self, entity: Entity[Any], ref: str, lang: str) -> Any:

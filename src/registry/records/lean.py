@@ -304,6 +304,41 @@ class Plan:
             found = self._compiled[key] = Compiled(stmt, dialect, names)
         return found
 
+    def child_by(self, dialect: Any, index: int, by: str) -> Compiled:
+        """A child table's statement for the one owner whose `by` is a value: sent beside
+        the owner's own statement, before its id is known."""
+        key = (dialect.name, dialect.driver, f"{index}:{by}", 1)
+        found = self._compiled.get(key)
+        if found is None:
+            child, plan, _, _ = self.children[index]
+            column, key_column = getattr(child.model, child.owner), getattr(self.model, by)
+            bind = bindparam("v0", None, type_=key_column.type, required=False)
+            owner: Any = bind
+            if by != "id":
+                owner = select(self.model.id).where(key_column == bind).scalar_subquery()
+            stmt = plan.select().where(column == owner)
+            found = self._compiled[key] = Compiled(stmt, dialect, ["v0"])
+        return found
+
+    def assemble(
+        self, rows: Sequence[tuple[Any, ...]], children: Sequence[Sequence[Any]], ctx: Context
+    ) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        """(row, its JSON values) of each row, with each child table's rows (in `children`'s
+        order) read already."""
+        for (child, plan, owner, order), found in zip(self.children, children, strict=True):
+            self._group(child, plan, owner, order, found, ctx)
+        return [(row, self.render(row, ctx)) for row in rows]
+
+    def live(
+        self, entity: Entity[Any], ref: str, found: tuple[tuple[Any, ...], dict[str, Any]] | None
+    ) -> dict[str, Any]:
+        """The JSON values of a record found by `ref`: 404 when there is none, 410 when it
+        is deleted."""
+        deleted = found is not None and found[0][self._deleted] is not None
+        check_found(entity, ref, found is not None, deleted)
+        assert found is not None
+        return found[1]
+
     def one(self, cursor: Any, dialect: Any, entity: Entity[Any], ref: str, ctx: Context) -> Any:
         """(row, its JSON values) of the record `ref` names, or None: the detail path, on
         statements compiled once per dialect and run on a DB-API cursor."""
@@ -372,23 +407,30 @@ class Compiled:
         self.results: list[Any] | None = None
 
     def rows(self, cursor: Any, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        cursor.execute(self.sql, self.bound(values))
+        return self.convert(cursor.description, cursor.fetchall())
+
+    def bound(self, values: Sequence[Any]) -> Any:
+        """The driver's parameters for `values`, bound to `names` in turn."""
         params = dict(self.params)
         for name, bind, value in zip(self.names, self.binds, values, strict=True):
             params[name] = bind(value) if bind and value is not None else value
-        bound: Any = params if self.order is None else tuple(params[n] for n in self.order)
-        cursor.execute(self.sql, bound)
+        return params if self.order is None else tuple(params[n] for n in self.order)
+
+    def convert(self, description: Any, raws: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Driver rows as the ORM's values."""
         converters = self.results
         if converters is None:
             # As SQLAlchemy does, by the driver's type code of each column (PostgreSQL's
             # numerics need it); only the columns that need converting.
-            codes = [column[1] for column in cursor.description]
+            codes = [column[1] for column in description]
             processors = [
                 _text_processor(t, self.dialect) or t.result_processor(self.dialect, code)
                 for t, code in zip(self.types, codes, strict=True)
             ]
             converters = self.results = [(i, p) for i, p in enumerate(processors) if p]
         rows = []
-        for raw in cursor.fetchall():
+        for raw in raws:
             row = list(raw)
             for index, convert in converters:
                 if (value := row[index]) is not None:
@@ -544,11 +586,7 @@ def one_json(
     """One live record by UUID or natural key as its read JSON, read on a DB-API cursor;
     404 or 410 otherwise."""
     p = plan(entity)
-    found = p.one(cursor, dialect, entity, ref, Context(vocab, sources))
-    deleted = found is not None and found[0][p._deleted] is not None
-    check_found(entity, ref, found is not None, deleted)
-    values: dict[str, Any] = found[1]
-    return values
+    return p.live(entity, ref, p.one(cursor, dialect, entity, ref, Context(vocab, sources)))
 
 
 def by_id(
