@@ -8,7 +8,8 @@ import threading
 import time
 import typing
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from array import array
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -60,6 +61,30 @@ class ReadContext:
 
 # Searches whose rank window's end each process keeps (per change head).
 WINDOWS_KEPT = 256
+# Searches whose scored window each process keeps: 24 bytes a match, 120 KB a window.
+RANKED_KEPT = 64
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class RankedWindow:
+    """A search's scored matches in rank order, packed: document ids, ranks and, where the
+    full-text index holds them (PostgreSQL), the records' ids (16 bytes each), by which
+    ties are then ordered (`ordered`)."""
+
+    docs: array[int]
+    ranks: array[float]
+    records: bytes
+    ordered: bool = False
+
+    def __iter__(self) -> Iterator[tuple[int, int, float]]:
+        """(position, document id, rank) of each match, best first."""
+        for i, (doc, rank) in enumerate(zip(self.docs, self.ranks, strict=True)):
+            yield i, doc, rank
+
+    def record(self, i: int) -> uuid.UUID | None:
+        """The record id of the match at position `i`, where the window holds them."""
+        return uuid.UUID(bytes=self.records[16 * i : 16 * i + 16]) if self.records else None
 
 
 @dataclass
@@ -78,6 +103,9 @@ class ReadCache:
     # (head, search key, q) → the last document a search scores (`rank_window_end`): on
     # PostgreSQL finding it walks the matches in id order, a third of a common word's cost.
     windows: dict[tuple[int, str, str], int | None] = field(default_factory=dict)
+    # (head, search key, q) → the scored window's matches in rank order: scoring and
+    # sorting them was most of a repeated search's time, on PostgreSQL above all.
+    ranked: dict[tuple[int, str, str], RankedWindow] = field(default_factory=dict)
 
     def warm(self, app: Any) -> Warmup:
         """Build every match index now, in a thread and a session of its own.
@@ -91,15 +119,23 @@ class ReadCache:
 
     def window_end(self, head: int, key: str, q: str, find: Callable[[], int | None]) -> int | None:
         """`find()`'s answer for this search at change `head`, kept for the next request."""
-        entry = (head, key, q)
+        return self._kept(self.windows, (head, key, q), find, WINDOWS_KEPT)
+
+    def ranked_window(
+        self, head: int, key: str, q: str, read: Callable[[], RankedWindow]
+    ) -> RankedWindow:
+        """`read()`'s scored window for this search at change `head`, kept likewise."""
+        return self._kept(self.ranked, (head, key, q), read, RANKED_KEPT)
+
+    def _kept(self, store: dict[Any, K], entry: Any, find: Callable[[], K], most: int) -> K:
         with self.lock:
-            if entry in self.windows:
-                return self.windows[entry]
+            if entry in store:
+                return store[entry]
         found = find()
         with self.lock:
-            if len(self.windows) >= WINDOWS_KEPT:
-                self.windows.pop(next(iter(self.windows)), None)  # the oldest
-            self.windows[entry] = found
+            if len(store) >= most:
+                store.pop(next(iter(store)), None)  # the oldest
+            store[entry] = found
         return found
 
     def peek(self, head: int, lang: str) -> tuple[VocabIndex, dict[uuid.UUID, Source]] | None:

@@ -3,16 +3,18 @@ walking the sort key's index (SQLite's plan says whether a walk streams in order
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
+from array import array
 from dataclasses import dataclass
 from typing import Any
 
 from pyroaring import BitMap, FrozenBitMap
-from sqlalchemy import Double, literal, literal_column, select
+from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 
-from registry.api.deps import ReadContext
+from registry.api.deps import RankedWindow, ReadContext
 from registry.api.filters import FilterSet, FilterValues
 from registry.api.listing.params import ListParams
 from registry.api.listing.query import ListQuery
@@ -213,43 +215,59 @@ def ranked_rows(
     found, state = matched.rows, matched.state
     needed = (params.offset or 0) + params.limit + 1
     start = None if cursor_values is None else cursor_values[0]
-    kept: list[tuple[float, int]] = []
-    beyond = 0  # kept entries ranked after the cursor's rank: only those fill the page
     fs, last = query.fs, query.window_end
     key = fs.entity.search_key
-    # The scored window in rank order, then any matches past it (rank 0) in index order.
     dialect = session.get_bind().dialect.name
-    # PostgreSQL reads the documents' own rows, so each match brings its record's id too
-    # (SQLite's FTS5 table holds only the document id).
-    record = [SearchDocument.record_id] if dialect != "sqlite" else []
-    ranked = fts_matches(key, params.q, ranked=True, upto=last, dialect=dialect)
-    phases = [ranked.add_columns(*record).order_by(literal_column("rank"))]
-    if last is not None:
-        tail = fts_matches(key, params.q, ranked=False, after=last, dialect=dialect)
-        tail = tail.add_columns(literal(0.0, Double), *record)
-        phases.append(tail.order_by(literal_column("doc")))
+    read = functools.partial(scored_window, session, key, params.q, last, dialect)
+    window = read() if query.keep_ranked is None else query.keep_ranked(read)
+    kept: list[tuple[float, int]] = []
+    beyond = 0  # kept entries ranked after the cursor's rank: only those fill the page
     ids: dict[int, Any] = {}
+
+    def take(doc: int, rank: float) -> int | None:
+        """The match's rowid if the page keeps it, 0 if not; None once the page and the
+        ties of its last rank are in."""
+        nonlocal beyond
+        row_id = state.record_rowid(doc)
+        if not row_id or row_id not in found or (start is not None and rank < start):
+            return 0
+        if beyond >= needed and rank != kept[-1][0]:
+            return None
+        kept.append((rank, row_id))
+        beyond += start is None or rank > start
+        return row_id
+
     done = False
-    # Read as fetched (a server-side cursor on PostgreSQL), so stopping early reads no more.
-    streamed = session.connection().execution_options(stream_results=True, yield_per=500)
-    for phase in phases:
-        result = streamed.execute(phase)
+    if window.ordered:
+        page = _ordered_page(window, matched, needed, cursor_values)
+        if page is not None:
+            done = True
+            kept = [(rank, row_id) for rank, row_id, _ in page]
+            ids = {row_id: record_id for _, row_id, record_id in page}
+    for i, doc, rank in [] if done else window:
+        taken = take(doc, rank)
+        if taken is None:
+            done = True
+            break
+        if taken and (known := window.record(i)) is not None:
+            ids[taken] = known
+    if not done and last is not None:
+        # Matches past the scored window, rank 0 in index order, read as fetched (a
+        # server-side cursor on PostgreSQL), so stopping early reads no more.
+        record = [SearchDocument.record_id] if dialect != "sqlite" else []
+        tail = fts_matches(key, params.q, ranked=False, after=last, dialect=dialect)
+        tail = tail.add_columns(*record).order_by(literal_column("doc"))
+        streamed = session.connection().execution_options(stream_results=True, yield_per=500)
+        result = streamed.execute(tail)
         try:
-            for doc, rank, *record_id in result:
-                row_id = state.record_rowid(doc)
-                if not row_id or row_id not in found or (start is not None and rank < start):
-                    continue
-                if beyond >= needed and rank != kept[-1][0]:
-                    done = True
+            for doc, *holds in result:
+                taken = take(doc, 0.0)
+                if taken is None:
                     break
-                kept.append((rank, row_id))
-                if record_id:
-                    ids[row_id] = record_id[0]
-                beyond += start is None or rank > start
+                if taken and holds:
+                    ids[taken] = holds[0]
         finally:
             result.close()
-        if done:
-            break
     model = fs.model
     rowids = [row_id for _, row_id in kept if row_id not in ids]
     for first in range(0, len(rowids), LOOKUP_CHUNK):
@@ -297,3 +315,43 @@ def _walkable(session: Session, stmt: Any, shape: tuple[Any, ...]) -> bool:
 
 # (backend, shape) → whether its walks read an index in order (PostgreSQL: ever did).
 _WALKABLE: dict[tuple[Any, ...], bool] = {}
+
+
+def _ordered_page(
+    window: RankedWindow, matched: Matched, needed: int, cursor: list[Any] | None
+) -> list[tuple[float, int, Any]] | None:
+    """(rank, rowid, record id) of the first `needed` members of the result after the
+    cursor, from a window in (rank, record id) order, so that ties need no more reading.
+    None when the page is not all ranked above the matches past the window (rank 0)."""
+    found, state = matched.rows, matched.state
+    page: list[tuple[float, int, Any]] = []
+    for i, doc, rank in window:
+        row_id = state.record_rowid(doc)
+        if not row_id or row_id not in found:
+            continue
+        if cursor is not None and (
+            rank < cursor[0] or (rank == cursor[0] and window.record(i) <= cursor[1])
+        ):
+            continue
+        page.append((rank, row_id, window.record(i)))
+        if len(page) >= needed:
+            return page if rank < 0.0 else None
+    return None
+
+
+def scored_window(
+    session: Session, key: str, q: str, last: int | None, dialect: str
+) -> RankedWindow:
+    """The matches of `q` up to document `last` (every match without it), scored and in
+    rank order. On PostgreSQL with their records' ids, which its documents hold, and in
+    (rank, record id) order, as a page orders them: `ts_rank` ties often."""
+    record = [SearchDocument.record_id] if dialect != "sqlite" else []
+    stmt = fts_matches(key, q, ranked=True, upto=last, dialect=dialect)
+    stmt = stmt.add_columns(*record).order_by(literal_column("rank"), *record)
+    docs, ranks, records = array("q"), array("d"), bytearray()
+    for doc, rank, *record_id in session.execute(stmt):
+        docs.append(doc)
+        ranks.append(rank)
+        if record_id:
+            records += record_id[0].bytes
+    return RankedWindow(docs, ranks, bytes(records), ordered=bool(record))

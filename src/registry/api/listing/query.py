@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
-from registry.api.deps import ReadContext
+from registry.api.deps import RankedWindow, ReadContext
 from registry.api.filters import FilterSet, FilterValues
 from registry.api.listing.params import ListParams
 from registry.lists.fulltext import rank_window_end, search_subquery
@@ -33,6 +33,8 @@ class ListQuery:
     search: Subquery | None
     # The last document scored for relevance (`fulltext.rank_window_end`), read once.
     window_end: int | None = None
+    # Keeps a search's scored window for the next request at the same change head.
+    keep_ranked: Callable[[Callable[[], RankedWindow]], RankedWindow] | None = None
 
     @functools.cached_property
     def stmt(self) -> Select[Any]:
@@ -47,18 +49,19 @@ class ListQuery:
 def build_query(
     ctx: ReadContext, fs: FilterSet, filters: FilterValues, params: ListParams
 ) -> ListQuery:
-    search, window_end = None, None
+    search, window_end, keep_ranked = None, None, None
     if params.q:
         key = fs.entity.search_key
         find = functools.partial(rank_window_end, ctx.session, key, params.q)
         cache = ctx.cache
         if cache is not None and ctx.head is not None:
             window_end = cache.window_end(ctx.head, key, params.q, find)
+            keep_ranked = functools.partial(cache.ranked_window, ctx.head, key, params.q)
         else:
             window_end = find()
         search = search_subquery(ctx.session, key, params.q, window_end=window_end)
     keys = parse_sort(fs.sorts, fs.default_sort, fs.model.id, params.sort, search)
-    return ListQuery(fs, filters, params.deleted, keys, search, window_end)
+    return ListQuery(fs, filters, params.deleted, keys, search, window_end, keep_ranked)
 
 
 def sql_rows(
