@@ -496,13 +496,16 @@ def drain(pid: int) -> None:
             return
 
 
-def sequential(base: str, path: str, times: int = 3) -> Measure:
-    """For requests too slow for wrk's window: one at a time, wall-clock latency."""
+def sequential(base: str, path: str | list[str], times: int = 3) -> Measure:
+    """One request at a time, wall-clock latency: for requests too slow for wrk's window,
+    and for the single-client p50 (cycling through `path` when it is a list)."""
     took = []
-    for _ in range(times):
-        started = time.perf_counter()
-        httpx.get(base + path, timeout=3600).raise_for_status()
-        took.append((time.perf_counter() - started) * 1000)
+    paths = [path] if isinstance(path, str) else path
+    with httpx.Client(base_url=base, timeout=3600) as client:
+        for i in range(times):
+            started = time.perf_counter()
+            client.get(paths[i % len(paths)]).raise_for_status()
+            took.append((time.perf_counter() - started) * 1000)
     took.sort()
     return Measure(round(1000 / took[len(took) // 2], 2), round(took[len(took) // 2], 2),
                    round(took[-1], 2), 0)  # fmt: skip
@@ -557,6 +560,8 @@ def servers(db: Path, pg: str | None, workers: list[int], size: int) -> list[Ser
 
 
 PG = "registry (PostgreSQL)"
+# Requests timed one at a time for the single-client p50, after the wrk runs.
+SINGLE_RUNS = 15
 
 
 def _label(name: str, workers: int) -> str:
@@ -617,9 +622,12 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
                 if m.rps * args.seconds < 5:  # too slow for the window: time it alone
                     m = sequential(base, urls[0])
                     m.note = "one at a time"
-                results["runs"].append(
-                    {"size": size, "server": srv.label, "request": request, **m.__dict__}
-                )
+                run = {"size": size, "server": srv.label, "request": request, **m.__dict__}
+                if srv.label in ("registry", PG):
+                    # The targets' single-client p50: one request at a time, no queueing.
+                    alone = sequential(base, urls[:SINGLE_RUNS], SINGLE_RUNS)
+                    run["single_p50_ms"] = alone.p50_ms
+                results["runs"].append(run)
                 print(
                     f"  {srv.label:32} {request:28} {m.rps:9.1f}/s  p50 {m.p50_ms:8.2f} ms"
                     f"  p99 {m.p99_ms:8.2f} ms  {m.errors or ''}",
@@ -685,7 +693,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="reload the databases")
     parser.add_argument(
         "--postgres-sizes",
-        default=env("BENCH_POSTGRES_SIZES", "10000,100000"),
+        default=env("BENCH_POSTGRES_SIZES", "10000,100000,1000000"),
         help="sizes also measured on PostgreSQL ('' for none)",
     )
     parser.add_argument("--data-only", action="store_true", help="build the databases and stop")
@@ -735,42 +743,78 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
+class _Cells:
+    """One size's runs, looked up by server and request."""
+
+    def __init__(self, runs: list[dict[str, Any]], size: int) -> None:
+        self.here = [r for r in runs if r["size"] == size]
+
+    def __call__(self, server: str, request: str) -> dict[str, Any] | None:
+        found = (r for r in self.here if r["server"] == server and r["request"] == request)
+        return next(found, None)
+
+    def requests(self) -> list[str]:
+        return list(dict.fromkeys(r["request"] for r in self.here if r["server"] == "registry"))
+
+
+def _rps(r: dict[str, Any] | None) -> str:
+    return _fmt(r and r["rps"], 2 if r and r.get("note") else 1) + (
+        "\\*" if r and r.get("note") else ""
+    )
+
+
+def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
+    return f"{a['rps'] / b['rps']:.2f}×" if a and b and b["rps"] else "–"
+
+
+SLOW_NOTE = "\n\n\\* too slow for wrk's window: three requests one at a time (p99 column: slowest)."
+
+
 def _request_table(runs: list[dict[str, Any]], size: int, workers: list[int]) -> str:
-    here = [r for r in runs if r["size"] == size]
-
-    def cell(server: str, request: str) -> dict[str, Any] | None:
-        return next((r for r in here if r["server"] == server and r["request"] == request), None)
-
-    def rps(r: dict[str, Any] | None) -> str:
-        return _fmt(r and r["rps"], 2 if r and r.get("note") else 1) + (
-            "\\*" if r and r.get("note") else ""
-        )
-
-    def ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
-        return f"{a['rps'] / b['rps']:.2f}×" if a and b and b["rps"] else "–"
-
+    cell = _Cells(runs, size)
     more = [n for n in workers if n != 1]
     header = ["request", "registry req/s", "p50 ms", "p99 ms"]
     header += [f"{n} workers req/s" for n in more]
     header += ["Datasette req/s", "p50 ms", "floor req/s", "÷ Datasette", "÷ floor"]
-    header += ["PostgreSQL req/s", "p50 ms", "p99 ms"]
-    header += [f"PostgreSQL, {n} workers req/s" for n in more] + ["PostgreSQL ÷ its floor"]
     rows = []
-    for request in dict.fromkeys(r["request"] for r in here if r["server"] == "registry"):
+    for request in cell.requests():
         ours, theirs = cell("registry", request), cell("datasette", request)
-        floor, pg = cell("floor", request), cell(PG, request)
-        row: list[Any] = [request, rps(ours), _fmt(ours["p50_ms"] if ours else None, 2)]
+        floor = cell("floor", request)
+        row: list[Any] = [request, _rps(ours), _fmt(ours["p50_ms"] if ours else None, 2)]
         row.append(_fmt(ours["p99_ms"] if ours else None, 2))
-        row += [rps(cell(_label("registry", n), request)) for n in more]
-        row += [rps(theirs), _fmt(theirs["p50_ms"] if theirs else None, 2), rps(floor)]
-        row += [ratio(ours, theirs), ratio(ours, floor)]
-        row += [rps(pg), _fmt(pg["p50_ms"] if pg else None, 2)]
-        row.append(_fmt(pg["p99_ms"] if pg else None, 2))
-        row += [rps(cell(_label(PG, n), request)) for n in more]
-        row.append(ratio(pg, cell("floor (PostgreSQL)", request)))
+        row += [_rps(cell(_label("registry", n), request)) for n in more]
+        row += [_rps(theirs), _fmt(theirs["p50_ms"] if theirs else None, 2), _rps(floor)]
+        row += [_ratio(ours, theirs), _ratio(ours, floor)]
         rows.append(row)
-    note = "\n\n\\* too slow for wrk's window: three requests one at a time (p99 column: slowest)."
-    return _table(header, rows) + (note if any(r.get("note") for r in here) else "")
+    return _table(header, rows) + (SLOW_NOTE if any(r.get("note") for r in cell.here) else "")
+
+
+def _postgres_table(runs: list[dict[str, Any]], size: int, workers: list[int]) -> str | None:
+    """PostgreSQL beside SQLite, with the same worker counts (issue 13's targets): req/s
+    under load, their ratio, the scaling from one worker, and the single-client p50."""
+    cell = _Cells(runs, size)
+    if not any(r["server"] == PG for r in cell.here):
+        return None
+    more = [n for n in workers if n != 1]
+    header = ["request", "SQLite req/s", "PostgreSQL req/s", "p50 ms", "p99 ms", "PG ÷ SQLite"]
+    for n in more:
+        header += [f"SQLite, {n} workers", f"PostgreSQL, {n} workers", "PG ÷ SQLite"]
+        header.append(f"PG {n} workers ÷ 1")
+    header += ["single-client p50 ms, SQLite", "PostgreSQL", "PG ÷ its floor"]
+    rows = []
+    for request in cell.requests():
+        lite, pg = cell("registry", request), cell(PG, request)
+        row: list[Any] = [request, _rps(lite), _rps(pg)]
+        row += [_fmt(pg["p50_ms"] if pg else None, 2), _fmt(pg["p99_ms"] if pg else None, 2)]
+        row.append(_ratio(pg, lite))
+        for n in more:
+            lite_n, pg_n = cell(_label("registry", n), request), cell(_label(PG, n), request)
+            row += [_rps(lite_n), _rps(pg_n), _ratio(pg_n, lite_n), _ratio(pg_n, pg)]
+        row += [_fmt(lite.get("single_p50_ms") if lite else None, 2)]
+        row += [_fmt(pg.get("single_p50_ms") if pg else None, 2)]
+        row.append(_ratio(pg, cell("floor (PostgreSQL)", request)))
+        rows.append(row)
+    return _table(header, rows) + (SLOW_NOTE if any(r.get("note") for r in cell.here) else "")
 
 
 def _scaling_table(runs: list[dict[str, Any]], small: int, big: int) -> str:
@@ -822,6 +866,9 @@ def write_doc(results: dict[str, Any], sizes: list[int]) -> None:
     for size in sizes:
         if any(r["size"] == size for r in runs):
             parts += [f"### {size:,} programs", _request_table(runs, size, s["workers"])]
+            beside = _postgres_table(runs, size, s["workers"])
+            if beside is not None:
+                parts += [f"### {size:,} programs: PostgreSQL beside SQLite", beside]
     if len(sizes) > 1:
         small, big = min(sizes), max(sizes)
         parts += [

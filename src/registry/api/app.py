@@ -145,9 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.loop_reader = LoopReader(engine) if on_loop(engine) else None
     app.state.one_trip = None
     if settings.fast_details and engine.dialect.name == "postgresql":
-        app.state.one_trip = OneTripReaders(
-            engine, replica, size=settings.db_pool_size, timeout=settings.db_pool_timeout_s
-        )
+        app.state.one_trip = OneTripReaders(engine, replica, size=settings.db_pool_size)
     app.state.read_limiter = read_limiter(settings, engine)
     if settings.fast_details:
         # Innermost, inside the ETag's 304s; the routes in the order the router tries them.

@@ -17,10 +17,12 @@ engine's pool and the app's threads.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+import psycopg
 from psycopg import AsyncClientCursor, AsyncConnection
 from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
@@ -33,6 +35,9 @@ from registry.vocab import VocabIndex
 
 Cached = tuple[VocabIndex, lean.Sources]
 BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+# How long a detail waits for a connection here before the app answers it on its own pool
+# (which waits and words any outage): a server that is down must not hold clients.
+WAIT_S = 2.0
 
 
 class OneTripReader:
@@ -53,6 +58,8 @@ class OneTripReader:
             configure=_configure,
             name=f"details:{engine.url.host}:{engine.url.port}",
         )
+        # Until then the app answers details: a server that is down fails them fast there.
+        self.failed_until = 0.0
 
     async def open(self) -> None:
         # Not waiting: the server may be down at start; requests then go to the app.
@@ -65,7 +72,19 @@ class OneTripReader:
         self, entity: Entity[Any], ref: str, peek: Callable[[int], Cached | None]
     ) -> dict[str, Any] | None:
         """The JSON values of the record `ref` names, or None when `peek` has no read cache
-        for the change head read (the app's read refreshes it). 404 and 410 raise."""
+        for the change head read (the app's read refreshes it), or when the server failed
+        in the last WAIT_S seconds. 404 and 410 raise, as does a failure now."""
+        if time.monotonic() < self.failed_until:
+            return None
+        try:
+            return await self._detail(entity, ref, peek)
+        except psycopg.OperationalError:  # down, unreachable, no connection in time
+            self.failed_until = time.monotonic() + WAIT_S
+            raise
+
+    async def _detail(
+        self, entity: Entity[Any], ref: str, peek: Callable[[int], Cached | None]
+    ) -> dict[str, Any] | None:
         plan = lean.plan(entity)
         by, value = entity.ref_column(ref)
         statements = [plan.compiled(self.dialect, by, 1)]
@@ -98,10 +117,9 @@ async def _configure(conn: AsyncConnection[Any]) -> None:
 class OneTripReaders:
     """The readers of a PostgreSQL app: its primary's, and its replica's when it has one."""
 
-    def __init__(self, primary: Engine, replica: Engine | None, *, size: int, timeout: float):
-        self.primary = OneTripReader(primary, size=size, timeout=timeout)
-        # A replica that does not answer is skipped, not waited for (as its engine's).
-        self.replica = OneTripReader(replica, size=size, timeout=3) if replica else None
+    def __init__(self, primary: Engine, replica: Engine | None, *, size: int) -> None:
+        self.primary = OneTripReader(primary, size=size, timeout=WAIT_S)
+        self.replica = OneTripReader(replica, size=size, timeout=WAIT_S) if replica else None
 
     async def open(self) -> None:
         for reader in (self.primary, self.replica):
