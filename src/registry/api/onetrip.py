@@ -44,16 +44,15 @@ class OneTripReader:
     """A small pool of async connections to one PostgreSQL server (the primary or a
     replica), for details."""
 
-    def __init__(self, engine: Engine, *, size: int, timeout: float) -> None:
+    def __init__(self, engine: Engine, *, size: int) -> None:
         self.dialect = engine.dialect
         conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.pool = AsyncConnectionPool(
             conninfo,
-            # A connection that cannot be made in time leaves the detail to the app.
-            kwargs={"connect_timeout": max(1, round(timeout))},
+            kwargs={"connect_timeout": round(WAIT_S)},
             min_size=1,
             max_size=size,
-            timeout=timeout,
+            timeout=WAIT_S,
             open=False,
             configure=_configure,
             name=f"details:{engine.url.host}:{engine.url.port}",
@@ -118,8 +117,8 @@ class OneTripReaders:
     """The readers of a PostgreSQL app: its primary's, and its replica's when it has one."""
 
     def __init__(self, primary: Engine, replica: Engine | None, *, size: int) -> None:
-        self.primary = OneTripReader(primary, size=size, timeout=WAIT_S)
-        self.replica = OneTripReader(replica, size=size, timeout=WAIT_S) if replica else None
+        self.primary = OneTripReader(primary, size=size)
+        self.replica = OneTripReader(replica, size=size) if replica else None
 
     async def open(self) -> None:
         for reader in (self.primary, self.replica):
