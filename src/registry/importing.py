@@ -7,17 +7,16 @@ import gc
 import io
 import itertools
 import multiprocessing
-import sys
 import typing
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -157,9 +156,6 @@ def _csv_row(entity: Entity[Any], row: dict[str, str | None]) -> dict[str, Any]:
 # with a table's row count still the old one, the planner sorts where it would read an index.
 ANALYZE_AFTER = 1000
 
-# Seconds the main thread keeps the GIL from the writer thread (`_writer_thread`).
-WRITER_SWITCH_INTERVAL = 0.0002
-
 # Rows checked and written per round: big enough that the INSERTs are set-based, small
 # enough that a million-row file never sits in memory at once.
 BATCH = 5000
@@ -167,7 +163,7 @@ BATCH = 5000
 
 @dataclass
 class Prepared:
-    """A batch whose rows are validated, waiting to be checked."""
+    """A batch whose rows are validated, waiting to be written."""
 
     first: int
     last: int
@@ -175,18 +171,6 @@ class Prepared:
     old: list[tuple[int, str | None, BaseModel]]
     # (sort key, tokens) per new row, computed beside the main process in a large import
     derived: Iterator[tuple[str | None, str]] | None
-
-
-@dataclass
-class Ready:
-    """A batch whose new rows are checked and turned into table rows, waiting to be written."""
-
-    first: int
-    last: int
-    created: list[tuple[int, str | None]]
-    # Rows written one at a time once the batch's set-based insert is in
-    old: list[tuple[int, str | None, BaseModel]]
-    tables: list[tuple[Table, list[dict[str, Any]]]]
 
 
 @dataclass
@@ -206,39 +190,29 @@ class Importer:
     )
     _seen: dict[str, int] = field(default_factory=dict)
     _pool: Executor | None = None
-    # The thread that writes a batch's rows while this one checks the next (PostgreSQL)
-    _writer: Executor | None = None
-    _writing: tuple[Future[None], Ready] | None = None
 
     def run(self, rows: Iterable[dict[str, Any]]) -> ImportReport:
         """Check and upsert every row; raises nothing, reports everything.
 
         A row for an existing record changes only the fields it carries (as a PATCH
         would); a row for a new record must be complete. New records are written in
-        batches (`bulk.new_rows`), the rest one at a time. After the first failed row
+        batches (`bulk.create_many`), the rest one at a time. After the first failed row
         nothing more is written, but every row is still checked. The caller rolls the
         transaction back when any row failed, or for a dry run.
 
-        A large import is a pipeline: while batch k is written, batch k + 1 is checked and
-        turned into rows and batch k + 2 is validated, its text work in the pool. Only the
-        database's lookups wait for the write ahead of them to finish. On PostgreSQL the
-        write runs on a thread of its own, so the server works on one core while this
-        process works on the other.
+        Each batch is validated, and its text work handed to the pool, before the batch
+        ahead of it is written, so the workers compute while this process writes.
         """
         vocab = VocabIndex.load(self.session)
         resolver = Resolver(self.session, vocab)
         numbered = enumerate(rows, start=1)
-        waiting: Prepared | None = None  # validated, to be checked
-        ready: Ready | None = None  # checked, to be written
+        waiting: Prepared | None = None
         large_run = False  # past its first batch: search index and text work go in bulk
         with ExitStack() as large:
             if self.workers:
                 large.enter_context(_long_lived_frozen())
-            while self._finish(vocab):
-                batch = tuple(itertools.islice(numbered, BATCH))
-                if not batch and waiting is None and ready is None:
-                    break
-                if batch and waiting is not None and not large_run:
+            while batch := tuple(itertools.islice(numbered, BATCH)):
+                if waiting is not None and not large_run:
                     large_run = True
                     large.enter_context(bulk.deferred_search_index(self.session))
                     if self.workers:
@@ -246,15 +220,14 @@ class Importer:
                             ProcessPoolExecutor(self.workers, mp_context=_fork())
                         )
                         waiting.derived = self._derive(waiting.new)
-                    if self.workers and self.session.get_bind().dialect.name == "postgresql":
-                        self._writer = large.enter_context(_writer_thread())
-                existing = self._existing(batch, vocab)
-                resolved = self._prefetch(waiting, resolver)
-                if ready is not None:
-                    self._start(ready)
-                ready = None if waiting is None else self._check(waiting, resolved, resolver, vocab)
-                waiting = self._prepare(batch, existing) if batch else None
-        self._pool = self._writer = None
+                prepared = self._prepare(batch, vocab)
+                if waiting is not None and not self._write(waiting, vocab, resolver):
+                    waiting = None
+                    break
+                waiting = prepared
+            if waiting is not None:
+                self._write(waiting, vocab, resolver)
+        self._pool = None
         if self.counts["created"] >= ANALYZE_AFTER and not self.counts["error"]:
             bulk.analyze(self.session, self.entity)
         self.reports.sort(key=lambda r: r.row)
@@ -266,19 +239,15 @@ class Importer:
             rows=self.reports,
         )
 
-    def _existing(
+    def _prepare(
         self, batch: tuple[tuple[int, dict[str, Any]], ...], vocab: VocabIndex
-    ) -> dict[str, dict[str, Any] | None]:
-        """The stored records a batch names, in create-schema terms for its rows to merge
-        into (None: deleted, restored by its row)."""
+    ) -> Prepared:
+        """Validate a batch against its create schema, merging rows for existing records
+        into their stored values."""
         entity = self.entity
         keys = [str(row[entity.key]) for _, row in batch if row.get(entity.key) is not None]
-        return {
-            str(getattr(obj, entity.key)): (
-                None
-                if obj.deleted_at is not None
-                else to_create_dict(self.session, entity, obj, vocab)
-            )
+        existing = {
+            str(getattr(obj, entity.key)): obj
             for start in range(0, len(keys), LOOKUP_CHUNK)
             for obj in self.session.scalars(
                 select(entity.model).where(
@@ -286,15 +255,6 @@ class Importer:
                 )
             )
         }
-
-    def _prepare(
-        self,
-        batch: tuple[tuple[int, dict[str, Any]], ...],
-        existing: dict[str, dict[str, Any] | None],
-    ) -> Prepared:
-        """Validate a batch against its create schema, rows for existing records merged
-        into their stored values. Touches no connection."""
-        entity = self.entity
         new: list[tuple[int, str | None, BaseModel]] = []
         old: list[tuple[int, str | None, BaseModel]] = []
         for index, row in batch:
@@ -308,9 +268,9 @@ class Importer:
                 continue
             if key is not None:
                 self._seen[key] = index
-            stored = existing.get(key) if key is not None else None
-            if stored is not None:
-                row = {**stored, **row}
+            obj = existing.get(key) if key is not None else None
+            if obj is not None and obj.deleted_at is None:
+                row = {**to_create_dict(self.session, entity, obj, vocab), **row}
             try:
                 data = entity.create.model_validate(row)
             except ValidationError as exc:
@@ -320,7 +280,7 @@ class Importer:
                     [RowProblem(field=p.name, reason=p.reason) for p in validation_problems(exc)],
                 )
                 continue
-            (old if key is not None and key in existing else new).append((index, key, data))
+            (new if obj is None else old).append((index, key, data))
         return Prepared(batch[0][0], batch[-1][0], new, old, self._derive(new))
 
     def _derive(
@@ -332,25 +292,15 @@ class Importer:
         inputs = [derive_input(self.entity, data) for _, _, data in new]
         return self._pool.map(derive, inputs, chunksize=max(1, len(inputs) // 8))
 
-    def _prefetch(self, prepared: Prepared | None, resolver: Resolver) -> list[bool]:
-        """Per new row, whether its references are all known records (`bulk.prefetch_refs`).
-        Records that the write still running creates are not seen yet: their rows go one
-        at a time, after it."""
-        if prepared is None:
-            return []
-        return bulk.prefetch_refs(self.session, resolver, [d for _, _, d in prepared.new])
-
-    def _check(
-        self, prepared: Prepared, resolved: list[bool], resolver: Resolver, vocab: VocabIndex
-    ) -> Ready:
-        """Check a batch's new rows and build their table rows. Touches no connection: every
-        reference it checks was prefetched."""
+    def _write(self, prepared: Prepared, vocab: VocabIndex, resolver: Resolver) -> bool:
+        """Write a prepared batch; False when the database refused a write (stop there)."""
         entity = self.entity
-        old = list(prepared.old)
+        new, old = prepared.new, list(prepared.old)
+        resolved = bulk.prefetch_refs(self.session, resolver, [d for _, _, d in new])
         derived = list(prepared.derived) if prepared.derived is not None else None
-        created: list[tuple[int, str | None]] = []
+        fast: list[tuple[int, str | None, BaseModel]] = []
         checked: list[bulk.Checked] = []
-        for position, (item, known) in enumerate(zip(prepared.new, resolved, strict=True)):
+        for position, (item, known) in enumerate(zip(new, resolved, strict=True)):
             if not known:
                 old.append(item)  # UUID or unknown references: resolved and reported one by one
                 continue
@@ -363,53 +313,19 @@ class Importer:
                     item[0], item[1], [RowProblem(field=e.name, reason=e.reason) for e in problems]
                 )
             else:
-                created.append(item[:2])
+                fast.append(item)
                 checked.append((item[2], values, text))
-        # After a failed row nothing more is written: its rows are not built either.
-        tables = (
-            [] if self.counts["error"] else bulk.new_rows(entity, checked, vocab, self.actor)[1]
-        )
-        return Ready(prepared.first, prepared.last, created, old, tables)
-
-    def _start(self, ready: Ready) -> None:
-        """Begin writing a checked batch: on the writer thread when there is one and every
-        table's rows go to the driver as they are, otherwise here and now."""
-        dialect = self.session.get_bind().dialect
-        prepared = [bulk.driver_rows(dialect, table, rows) for table, rows in ready.tables]
-        future: Future[None] = Future()
-        if self.counts["error"]:
-            future.set_result(None)  # rolled back in the end: nothing more to write
-        elif self._writer is not None and all(p is not None for p in prepared):
-            connection = self.session.connection().connection.dbapi_connection
-            tables = [p for p in prepared if p is not None]
-            future = self._writer.submit(bulk.write_driver_rows, connection, tables)
-        else:
-            try:
-                for table, rows in ready.tables:
-                    bulk.insert_rows(self.session, table, rows)
-            except SQLAlchemyError as exc:
-                future.set_exception(exc)
-            else:
-                future.set_result(None)
-        self._writing = (future, ready)
-
-    def _finish(self, vocab: VocabIndex) -> bool:
-        """Wait for the batch being written, then write its rows that go one at a time.
-        False when the database refused a write (stop there)."""
-        if self._writing is None:
-            return True
-        future, ready = self._writing
-        self._writing = None
         try:
-            future.result()
+            if not self.counts["error"]:
+                bulk.create_many(self.session, entity, checked, vocab, self.actor)
         except SQLAlchemyError as exc:
             # A set-based INSERT cannot name its row; name the batch instead.
-            reason = f"rows {ready.first}-{ready.last}: {getattr(exc, 'orig', exc)}"
-            self._error(ready.first, None, [RowProblem(field="", reason=reason)])
+            reason = f"rows {prepared.first}-{prepared.last}: {getattr(exc, 'orig', exc)}"
+            self._error(prepared.first, None, [RowProblem(field="", reason=reason)])
             return False
-        for index, key in ready.created:
+        for index, key, _ in fast:
             self._report(index, key, "created")
-        for index, key, row_data in sorted(ready.old, key=lambda item: item[0]):
+        for index, key, row_data in sorted(old, key=lambda item: item[0]):
             try:
                 self._one(index, key, row_data, vocab)
             except SQLAlchemyError as exc:
@@ -459,22 +375,6 @@ def _long_lived_frozen() -> Iterator[None]:
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
-
-
-@contextmanager
-def _writer_thread() -> Iterator[Executor]:
-    """The thread that writes a batch while the main one checks the next. Each of its waits
-    for the server (one per 32 KB of COPY data) ends with taking the GIL back from the busy
-    main thread, which hands it over only after the interpreter's switch interval, 5 ms by
-    default: at 100k programs that made the import take 180 s instead of 65. A shorter
-    interval, for the process that runs the import alone (the CLI), keeps the waits short."""
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(WRITER_SWITCH_INTERVAL)
-    try:
-        with ThreadPoolExecutor(1) as writer:
-            yield writer
-    finally:
-        sys.setswitchinterval(interval)
 
 
 def _fork() -> Any:

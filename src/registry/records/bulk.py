@@ -14,14 +14,14 @@ import typing
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Dialect, Table, insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from registry.db import dbapi_cursor
 from registry.entities import ENTITIES, Entity
 from registry.models import Change, SearchDocument
 from registry.models.base import new_id, utcnow
@@ -97,19 +97,8 @@ def create_many(
     actor: str,
 ) -> list[uuid.UUID]:
     """Insert new records for checked rows; return their ids."""
-    ids, tables = new_rows(entity, rows, vocab, actor)
-    for table, table_rows in tables:
-        insert_rows(session, table, table_rows)
-    return ids
-
-
-def new_rows(
-    entity: Entity[Any], rows: Sequence[Checked], vocab: VocabIndex, actor: str
-) -> tuple[list[uuid.UUID], list[tuple[Table, list[dict[str, Any]]]]]:
-    """The new records' ids, and the rows to insert for them, table by table in the order
-    their foreign keys need."""
     if not rows:
-        return [], []
+        return []
     now = utcnow()
     links = link_table(entity)
     records: list[dict[str, Any]] = []
@@ -153,12 +142,16 @@ def new_rows(
                 "changes": diff(None, created_dict(entity, data, vocab)),
             }
         )
-    tables = [(_table(entity.model), records)]
-    if links is not None:
-        tables.append((links[0], link_rows))
-    tables += [(_table(child.model), child_rows[child.field]) for child in entity.children]
-    tables += [(_table(SearchDocument), documents), (_table(Change), changes)]
-    return ids, [(table, table_rows) for table, table_rows in tables if table_rows]
+    insert_rows(session, _table(entity.model), records)
+    if link_rows and links is not None:
+        insert_rows(session, links[0], link_rows)
+    for child in entity.children:
+        if child_rows[child.field]:
+            insert_rows(session, _table(child.model), child_rows[child.field])
+    if documents:
+        insert_rows(session, _table(SearchDocument), documents)
+    insert_rows(session, _table(Change), changes)
+    return ids
 
 
 # The triggers that copy each new search document into its entity's FTS5 table (0007).
@@ -214,39 +207,21 @@ def analyze(session: Session, entity: Entity[Any]) -> None:
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Write rows on the driver (`driver_rows`), or through SQLAlchemy when they leave a
-    column to its default."""
-    prepared = driver_rows(session.get_bind().dialect, table, rows)
-    if prepared is None:
-        session.execute(insert(table), rows)
-        return
-    write_driver_rows(session.connection().connection.dbapi_connection, [prepared])
+    """Write rows on the driver: COPY on PostgreSQL, one `executemany` INSERT on SQLite.
 
-
-@dataclass(frozen=True)
-class DriverRows:
-    """One table's rows as the driver takes them: `write_driver_rows` needs no session,
-    so it can run on another thread while the session's own thread waits for nothing."""
-
-    dialect: Dialect
-    statement: str
-    copy: bool  # PostgreSQL's COPY … FROM STDIN; otherwise one `executemany`
-    rows: list[Any]  # a tuple per row, or a dict for drivers with named parameters
-
-
-def driver_rows(dialect: Dialect, table: Table, rows: list[dict[str, Any]]) -> DriverRows | None:
-    """COPY on PostgreSQL, one `executemany` INSERT on SQLite; None when a row leaves out a
-    column with a default (SQLAlchemy fills it) or the rows' keys differ.
-
-    Each value goes through its column type's bind processor here: SQLAlchemy's per-row
-    parameter handling took as long as the database's writing.
+    Each value goes through its column type's bind processor: SQLAlchemy's per-row
+    parameter handling took as long as the database's writing. Rows that leave out a
+    column with a default go through SQLAlchemy, which fills it. A refusal by the database
+    is raised as SQLAlchemy's error for it, as a session's statement would be.
     """
     keys = list(rows[0])
     if any(
         c.key not in rows[0] and (c.default is not None or c.server_default is not None)
         for c in table.columns
     ) or any(row.keys() != rows[0].keys() for row in rows):
-        return None
+        session.execute(insert(table), rows)
+        return
+    dialect = session.get_bind().dialect
     compiled = insert(table).compile(dialect=dialect, column_keys=keys)
     names = list(compiled.positiontup or compiled.binds)
     plan = []
@@ -257,7 +232,7 @@ def driver_rows(dialect: Dialect, table: Table, rows: list[dict[str, Any]]) -> D
     # A batch's rows share their times and actor: each is converted once.
     last: list[tuple[Any, Any]] = [(None, None)] * len(plan)
 
-    def values(row: dict[str, Any]) -> tuple[Any, ...]:
+    def values(row: dict[str, Any]) -> list[Any]:
         out = []
         for i, (key, convert) in enumerate(plan):
             value = row[key]
@@ -269,37 +244,26 @@ def driver_rows(dialect: Dialect, table: Table, rows: list[dict[str, Any]]) -> D
                 converted = convert(value)
                 last[i] = (value, converted)
                 out.append(converted)
-        return tuple(out)
+        return out
 
-    if dialect.name == "postgresql":
-        quote = dialect.identifier_preparer.quote
-        columns = ", ".join(quote(key) for key, _ in plan)
-        statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
-        return DriverRows(dialect, statement, True, [values(row) for row in rows])
-    if compiled.positiontup is not None:
-        return DriverRows(dialect, str(compiled), False, [values(row) for row in rows])
-    named = [dict(zip(names, values(row), strict=True)) for row in rows]
-    return DriverRows(dialect, str(compiled), False, named)
-
-
-def write_driver_rows(connection: Any, tables: Sequence[DriverRows]) -> None:
-    """Write prepared rows on a DBAPI connection, in its open transaction. A refusal by the
-    database is raised as SQLAlchemy's error for it, as a session's statement would be."""
-    cursor = connection.cursor()
-    try:
-        for prepared in tables:
-            dbapi = prepared.dialect.loaded_dbapi
-            try:
-                if prepared.copy:
-                    with cursor.copy(prepared.statement) as copy:
-                        for row in prepared.rows:
-                            copy.write_row(row)
-                else:
-                    cursor.executemany(prepared.statement, prepared.rows)
-            except dbapi.Error as exc:
-                raise DBAPIError.instance(prepared.statement, None, exc, dbapi.Error) from exc
-    finally:
-        cursor.close()
+    with dbapi_cursor(session) as (cursor, _):
+        statement = str(compiled)
+        try:
+            if dialect.name == "postgresql":
+                quote = dialect.identifier_preparer.quote
+                columns = ", ".join(quote(key) for key, _ in plan)
+                statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+                with cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row(values(row))
+            elif compiled.positiontup is not None:
+                cursor.executemany(statement, [tuple(values(row)) for row in rows])
+            else:
+                cursor.executemany(
+                    statement, [dict(zip(names, values(row), strict=True)) for row in rows]
+                )
+        except dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
 
 
 def _table(model: Any) -> Table:
