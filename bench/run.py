@@ -205,7 +205,8 @@ def peak_rss_mb(pid: int) -> dict[int, float]:
 
 
 def wait_for_index(base: str, workers: int) -> None:
-    """Until every worker reports its match index built (SQLite registry only)."""
+    """Until every worker reports its match index built (either backend: until then lists,
+    facets and searches are answered in SQL, and a 1M build takes half a minute)."""
     deadline = time.monotonic() + 900
     ready = 0
     while ready < 4 * workers and time.monotonic() < deadline:
@@ -568,6 +569,11 @@ def _label(name: str, workers: int) -> str:
     return name if workers == 1 else f"{name}, {workers} workers"
 
 
+def _unlabel(label: str) -> str:
+    """A server's label without its worker count: `--servers` names both at once."""
+    return re.sub(r", \d+ workers$", "", label)
+
+
 def check_floor(base: str, reference: dict[str, bytes]) -> None:
     """The floor must answer every sampled detail with the registry's very bytes."""
     for path, body in reference.items():
@@ -583,8 +589,10 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
     expected: tuple[int, list[str]] | None = None
     ours: dict[str, list[str]] = {}
     reference: dict[str, dict[str, bytes]] = {}  # detail bodies by backend, for the floor
-    results["startup"] += startup(db, size)
-    for srv in servers(db, pg, args.workers, size):
+    chosen = [srv for srv in servers(db, pg, args.workers, size) if args.chose(srv.label)]
+    if args.chose("registry"):
+        results["startup"] += startup(db, size)
+    for srv in chosen:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         on_pg = "PostgreSQL" in srv.label
@@ -599,8 +607,7 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
                 check_floor(base, reference["pg" if on_pg else "sqlite"])
                 paths = {"detail by id": [f"/api/v1/programs/{uuid.UUID(i)}" for i in here]}
             else:
-                if not on_pg:
-                    wait_for_index(base, int(srv.argv[srv.argv.index("--workers") + 1]))
+                wait_for_index(base, int(srv.argv[srv.argv.index("--workers") + 1]))
                 paths = registry_paths(base, here)
                 reference.setdefault(
                     "pg" if on_pg else "sqlite",
@@ -610,8 +617,8 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
                     },
                 )
                 if srv.label == "registry":
-                    ours = paths
                     expected = first_page(base, paths["filtered list, exact total"][0])
+                ours = ours or paths  # the plans' requests (details are not planned)
             for request, urls in paths.items():
                 if not urls:
                     continue
@@ -655,10 +662,10 @@ def measure(size: int, db: Path, pg: str | None, args: argparse.Namespace, resul
     results["searches"] = [r for r in results.get("searches", []) if r["size"] != size]
     results["searches"] += search_shares(db, size)
     # Plans at scale only: the largest size measured, on each backend.
-    if size == max(args.sizes) and size >= 100_000:
+    if size == max(args.sizes) and size >= 100_000 and args.chose("registry"):
         results["plans"][f"SQLite, {size:,} programs"] = plans(f"sqlite:///{db}", ours)
     pg_sizes = [int(s) for s in args.postgres_sizes.split(",") if s]
-    if pg and size == max(pg_sizes) and size >= 100_000:
+    if pg and size == max(pg_sizes) and size >= 100_000 and args.chose(PG):
         results["plans"][f"PostgreSQL, {size:,} programs"] = plans(pg, ours)
 
 
@@ -697,9 +704,17 @@ def main() -> None:
         help="sizes also measured on PostgreSQL ('' for none)",
     )
     parser.add_argument("--data-only", action="store_true", help="build the databases and stop")
+    parser.add_argument(
+        "--servers",
+        default=env("BENCH_SERVERS", ""),
+        help="measure only these servers (labels as in the tables, comma-separated), keeping"
+        " the others' earlier results; e.g. 'registry (PostgreSQL),floor (PostgreSQL)'",
+    )
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")]
     args.workers = [int(w) for w in args.workers.split(",")]
+    only = {name.strip() for name in args.servers.split(",") if name.strip()}
+    args.chose = lambda label: not only or label in only or _unlabel(label) in only
     WORK.mkdir(parents=True, exist_ok=True)
     state = WORK / "results.json"
     results: dict[str, Any] = json.loads(state.read_text()) if state.exists() else {}
@@ -713,9 +728,19 @@ def main() -> None:
             "filter": LIST_FILTER,
         },
     )
-    # Keep earlier results for sizes this run does not measure, so one size can be redone.
-    for part in ("runs", "memory", "exports", "startup"):
-        results[part] = [r for r in results.get(part, []) if r["size"] not in args.sizes]
+    # Keep earlier results for sizes and servers this run does not measure, so one size, or
+    # one server at a size, can be redone.
+    for part in ("runs", "memory", "exports"):
+        results[part] = [
+            r
+            for r in results.get(part, [])
+            if r["size"] not in args.sizes or not args.chose(r["server"])
+        ]
+    results["startup"] = [
+        r
+        for r in results.get("startup", [])
+        if r["size"] not in args.sizes or not args.chose("registry")
+    ]
     results.setdefault("plans", {})
     for size in args.sizes:
         print(f"{size:,} programs", flush=True)
