@@ -71,6 +71,21 @@ def after(keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
     return condition
 
 
+def after_in_order(keys: list[SortKey], values: list[Any]) -> list[ColumnElement[bool]]:
+    """`after(keys, values)` as conditions to walk one after the other, each of which an
+    index on the keys can seek to: `after` alone is an OR (a null first key sorts last),
+    which PostgreSQL filters row by row from the index's first entry instead.
+
+    With a first value, the rows after it where the first key is not null, bounded by
+    `key >= value` (`<=` descending), then every row whose first key is null; without one,
+    `after` itself, which then needs the first key to be null."""
+    first, value = keys[0], values[0]
+    if value is None:
+        return [after(keys, values)]
+    bound = first.expr <= value if first.desc else first.expr >= value
+    return [and_(bound, after(keys, values)), first.expr.is_(None)]
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return {"u": str(value)}

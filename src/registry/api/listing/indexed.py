@@ -21,7 +21,7 @@ from registry.api.listing.query import ListQuery
 from registry.api.matchindex import FETCH_LIMIT, MatchIndex, State, rowid
 from registry.db import dbapi_cursor
 from registry.lists.fulltext import fts_matches
-from registry.lists.keyset import after, order_by
+from registry.lists.keyset import after, after_in_order, order_by
 from registry.models import SearchDocument
 from registry.records.bulk import LOOKUP_CHUNK
 from registry.search import query_terms
@@ -117,14 +117,15 @@ def indexed_rows(
     # The sort keys' index holds the id and the keys too, so the walk reads the page's
     # rows as it finds them.
     walk = select(ids, model.id, *keys).select_from(model).order_by(*order_by(q.keys))
-    if cursor_values is not None:
-        walk = walk.where(after(q.keys, cursor_values))
     # Index entries a walk is expected to pass before it has the page.
     steps = (skip + wanted) * max(1, matched.population) / len(found)
     shape = (model, tuple((k.name, k.desc) for k in q.keys), cursor_values is not None)
     dialect = session.get_bind().dialect
     if steps <= WALK_LIMIT and dialect.name == "postgresql":
-        return _bounded_walk(session, walk, shape, found, skip, wanted, steps)
+        phases = [] if cursor_values is None else after_in_order(q.keys, cursor_values)
+        return _bounded_walk(session, walk, phases, shape, found, skip, wanted, steps)
+    if cursor_values is not None:
+        walk = walk.where(after(q.keys, cursor_values))
     if steps <= WALK_LIMIT and _walkable(session, walk, shape):
         picked: list[Any] = []
         result = session.connection().execute(walk)
@@ -166,6 +167,7 @@ def indexed_rows(
 def _bounded_walk(
     session: Session,
     walk: Any,
+    phases: list[Any],
     shape: tuple[Any, ...],
     found: BitMap,
     skip: int,
@@ -173,22 +175,30 @@ def _bounded_walk(
     steps: float,
 ) -> list[Any] | None:
     """PostgreSQL's walk: the sort order's first entries up to a budget a few times the
-    expected steps, in one statement. A client-side cursor would fetch the whole ordered
-    table before the first row, so the LIMIT is what lets the planner read the index in
-    order and stop. If the budget runs out before the page is in (matches bunched late in
-    the order), SQL answers the page."""
+    expected steps, in one statement per phase (a cursor's `after_in_order` conditions,
+    walked one after the other; none without a cursor). A client-side cursor would fetch
+    the whole ordered table before the first row, so the LIMIT is what lets the planner
+    read the index in order and stop. If the budget runs out before the page is in
+    (matches bunched late in the order), SQL answers the page."""
     budget = max(1_000, int(steps * 3))
     row_number = walk.selected_columns[0]
-    bounded = walk.with_only_columns(row_number).limit(budget)
-    if not _walkable(session, bounded, shape):
-        return None
-    # Only the row numbers cross the wire (the database's part is a fraction of the cost
-    # of sending and converting every walked row's id and keys); then the page's rows.
-    result = session.connection().execute(bounded)
-    try:
-        walked = [n for (n,) in result.cursor.fetchall()]
-    finally:
-        result.close()
+    walked: list[int] = []
+    for condition in phases or [None]:
+        left = budget - len(walked)
+        bounded = walk if condition is None else walk.where(condition)
+        bounded = bounded.with_only_columns(row_number).limit(left)
+        if not _walkable(session, bounded, shape):
+            return None
+        # Only the row numbers cross the wire (the database's part is a fraction of the
+        # cost of sending and converting every walked row's id and keys); then the rows.
+        result = session.connection().execute(bounded)
+        try:
+            here = [n for (n,) in result.cursor.fetchall()]
+        finally:
+            result.close()
+        walked += here
+        if len(here) == left or sum(n in found for n in walked) >= skip + wanted:
+            break
     picked = [n for n in walked if n in found][skip : skip + wanted]
     if len(picked) < wanted and len(walked) == budget:
         return None
