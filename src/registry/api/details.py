@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry.api.deps import ReadCache, negotiate_lang
 from registry.api.onetrip import OneTripReaders
-from registry.api.replica import ReadRoute, names_a_change
+from registry.api.replica import names_a_change
 from registry.api.responses import detail_response
 from registry.entities import Entity
 from registry.errors import RegistryError
@@ -184,10 +184,9 @@ class FastDetails:
             return None
 
     def _pooled(self, entity: Entity[Any], ref: str, lang: str) -> Any:
-        """On the replica when one is up: if it fails, the route answers (and notes it)."""
-        reads: ReadRoute = self.registry.state.reads
-        engine = reads.replica_engine if reads.replica_up() else None
-        connection = (engine or self.registry.state.engine).raw_connection()
+        """A SQLite database in memory (one connection, no loop reader of its own); a
+        PostgreSQL app reads on `one_trip`, its replica included."""
+        connection = self.registry.state.engine.raw_connection()
         try:
             return self._read(connection.cursor(), entity, ref, lang)
         finally:

@@ -222,7 +222,6 @@ def ranked_rows(
     ):
         return None  # a cursor this walk cannot compare (a null, say): SQL answers it
     assert params.q is not None
-    found, state = matched.rows, matched.state
     needed = (params.offset or 0) + params.limit + 1
     start = None if cursor_values is None else cursor_values[0]
     fs, last = query.fs, query.window_end
@@ -230,54 +229,12 @@ def ranked_rows(
     dialect = session.get_bind().dialect.name
     read = functools.partial(scored_window, session, key, params.q, last, dialect)
     window = read() if query.keep_ranked is None else query.keep_ranked(read)
-    kept: list[tuple[float, int]] = []
-    beyond = 0  # kept entries ranked after the cursor's rank: only those fill the page
-    ids: dict[int, Any] = {}
-
-    def take(doc: int, rank: float) -> int | None:
-        """The match's rowid if the page keeps it, 0 if not; None once the page and the
-        ties of its last rank are in."""
-        nonlocal beyond
-        row_id = state.record_rowid(doc)
-        if not row_id or row_id not in found or (start is not None and rank < start):
-            return 0
-        if beyond >= needed and rank != kept[-1][0]:
-            return None
-        kept.append((rank, row_id))
-        beyond += start is None or rank > start
-        return row_id
-
-    done = False
-    if window.ordered:
-        page = _ordered_page(window, matched, needed, cursor_values)
-        if page is not None:
-            done = True
-            kept = [(rank, row_id) for rank, row_id, _ in page]
-            ids = {row_id: record_id for _, row_id, record_id in page}
-    for i, doc, rank in [] if done else window:
-        taken = take(doc, rank)
-        if taken is None:
-            done = True
-            break
-        if taken and (known := window.record(i)) is not None:
-            ids[taken] = known
-    if not done and last is not None:
-        # Matches past the scored window, rank 0 in index order, read as fetched (a
-        # server-side cursor on PostgreSQL), so stopping early reads no more.
-        record = [SearchDocument.record_id] if dialect != "sqlite" else []
-        tail = fts_matches(key, params.q, ranked=False, after=last, dialect=dialect)
-        tail = tail.add_columns(*record).order_by(literal_column("doc"))
-        streamed = session.connection().execution_options(stream_results=True, yield_per=500)
-        result = streamed.execute(tail)
-        try:
-            for doc, *holds in result:
-                taken = take(doc, 0.0)
-                if taken is None:
-                    break
-                if taken and holds:
-                    ids[taken] = holds[0]
-        finally:
-            result.close()
+    page = _ordered_page(window, matched, needed, cursor_values) if window.ordered else None
+    if page is not None:
+        kept = [(rank, row_id) for rank, row_id, _ in page]
+        ids = {row_id: record_id for _, row_id, record_id in page}
+    else:
+        kept, ids = _page_with_ties(session, query, matched, params.q, window, needed, start)
     model = fs.model
     rowids = [row_id for _, row_id in kept if row_id not in ids]
     for first in range(0, len(rowids), LOOKUP_CHUNK):
@@ -327,6 +284,63 @@ def _walkable(session: Session, stmt: Any, shape: tuple[Any, ...]) -> bool:
 _WALKABLE: dict[tuple[Any, ...], bool] = {}
 
 
+def _page_with_ties(
+    session: Session,
+    query: ListQuery,
+    matched: Matched,
+    q: str,
+    window: RankedWindow,
+    needed: int,
+    start: float | None,
+) -> tuple[list[tuple[float, int]], dict[int, Any]]:
+    """(rank, rowid) of the result's matches in rank order until the page and every tie of
+    its last rank are in, and the record ids of those the full-text index gave: the
+    window's matches, then any past it (rank 0) in index order."""
+    found, state = matched.rows, matched.state
+    kept: list[tuple[float, int]] = []
+    ids: dict[int, Any] = {}
+    beyond = 0  # kept entries ranked after the cursor's rank: only those fill the page
+
+    def take(doc: int, rank: float) -> int | None:
+        """The match's rowid if the page keeps it, 0 if not; None once it is complete."""
+        nonlocal beyond
+        row_id = state.record_rowid(doc)
+        if not row_id or row_id not in found or (start is not None and rank < start):
+            return 0
+        if beyond >= needed and rank != kept[-1][0]:
+            return None
+        kept.append((rank, row_id))
+        beyond += start is None or rank > start
+        return row_id
+
+    for i, doc, rank in window:
+        taken = take(doc, rank)
+        if taken is None:
+            return kept, ids
+        if taken and (known := window.record(i)) is not None:
+            ids[taken] = known
+    if query.window_end is None:
+        return kept, ids
+    # Read as fetched (a server-side cursor on PostgreSQL), so stopping early reads no more.
+    dialect = session.get_bind().dialect.name
+    record = [SearchDocument.record_id] if dialect != "sqlite" else []
+    key = query.fs.entity.search_key
+    tail = fts_matches(key, q, ranked=False, after=query.window_end, dialect=dialect)
+    tail = tail.add_columns(*record).order_by(literal_column("doc"))
+    streamed = session.connection().execution_options(stream_results=True, yield_per=500)
+    result = streamed.execute(tail)
+    try:
+        for doc, *holds in result:
+            taken = take(doc, 0.0)
+            if taken is None:
+                break
+            if taken and holds:
+                ids[taken] = holds[0]
+    finally:
+        result.close()
+    return kept, ids
+
+
 def _ordered_page(
     window: RankedWindow, matched: Matched, needed: int, cursor: list[Any] | None
 ) -> list[tuple[float, int, Any]] | None:
@@ -339,11 +353,10 @@ def _ordered_page(
         row_id = state.record_rowid(doc)
         if not row_id or row_id not in found:
             continue
-        if cursor is not None and (
-            rank < cursor[0] or (rank == cursor[0] and window.record(i) <= cursor[1])
-        ):
+        record = window.record(i)
+        if cursor is not None and (rank, record) <= (cursor[0], cursor[1]):
             continue
-        page.append((rank, row_id, window.record(i)))
+        page.append((rank, row_id, record))
         if len(page) >= needed:
             return page if rank < 0.0 else None
     return None
