@@ -465,6 +465,8 @@ def as_create_shape(detail: dict[str, Any]) -> dict[str, Any]:
         k: v
         for k, v in detail.items()
         if k not in ("id", "version", "created_at", "updated_at", "provenance")
+        # `name` and `description` are the zh/en pairs in the reader's language
+        and k not in ("name", "description")
     }
     out["organization"] = detail["organization"]["slug"]
     out["partners"] = sorted(
@@ -502,7 +504,7 @@ def test_history_replays_to_the_current_state(api: TestClient, tokens: Tokens) -
                 {"organization": "beijing-new-sunshine-charity-foundation", "role": "funder"}
             ]
         },
-        {"description": "Now with a description.", "settings": []},
+        {"description_en": "Now with a description.", "settings": []},
     ):
         assert (
             api.patch(

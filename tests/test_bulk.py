@@ -26,7 +26,7 @@ CSV = (
     "slug,name_zh,name_en,organization,target_groups,settings,partners,established_year\n"
     "csv-one,表格项目一,CSV one,guangdong-rici-foundation,migrant;parents,school,"
     "beijing-new-sunshine-charity-foundation:cooperating,2021\n"
-    "csv-two,,CSV two,guangdong-rici-foundation,,,,\n"
+    "csv-two,表格项目二,CSV two,guangdong-rici-foundation,,,,\n"
 )
 
 
@@ -206,7 +206,7 @@ def test_import_rows_for_existing_records_change_only_their_columns(
     assert after["established_year"] == 2020
     for kept in ("description", "partners", "target_groups", "provenance", "name_zh"):
         assert after[kept] == before[kept], kept
-    cleared = "slug,description\nlianai-huxin,\n"
+    cleared = "slug,description_zh,description_en\nlianai-huxin,,\n"
     api.post(
         "/api/v1/import", params={"entity": "programs"}, content=cleared.encode(), headers=headers
     )
@@ -236,7 +236,7 @@ def test_batched_and_one_by_one_creates_store_the_same_record_and_history(
         "provinces": ["CN-YN"],
         "established_year": 2021,
         "aliases": ["双胞胎"],
-        "description": "留守儿童 teacher",
+        "description_en": "留守儿童 teacher",
         "source": "rici-mapping-2024",
         "locator": "table 1",
     }
@@ -308,7 +308,7 @@ def test_large_import_indexes_every_row_and_restores_its_triggers(
             "name_en": f"Big {i}",
             "organization": "guangdong-rici-foundation",
             "target_groups": ["left_behind"],
-            "description": f"quokka {word}",
+            "description_en": f"quokka {word}",
         }
         for i, word in enumerate(words)
     ]
@@ -328,7 +328,7 @@ def test_large_import_indexes_every_row_and_restores_its_triggers(
     path_4 = "/api/v1/programs/big-4"
     etag = api.get(path_4).headers["etag"]
     renamed = api.patch(
-        path_4, json={"description": "wombat"}, headers={**headers, "If-Match": etag}
+        path_4, json={"description_en": "wombat"}, headers={**headers, "If-Match": etag}
     )
     assert renamed.status_code == 200, renamed.text
     assert api.get("/api/v1/programs", params={"q": "quokka"}).json()["total"] == 9
@@ -336,7 +336,7 @@ def test_large_import_indexes_every_row_and_restores_its_triggers(
     assert [p["slug"] for p in wombat] == ["big-4"]
     posted = api.post(
         "/api/v1/programs",
-        json={**rows[0], "slug": "after-big", "description": "numbat"},
+        json={**rows[0], "slug": "after-big", "description_en": "numbat"},
         headers=headers,
     )
     assert posted.status_code == 201, posted.text

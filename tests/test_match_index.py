@@ -66,7 +66,7 @@ def apps(write_db: WriteDatabase) -> Iterator[tuple[TestClient, TestClient, Toke
                 "elements": rng.sample(vocab["element"], rng.randint(0, 2)),
                 "established_year": rng.choice([None, *range(2005, 2025)]),
                 "course_based": rng.random() < 0.3,
-                "description": rng.choice(["留守儿童的陪伴", "teacher training", "家长课堂"]),
+                "description_en": rng.choice(["留守儿童的陪伴", "teacher training", "家长课堂"]),
             }
             for i in range(PROGRAMS)
         ]
@@ -274,7 +274,7 @@ def test_ranked_pages_match_sql(
     current = fast.get(edited)
     changed = fast.patch(
         edited,
-        json={"description": "teacher 留守"},
+        json={"description_en": "teacher 留守"},
         headers=tokens.headers("editor", **{"If-Match": current.headers["etag"]}),
     )
     assert changed.status_code == 200, changed.text
@@ -369,7 +369,7 @@ def test_kept_searches_follow_writes(apps: tuple[TestClient, TestClient, Tokens]
         assert done.status_code == 200, done.text
 
     old = fast.get(path).json()["description"]
-    patch({"description": "teachers 留守 陪伴"})
+    patch({"description_en": "teachers 留守 陪伴"})
     moved = [_same(fast, slow, "/api/v1/programs", q)["total"] for q in queries]
     was = [
         "teach" in old,
@@ -391,7 +391,7 @@ def test_kept_searches_follow_writes(apps: tuple[TestClient, TestClient, Tokens]
             "slug": "kept-search-new",
             "name_en": "Kept",
             "organization": "guangdong-rici-foundation",
-            "description": "家长 teaching",
+            "description_en": "家长 teaching",
         },
         headers=admin,
     )

@@ -82,13 +82,16 @@ def test_postgresql_indexes_a_stored_vector_and_its_downgrade_restores_the_expre
             columns = {c["name"] for c in inspect(engine).get_columns("search_documents")}
         finally:
             engine.dispose()
-        assert columns == {"id", "entity", "record_id", "tokens"}
+        assert columns == {"id", "entity", "record_id", "names", "tokens"}
         return
     vector = "to_tsvector('simple'::regconfig, tokens)"
-    stored = (vector, "m")
     index = "CREATE INDEX ix_search_documents_tsv ON public.search_documents USING gin"
-    assert search_vector(fresh_url) == (stored, [f"{index} (tsv)"])
+    # 0010: the names get weight A, so a match in them ranks first.
+    weighted = f"(setweight(to_tsvector('simple'::regconfig, names), 'A'::\"char\") || {vector})"
+    assert search_vector(fresh_url) == ((weighted, "m"), [f"{index} (tsv)"])
+    command.downgrade(config, "0009")
+    assert search_vector(fresh_url) == ((vector, "m"), [f"{index} (tsv)"])
     command.downgrade(config, "0007")
     assert search_vector(fresh_url) == (None, [f"{index} ({vector})"])
     command.upgrade(config, "head")
-    assert search_vector(fresh_url) == (stored, [f"{index} (tsv)"])
+    assert search_vector(fresh_url) == ((weighted, "m"), [f"{index} (tsv)"])

@@ -38,7 +38,7 @@ def _program(slug: str, description: str) -> dict[str, object]:
         "name_en": f"Replica test {slug}",
         "organization": "guangdong-rici-foundation",
         "target_groups": ["left_behind"],
-        "description": description,
+        "description_en": description,
     }
 
 
@@ -56,7 +56,7 @@ def test_write_responses_name_their_change_and_reads_accept_it(write_db: WriteDa
         etag = created.headers["etag"]
         patched = http.patch(
             "/api/v1/programs/rw",
-            json={"description": "weka"},
+            json={"description_en": "weka"},
             headers={**headers, "If-Match": etag},
         )
         assert patched.status_code == 200, patched.text
@@ -64,7 +64,7 @@ def test_write_responses_name_their_change_and_reads_accept_it(write_db: WriteDa
         # A write that changes nothing names the newest change it saw.
         again = http.patch(
             "/api/v1/programs/rw",
-            json={"description": "weka"},
+            json={"description_en": "weka"},
             headers={**headers, "If-Match": patched.headers["etag"]},
         )
         assert again.status_code == 200 and int(again.headers["registry-change"]) == change + 1
@@ -345,7 +345,7 @@ def test_a_client_reads_its_own_writes_however_far_the_replica_lags(
         fresh = http.get("/api/v1/programs/lag-1", headers=mine)
         changed = http.patch(
             "/api/v1/programs/lag-1",
-            json={"description": "kea"},
+            json={"description_en": "kea"},
             headers={**headers, "If-Match": fresh.headers["etag"]},
         )
         assert changed.status_code == 200, changed.text
@@ -353,7 +353,7 @@ def test_a_client_reads_its_own_writes_however_far_the_replica_lags(
         assert stale_read.json()["description"] == "kakapo"  # the replica's older version
         refused = http.patch(
             "/api/v1/programs/lag-1",
-            json={"description": "lost"},
+            json={"description_en": "lost"},
             headers={**headers, "If-Match": stale_read.headers["etag"]},
         )
         assert refused.status_code == 412, refused.text

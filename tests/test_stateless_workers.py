@@ -69,7 +69,7 @@ def test_a_write_through_one_process_is_read_through_the_other(
         "organization": "guangdong-rici-foundation",
         "target_groups": ["left_behind"],
         "settings": ["medical"],
-        "description": "quokka",
+        "description_en": "quokka",
     }
     created = one.post("/api/v1/programs", json=body, headers=tokens.headers())
     assert created.status_code == 201, created.text
@@ -93,7 +93,7 @@ def test_a_write_through_one_process_is_read_through_the_other(
     assert other.get("/api/v1/programs/two-process").headers["etag"] == etag
     changed = other.patch(
         "/api/v1/programs/two-process",
-        json={"description": "numbat", "target_groups": ["migrant"]},
+        json={"description_en": "numbat", "target_groups": ["migrant"]},
         headers=tokens.headers(**{"If-Match": etag}),
     )
     assert changed.status_code == 200, changed.text
@@ -104,7 +104,7 @@ def test_a_write_through_one_process_is_read_through_the_other(
     # The first process's ETag is stale everywhere: a write conditional on it is refused.
     stale = one.patch(
         "/api/v1/programs/two-process",
-        json={"description": "lost"},
+        json={"description_en": "lost"},
         headers=tokens.headers(**{"If-Match": etag}),
     )
     assert stale.status_code == 412, stale.text

@@ -17,18 +17,23 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
+from registry import bilingual
 from registry.auth import create_token, list_tokens, revoke_token
 from registry.config import get_settings
 from registry.db import make_engine, make_sessionmaker, write_session
+from registry.entities import ENTITIES
 from registry.errors import RegistryError
 from registry.exporting import export
 from registry.importing import Importer, entity_for, ndjson_rows, parse
 from registry.migrations import alembic_config
-from registry.seeding.loader import SeedError, load_seeds, read_seed_set
+from registry.records import documents
+from registry.records.mapping import to_create_dict
+from registry.seeding.loader import ENTITY_ORDER, SeedError, load_seeds, read_seed_set
+from registry.vocab import VocabIndex
 
 app = typer.Typer(help="The mental-health services registry.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
@@ -357,6 +362,38 @@ def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")])
     with _session() as session:
         revoke_token(session, name)
     out.print(f"token {name!r} revoked")
+
+
+@app.command()
+def reindex(
+    stale: Annotated[
+        bool, typer.Option("--stale", help="Only documents written before revision 0010.")
+    ] = False,
+) -> None:
+    """Write the search documents again: after an upgrade changed what they hold."""
+    with _session() as session:
+        written = documents.reindex(session, VocabIndex.load(session), stale_only=stale)
+    out.print("reindexed: " + ", ".join(f"{n} {e}" for e, n in written.items() if n))
+
+
+@app.command()
+def untranslated() -> None:
+    """List the texts records hold in one language only: what translators still owe."""
+    missing = 0
+    with _session() as session:
+        vocab = VocabIndex.load(session)
+        for name in ENTITY_ORDER:
+            entity = ENTITIES[name]
+            query = select(entity.model).where(entity.model.deleted_at.is_(None))
+            for obj in session.scalars(query.order_by(entity.key_column)):
+                data = entity.create.model_validate(to_create_dict(session, entity, obj, vocab))
+                for at, language in bilingual.one_language(data):
+                    key = getattr(obj, entity.key)
+                    out.print(f"{name} {key}: {at.strip('/')} ({bilingual.LANGUAGES[language]})")
+                    missing += 1
+    err.print(f"{missing} text(s) in one language only")
+    if missing:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -75,6 +75,11 @@ class Entity(Generic[M]):
     seed_file: str
     read: type[RecordRead] | None = None
     search_fields: tuple[str, ...] = ()  # create-schema fields whose text `q` searches
+    # Of those, the names: matches in them rank first, and Chinese ones are also pinyin.
+    name_fields: tuple[str, ...] = ()
+    # Columns whose text the documents of records pointing at this one embed (a term id's
+    # labels for an `_id` column).
+    embed: tuple[str, ...] = ()
     zh_sort: str | None = None  # Chinese field that gets a pinyin `<field>_sort` column
     resource: str | None = None  # its collection under /api/v1/ (and for imports), if any
     noun: str = ""  # what the docs call one record; the name with spaces by default
@@ -134,6 +139,8 @@ def _partners_are_not_the_runner(
 
 
 _NAMES = ("name_zh", "name_en")
+_NAMED = (*_NAMES, "aliases")
+_PLACE = ("city_zh", "city_en", "province_id")
 _SUMMARY = (Organization.id, Organization.slug, Organization.name_zh, Organization.name_en)
 
 
@@ -163,7 +170,9 @@ _ALL: list[Entity[Any]] = [
         "slug",
         "organizations.yaml",
         read=OrganizationRead,
-        search_fields=(*_NAMES, "aliases", "city", "description"),
+        search_fields=(*_NAMED, "city_zh", "city_en", "description_zh", "description_en"),
+        name_fields=_NAMED,
+        embed=(*_NAMED, *_PLACE),
         zh_sort="name_zh",
         resource="organizations",
     ),
@@ -174,7 +183,9 @@ _ALL: list[Entity[Any]] = [
         "slug",
         "programs.yaml",
         read=ProgramRead,
-        search_fields=(*_NAMES, "aliases", "components", "description"),
+        search_fields=(*_NAMED, "components", "description_zh", "description_en"),
+        name_fields=(*_NAMED, "components"),
+        embed=_NAMED,
         zh_sort="name_zh",
         resource="programs",
         load=(
@@ -203,7 +214,15 @@ _ALL: list[Entity[Any]] = [
         "slug",
         "policies.yaml",
         read=PolicyRead,
-        search_fields=("title_zh", "title_en", "issuer_zh", "summary"),
+        search_fields=(
+            "title_zh",
+            "title_en",
+            "issuer_zh",
+            "issuer_en",
+            "summary_zh",
+            "summary_en",
+        ),
+        name_fields=("title_zh", "title_en"),
         zh_sort="title_zh",
         resource="policies",
         load=(selectinload(Policy.terms),),
@@ -215,7 +234,8 @@ _ALL: list[Entity[Any]] = [
         "slug",
         "service_stations.yaml",
         read=ServiceStationRead,
-        search_fields=(*_NAMES, "city", "description"),
+        search_fields=(*_NAMES, "city_zh", "city_en", "description_zh", "description_en"),
+        name_fields=_NAMES,
         zh_sort="name_zh",
         resource="service-stations",
         load=(selectinload(ServiceStation.operator),),
@@ -227,7 +247,17 @@ _ALL: list[Entity[Any]] = [
         "slug",
         "hotlines.yaml",
         read=HotlineRead,
-        search_fields=(*_NAMES, "audience", "hours", "description"),
+        search_fields=(
+            *_NAMES,
+            "audience_zh",
+            "audience_en",
+            "hours_zh",
+            "hours_en",
+            "description_zh",
+            "description_en",
+        ),
+        name_fields=_NAMES,
+        embed=_NAMES,
         zh_sort="name_zh",
         resource="hotlines",
         load=(selectinload(Hotline.operator), selectinload(Hotline.program)),
@@ -239,7 +269,7 @@ _ALL: list[Entity[Any]] = [
         "slug",
         "hotline_metrics.yaml",
         read=HotlineMetricRead,
-        search_fields=("period_label", "note"),
+        search_fields=("period_label_zh", "period_label_en", "note_zh", "note_en"),
         resource="hotline-metrics",
         load=(selectinload(HotlineMetric.hotline),),
     ),
@@ -250,7 +280,19 @@ _ALL: list[Entity[Any]] = [
         "slug",
         "figures.yaml",
         read=FigureRead,
-        search_fields=("subject", "label_en", "population", "period_label", "note"),
+        search_fields=(
+            "label_zh",
+            "label_en",
+            "subject",
+            "population",
+            "base_zh",
+            "base_en",
+            "period_label_zh",
+            "period_label_en",
+            "note_zh",
+            "note_en",
+        ),
+        name_fields=("label_zh", "label_en"),
         resource="figures",
         noun="field figure",
         load=(selectinload(Figure.organization), selectinload(Figure.program)),

@@ -39,7 +39,8 @@ def export(session: Session, target: Path) -> dict[str, int]:
                 "vocabulary": vocabulary.name,
                 "label_en": vocabulary.label_en,
                 "label_zh": vocabulary.label_zh,
-                "description": vocabulary.description,
+                "description_zh": vocabulary.description_zh,
+                "description_en": vocabulary.description_en,
                 "terms": terms,
             },
         )

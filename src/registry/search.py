@@ -23,6 +23,11 @@ import opencc
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _RUN = re.compile(rf"([{_CJK}]+)|([^\W_]+)")
+# Latin punctuation inside a word: an apostrophe is dropped (lian'ai is lianai); a hyphen or
+# a dot joins parts that a document also holds apart (self-harm: self, harm, selfharm).
+_APOSTROPHE = re.compile(r"(?<=[^\W_])['’‘ʼ`](?=[^\W_])")
+_JOINED = re.compile(r"[^\W_]+(?:[-.·‐–][^\W_]+)+")
+_JOINER = re.compile(r"(?<=[^\W_])[-.·‐–](?=[^\W_])")
 _CONVERTER = opencc.OpenCC("t2s")
 
 MAX_QUERY_LENGTH = 200
@@ -71,7 +76,11 @@ def tokens(texts: Iterable[str | None]) -> str:
     for text in texts:
         if not text:
             continue
-        for cjk, word in _RUN.findall(normalize(text)):
+        text = _APOSTROPHE.sub("", normalize(text))
+        for joined in _JOINED.findall(text):
+            if not _has_cjk(joined):
+                out.append(LATIN_MARK + _JOINER.sub("", joined))
+        for cjk, word in _RUN.findall(text):
             if cjk:
                 units = list(map(_UNITS.__getitem__, map(ord, cjk)))
                 out += units
@@ -79,6 +88,34 @@ def tokens(texts: Iterable[str | None]) -> str:
             else:
                 out.append(LATIN_MARK + word)
     return " ".join(out)
+
+
+def _has_cjk(text: str) -> bool:
+    return any(cjk for cjk, _ in _RUN.findall(text))
+
+
+def pinyin_tokens(texts: Iterable[str | None]) -> str:
+    """Each Chinese run of some names spelled out for Latin typing: its syllables, the
+    syllables run together and their initials, so `lian ai`, `lianai` and `lahx` all find
+    联爱护心 (prefixes too: `lianaih`)."""
+    from pypinyin.seg.simpleseg import seg
+
+    out: list[str] = []
+    for text in texts:
+        if not text or text.isascii():
+            continue
+        for cjk, _ in _RUN.findall(normalize(text)):
+            if not cjk:
+                continue
+            syllables = [s.rstrip("12345") for word in seg(cjk) for s in _word_pinyin(word)]
+            syllables = [s for s in syllables if s.isascii() and s.isalpha()]
+            if not syllables:
+                continue
+            out += (LATIN_MARK + s for s in syllables)
+            out.append(LATIN_MARK + "".join(syllables))
+            if len(syllables) > 1:
+                out.append(LATIN_MARK + "".join(s[0] for s in syllables))
+    return " ".join(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)
@@ -90,7 +127,8 @@ class Term:
 def query_terms(q: str) -> list[Term]:
     """Terms that must all match; empty when the query has nothing searchable."""
     terms: list[Term] = []
-    for cjk, word in _RUN.findall(normalize(q[:MAX_QUERY_LENGTH])):
+    text = _JOINER.sub("", _APOSTROPHE.sub("", normalize(q[:MAX_QUERY_LENGTH])))
+    for cjk, word in _RUN.findall(text):
         if cjk and len(cjk) == 1:
             terms.append(Term(_cjk_token(cjk), prefix=False))
         elif cjk:

@@ -18,10 +18,12 @@ from registry.errors import (
 )
 from registry.models import Vocabulary, VocabularyTerm
 from registry.models.base import utcnow
+from registry.records import documents
 from registry.records.changes import diff, record_change
 from registry.records.lifecycle import dependents
 from registry.records.write import check_version
 from registry.schemas.vocabulary import TermCreate
+from registry.vocab import VocabIndex
 
 ENTITY = "vocabulary_term"
 
@@ -33,7 +35,8 @@ def term_dict(session: Session, term: VocabularyTerm) -> dict[str, Any]:
         "label_en": term.label_en,
         "label_zh": term.label_zh,
         "parent": parent.code if parent else None,
-        "description": term.description,
+        "description_zh": term.description_zh,
+        "description_en": term.description_en,
     }
 
 
@@ -104,7 +107,8 @@ def create_term(
         code=data.code,
         label_en=data.label_en,
         label_zh=data.label_zh,
-        description=data.description,
+        description_zh=data.description_zh,
+        description_en=data.description_en,
         parent_id=_parent_id(terms, data, None),
         position=position,
     )
@@ -134,12 +138,16 @@ def update_term(
             invalid_params=[InvalidParam(name="/code", reason="cannot change")],
         )
     term.parent_id = _parent_id(_live_terms(session, vocabulary), data, term)
-    term.label_en, term.label_zh, term.description = data.label_en, data.label_zh, data.description
+    term.label_en, term.label_zh = data.label_en, data.label_zh
+    term.description_zh, term.description_en = data.description_zh, data.description_en
     after = term_dict(session, term)
     if after != before:
         term.updated_at = utcnow()
         session.flush()
         record_change(session, ENTITY, term, "update", actor, diff(before, after))
+        if (before["label_en"], before["label_zh"]) != (data.label_en, data.label_zh):
+            # Documents embed the labels: `q` must find the records by the new ones.
+            documents.refresh_embedding(session, VocabIndex.load(session), None, term.id)
     return term
 
 

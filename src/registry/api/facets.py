@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import typing
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
@@ -11,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from registry.api.deps import ReadContext
-from registry.api.filters import FilterSet, FilterValues, TermFilter, facet_counts
+from registry.api.filters import FilterSet, FilterValues, TermFilter, facet_counts, facet_rollup
 from registry.api.listing.indexed import match_index, search_rowids
 from registry.lists.fulltext import search_subquery
 
@@ -49,15 +51,19 @@ def compute_facets(
     result: dict[str, list[FacetValue]] = {}
     for name in names:
         counts = None
+        rollup: Callable[[list[Any]], int] | None = None
         if indexed is not None and matched is not None:
             index, state = indexed
             others = index.matches(state, filters, skip=name, search=hits)
-            counts = index.facet_counts(state, name, others) if others is not None else None
+            if others is not None:
+                counts = index.facet_counts(state, name, others)
+                rollup = functools.partial(index.rollup, state, name, others)
         if counts is None:
             counts = facet_counts(ctx.session, fs, name, filters, extra)
+            rollup = functools.partial(facet_rollup, ctx.session, fs, name, filters, extra=extra)
         facet = fs.facets[name]
         if isinstance(facet, TermFilter):
-            result[name] = _term_values(ctx, facet, counts)
+            result[name] = _term_values(ctx, facet, counts, rollup)
         else:
             result[name] = [
                 _plain_value(k, c, ctx.vocab.lang)
@@ -76,17 +82,22 @@ def _plain_value(value: Any, count: int, lang: str) -> FacetValue:
     )
 
 
-def _term_values(ctx: ReadContext, facet: TermFilter, counts: dict[Any, int]) -> list[FacetValue]:
+def _term_values(
+    ctx: ReadContext,
+    facet: TermFilter,
+    counts: dict[Any, int],
+    rollup: Callable[[list[Any]], int] | None,
+) -> list[FacetValue]:
     vocab = ctx.vocab
     terms = [vocab.by_id[i] for i in vocab.ids(facet.vocabulary)]
     by_code = {t.code: counts.get(t.id, 0) for t in terms}
-    if facet.hierarchical:
-        # Scalar hierarchy: each record has one code, so a parent's count is its own plus
-        # its descendants', which is what filtering on the parent returns.
-        by_code = {
-            t.code: counts.get(t.id, 0) + sum(counts.get(d.id, 0) for d in vocab.descendants(t))
-            for t in terms
-        }
+    for t in terms:
+        # A parent counts what filtering on it returns: the records carrying it or any
+        # descendant, each once (a program for teachers and principals is one school-staff
+        # program).
+        below = [d.id for d in vocab.descendants(t) if counts.get(d.id)]
+        if below and rollup is not None:
+            by_code[t.code] = rollup([t.id, *below])
     return [
         FacetValue(
             value=t.code,

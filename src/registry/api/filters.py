@@ -107,11 +107,10 @@ class TermFilter(Filter):
     owner: Any  # the model's id column
     column: Any | None = None
     link: Pairs | None = None
-    hierarchical: bool = False
     facet: bool = True
 
     def params(self) -> list[Param]:
-        note = " Includes sub-types." if self.hierarchical else ""
+        note = " A code includes its sub-codes."
         return [
             Param(
                 self.name,
@@ -135,9 +134,9 @@ class TermFilter(Filter):
                     self.name, f"unknown code {code!r} in vocabulary {self.vocabulary}"
                 )
             ids.append(term.id)
-            if self.hierarchical:
-                ids += [t.id for t in vocab.descendants(term)]
-        return ids
+            # Every vocabulary is a hierarchy: a parent code stands for its descendants.
+            ids += [t.id for t in vocab.descendants(term)]
+        return list(dict.fromkeys(ids))
 
     def pairs(self) -> Select[Any]:
         if self.link is not None:
@@ -419,6 +418,27 @@ def facet_counts(
         .group_by(sub.c.key)
     ).all()
     return {key: count for key, count in rows}
+
+
+def facet_rollup(
+    session: Session,
+    fs: FilterSet,
+    name: str,
+    values: FilterValues,
+    keys: Sequence[Any],
+    extra: Sequence[ColumnElement[bool]] = (),
+) -> int:
+    """Records carrying any of `keys` (a code and its descendants), as `facet_counts`
+    counts one value: each record once, however many of the codes it carries."""
+    facet = fs.facets[name]
+    pairs = facet.pairs()
+    assert pairs is not None
+    sub = pairs.subquery()
+    matching = select(fs.model.id).where(*fs.conditions(values, skip=name), *extra)
+    counted = select(func.count(func.distinct(sub.c.owner_id))).where(
+        sub.c.owner_id.in_(matching), sub.c.key.in_(keys)
+    )
+    return session.scalar(counted) or 0
 
 
 def term_link(table: Any, owner: str, vocabulary: str) -> Pairs:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from registry.api.deps import ReadDep, reads
@@ -15,7 +15,7 @@ from registry.api.openapi import LIST_ERRORS
 from registry.api.routes import add_record_routes, list_router
 from registry.entities import ENTITIES
 from registry.models import HotlineMetric
-from registry.schemas.common import TermRef
+from registry.schemas.common import PICKED, TermRef, pick
 from registry.schemas.hotline import (
     HotlineMetricCreate,
     HotlineMetricUpdate,
@@ -61,7 +61,9 @@ class SeriesPoint(BaseModel):
     slug: str
     date: date | None
     date_precision: str
-    period_label: str | None
+    period_label: str | None = Field(default=None, description=PICKED)
+    period_label_zh: str | None
+    period_label_en: str | None
     value: float
     qualifier: TermRef
 
@@ -97,7 +99,13 @@ def hotline_metric_series(ctx: ReadDep, filters: Filters) -> list[Series]:
         key = (m.hotline_id, m.metric_id, m.unit_id)
         if key not in series:
             series[key] = Series(
-                hotline=HotlineSummary.model_validate(m.hotline),
+                hotline=HotlineSummary(
+                    id=m.hotline.id,
+                    slug=m.hotline.slug,
+                    name=pick(m.hotline.name_zh, m.hotline.name_en, ctx.lang),
+                    name_zh=m.hotline.name_zh,
+                    name_en=m.hotline.name_en,
+                ),
                 metric=ctx.vocab.term(m.metric_id),
                 unit=ctx.vocab.term(m.unit_id),
                 points=[],
@@ -107,7 +115,9 @@ def hotline_metric_series(ctx: ReadDep, filters: Filters) -> list[Series]:
                 slug=m.slug,
                 date=m.as_of_date or m.period_end,
                 date_precision=m.date_precision,
-                period_label=m.period_label,
+                period_label=pick(m.period_label_zh, m.period_label_en, ctx.lang),
+                period_label_zh=m.period_label_zh,
+                period_label_en=m.period_label_en,
                 value=m.value,
                 qualifier=ctx.vocab.term(m.qualifier_id),
             )

@@ -204,7 +204,7 @@ class MatchIndex:
             return {}
         model, entity = self.fs.model, self.fs.entity
         texts = session.execute(
-            select(rowid(model), SearchDocument.tokens)
+            select(rowid(model), SearchDocument.names + " " + SearchDocument.tokens)
             .select_from(model)
             .join(SearchDocument, SearchDocument.record_id == model.id)
             .where(SearchDocument.entity == entity.search_key, model.id.in_(ids))
@@ -265,6 +265,12 @@ class MatchIndex:
         if search is not None:
             result = result & search
         return result
+
+    def rollup(self, state: State, name: str, matching: BitMap, keys: list[Any]) -> int:
+        """Records of `matching` carrying any of `keys`, each once."""
+        by_key = state.values[name]
+        carrying = BitMap.union(*(by_key[k] for k in keys if k in by_key))
+        return matching.intersection_cardinality(carrying)
 
     def facet_counts(self, state: State, name: str, matching: BitMap) -> dict[Any, int]:
         counts = {

@@ -63,7 +63,6 @@ FILTERS = FilterSet(
             "prevention_promotion",
             Program.id,
             column=Program.intervention_type_id,
-            hierarchical=True,
         ),
         TermFilter(
             "setting", "setting", "Service setting.", "school", Program.id, link=_link("setting")

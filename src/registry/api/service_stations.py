@@ -48,7 +48,7 @@ FILTERS = FilterSet(
     sorts={
         "name_en": ServiceStation.name_en,
         "name_zh": ServiceStation.name_zh_sort,
-        "city": ServiceStation.city,
+        "city": ServiceStation.city_en,
         "established_year": ServiceStation.established_year,
     },
     default_sort=["name_en"],

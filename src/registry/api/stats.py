@@ -14,6 +14,7 @@ from registry.api.facets import FacetValue, compute_facets
 from registry.api.filters import FilterValues
 from registry.api.openapi import problems
 from registry.models import Figure
+from registry.schemas.common import PICKED, pick
 
 # Which stated figures (by subject) speak to which computed count.
 STATED: dict[tuple[str, str | int], tuple[str, ...]] = {
@@ -34,11 +35,29 @@ STATED: dict[tuple[str, str | int], tuple[str, ...]] = {
 
 class StatedFigure(BaseModel):
     slug: str
+    label: str = Field(description=PICKED)
+    label_zh: str | None
     label_en: str
     value: float
     unit: str
     qualifier: str
-    period_label: str | None
+    period_label: str | None = Field(description=PICKED)
+    base: str | None = Field(
+        description="What the figure is counted within or a share of, in the requested "
+        "language: its population."
+    )
+    base_zh: str | None
+    base_en: str | None
+    base_value: float | None = Field(description="How many the base holds (61 programs).")
+    share: float | None = Field(
+        description="The figure as a percent of its base: the value itself for a percentage, "
+        "a count divided by its base otherwise; null without a base."
+    )
+    same_base: bool | None = Field(
+        description="For a share: whether its base holds as many as the registry's own "
+        "population for the row (the group's `total`); when not, the two shares describe "
+        "different populations. Null on totals, which compare counts."
+    )
 
 
 class StatRow(BaseModel):
@@ -52,8 +71,10 @@ class StatRow(BaseModel):
 
 
 class StatGroup(BaseModel):
-    scope: str
-    total: int
+    scope: str = Field(description=PICKED)
+    scope_zh: str
+    scope_en: str
+    total: int = Field(description="How many records the scope holds: the rows' base.")
     rows: list[StatRow]
 
 
@@ -65,7 +86,19 @@ class Stats(BaseModel):
     policies_by_year: StatGroup
 
 
+def _scope(ctx: ReadContext, zh: str, en: str) -> dict[str, str]:
+    return {"scope": zh if ctx.lang == "zh" else en, "scope_zh": zh, "scope_en": en}
+
+
 router = APIRouter(tags=["stats"], dependencies=[Depends(reject_unknown_params)])
+
+
+def _share(figure: Figure, unit: str) -> float | None:
+    if unit == "percent":
+        return figure.value
+    if figure.base_value:
+        return round(100 * figure.value / figure.base_value, 1)
+    return None
 
 
 def _stated(ctx: ReadContext) -> dict[str, list[StatedFigure]]:
@@ -76,14 +109,23 @@ def _stated(ctx: ReadContext) -> dict[str, list[StatedFigure]]:
         .where(Figure.subject.in_(subjects), Figure.deleted_at.is_(None))
         .order_by(Figure.slug)
     ):
+        unit = ctx.vocab.by_id[figure.unit_id].code
         found[figure.subject].append(
             StatedFigure(
                 slug=figure.slug,
+                label=pick(figure.label_zh, figure.label_en, ctx.lang) or figure.label_en,
+                label_zh=figure.label_zh,
                 label_en=figure.label_en,
                 value=figure.value,
-                unit=ctx.vocab.by_id[figure.unit_id].code,
+                unit=unit,
                 qualifier=ctx.vocab.by_id[figure.qualifier_id].code,
-                period_label=figure.period_label,
+                period_label=pick(figure.period_label_zh, figure.period_label_en, ctx.lang),
+                base=pick(figure.base_zh, figure.base_en, ctx.lang),
+                base_zh=figure.base_zh,
+                base_en=figure.base_en,
+                base_value=figure.base_value,
+                share=_share(figure, unit),
+                same_base=False,
             )
         )
     return found
@@ -99,7 +141,11 @@ def _row(
         label_zh=value.label_zh,
         count=value.count,
         share=round(100 * value.count / total, 1) if total else None,
-        stated=[f for s in STATED.get((facet, value.value), ()) for f in stated.get(s, [])],
+        stated=[
+            f.model_copy(update={"same_base": f.base_value == total})
+            for s in STATED.get((facet, value.value), ())
+            for f in stated.get(s, [])
+        ],
     )
 
 
@@ -123,7 +169,11 @@ def get_stats(ctx: ReadDep, request: Request) -> Stats:
     )
     groups = {
         name: StatGroup(
-            scope="Programs interviewed for the 2024 mapping report",
+            **_scope(
+                ctx,
+                "受访项目（2024年扫描报告访谈的项目）",
+                "Programs interviewed for the 2024 mapping report",
+            ),
             total=facets.total,
             rows=[_row(name, v, facets.total, stated) for v in values],
         )
@@ -131,7 +181,7 @@ def get_stats(ctx: ReadDep, request: Request) -> Stats:
     }
     policy_facets = compute_facets(ctx, filtersets["policy"], FilterValues({}, {}), ["year"], None)
     by_year = StatGroup(
-        scope="Policies in the registry",
+        **_scope(ctx, "本登记库收录的政策", "Policies in the registry"),
         total=policy_facets.total,
         rows=[_row("year", v, policy_facets.total, stated) for v in policy_facets.facets["year"]],
     )
@@ -157,7 +207,11 @@ def get_stats(ctx: ReadDep, request: Request) -> Stats:
                 label_zh=zh,
                 count=n,
                 share=None,
-                stated=[f for s in STATED[("totals", code)] for f in stated.get(s, [])],
+                stated=[
+                    f.model_copy(update={"same_base": None})
+                    for s in STATED[("totals", code)]
+                    for f in stated.get(s, [])
+                ],
             )
             for code, en, zh, n in totals
         ],

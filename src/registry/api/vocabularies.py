@@ -27,7 +27,7 @@ from registry.api.writing import (
 )
 from registry.errors import Gone, NotFound
 from registry.models import Vocabulary, VocabularyTerm
-from registry.schemas.common import ChangeRead
+from registry.schemas.common import ChangeRead, pick
 from registry.schemas.vocabulary import TermCreate, TermRead, TermUpdate, VocabularyRead
 from registry.vocab import VocabIndex
 
@@ -36,6 +36,11 @@ router = APIRouter(
     tags=["vocabularies"],
     dependencies=[Depends(reject_unknown_params)],
 )
+
+
+def _described(row: Vocabulary | VocabularyTerm, lang: str) -> dict[str, str | None]:
+    zh, en = row.description_zh, row.description_en
+    return {"description": pick(zh, en, lang), "description_zh": zh, "description_en": en}
 
 
 def _read(vocabulary: Vocabulary, ctx: ReadContext) -> VocabularyRead:
@@ -47,7 +52,7 @@ def _read(vocabulary: Vocabulary, ctx: ReadContext) -> VocabularyRead:
         name=vocabulary.name,
         label_en=vocabulary.label_en,
         label_zh=vocabulary.label_zh,
-        description=vocabulary.description,
+        **_described(vocabulary, ctx.lang),
         terms=[
             TermRead(
                 id=t.id,
@@ -59,7 +64,7 @@ def _read(vocabulary: Vocabulary, ctx: ReadContext) -> VocabularyRead:
                 label_en=t.label_en,
                 label_zh=t.label_zh,
                 parent=ctx.vocab.by_id[t.id].parent,
-                description=t.description,
+                **_described(t, ctx.lang),
             )
             for t in vocabulary.terms
         ],
@@ -137,7 +142,7 @@ def _term_read(session: Session, term: VocabularyTerm, lang: str) -> TermRead:
         label_en=term.label_en,
         label_zh=term.label_zh,
         parent=parent.code if parent else None,
-        description=term.description,
+        **_described(term, lang),
     )
 
 

@@ -34,6 +34,7 @@ from registry.models import (
     Vocabulary,
     VocabularyTerm,
 )
+from registry.schemas.common import pick
 from registry.vocab import VocabIndex
 
 # China keeps one time zone, so every opening time we hold is UTC+8.
@@ -80,7 +81,8 @@ def taxonomy(vocabulary: Vocabulary, ctx: Context) -> HsdsTaxonomy:
         id=vocabulary.id,
         name=_label(vocabulary.label_en, vocabulary.label_zh, ctx.lang),
         # HSDS requires a description; the bilingual label stands in where we wrote none.
-        description=vocabulary.description or f"{vocabulary.label_en} / {vocabulary.label_zh}",
+        description=pick(vocabulary.description_zh, vocabulary.description_en, ctx.lang)
+        or f"{vocabulary.label_en} / {vocabulary.label_zh}",
         uri=ctx.api_url(f"vocabularies/{vocabulary.name}"),
     )
 
@@ -97,7 +99,8 @@ def taxonomy_term(
         id=term.id,
         code=term.code,
         name=_label(term.label_en, term.label_zh, ctx.lang),
-        description=term.description or f"{term.label_en} / {term.label_zh}",
+        description=pick(term.description_zh, term.description_en, ctx.lang)
+        or f"{term.label_en} / {term.label_zh}",
         parent_id=term.parent_id,
         taxonomy=vocabulary.name,
         taxonomy_id=vocabulary.id,
@@ -183,7 +186,7 @@ def organization_summary(org: Organization, ctx: Context) -> HsdsOrganizationSum
         id=org.id,
         name=name,
         alternate_name=alternate,
-        description=org.description or "",
+        description=pick(org.description_zh, org.description_en, ctx.lang) or "",
         website=org.website if org.website and _is_web_url(org.website) else None,
         year_incorporated=org.founded_year,
         legal_status=_label(kind.label_en, kind.label_zh, ctx.lang),
@@ -202,7 +205,7 @@ def program(obj: Program, ctx: Context) -> HsdsProgram:
         organization_id=obj.organization_id,
         name=name,
         alternate_name=alternate,
-        description=obj.description or "",
+        description=pick(obj.description_zh, obj.description_en, ctx.lang) or "",
     )
 
 
@@ -228,7 +231,7 @@ def _service(
         program_id=ids[1],
         name=name,
         alternate_name=alternate,
-        description=obj.description,
+        description=pick(obj.description_zh, obj.description_en, ctx.lang),
         status="active",
         eligibility_description=eligibility,
         last_modified=obj.updated_at.astimezone(UTC),
@@ -246,17 +249,23 @@ def program_service(obj: Program, ctx: Context, *, nested: bool = True) -> HsdsS
 def hotline_service(obj: Hotline, ctx: Context, *, nested: bool = True) -> HsdsServiceSummary:
     grouping = program(obj.program, ctx) if nested and obj.program else None
     inner = (organization_summary(obj.operator, ctx) if nested else None, grouping)
-    return _service(obj, ctx, (obj.operator_id, obj.program_id), inner, obj.audience)
+    return _service(
+        obj,
+        ctx,
+        (obj.operator_id, obj.program_id),
+        inner,
+        pick(obj.audience_zh, obj.audience_en, ctx.lang),
+    )
 
 
 def hotline_schedules(obj: Hotline) -> list[HsdsSchedule]:
     """The hours as printed; "daily HH:MM–HH:MM" also as an iCal-style weekly rule."""
-    if not obj.hours:
+    if not obj.hours_en:
         return []
     schedule = HsdsSchedule(
-        id=derived_id("schedule", obj.id), service_id=obj.id, description=obj.hours
+        id=derived_id("schedule", obj.id), service_id=obj.id, description=obj.hours_en
     )
-    daily = _DAILY.match(obj.hours)
+    daily = _DAILY.match(obj.hours_en)
     if daily:
         offset = f"+{CHINA_UTC_OFFSET:02d}:00"
         schedule.freq = "WEEKLY"
@@ -301,7 +310,7 @@ def location(obj: ServiceStation, ctx: Context) -> HsdsLocation:
         organization_id=obj.operator_id,
         name=name,
         alternate_name=alternate,
-        description=obj.description,
+        description=pick(obj.description_zh, obj.description_en, ctx.lang),
         external_identifier=obj.slug,
         external_identifier_type="registry slug",
     )

@@ -419,7 +419,8 @@ def taxonomy_keys(ctx: Context, f: Filters) -> KeyQuery:
                 Vocabulary.name,
                 Vocabulary.label_en,
                 Vocabulary.label_zh,
-                Vocabulary.description,
+                Vocabulary.description_en,
+                Vocabulary.description_zh,
             ).where(*conditions)
         ).all()
         conditions.append(Vocabulary.id.in_(_matching(list(rows), f.search)))
@@ -443,7 +444,14 @@ def taxonomy_term_keys(ctx: Context, f: Filters) -> KeyQuery:
         conditions.append(term.parent_id == f.parent_id)
     if f.search:
         rows = ctx.session.execute(
-            select(term.id, term.code, term.label_en, term.label_zh, term.description)
+            select(
+                term.id,
+                term.code,
+                term.label_en,
+                term.label_zh,
+                term.description_en,
+                term.description_zh,
+            )
             .join(Vocabulary, Vocabulary.id == term.vocabulary_id)
             .where(*conditions)
         ).all()

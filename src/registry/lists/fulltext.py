@@ -146,5 +146,10 @@ def _fts(entity: str, q: str, ranked: bool) -> tuple[Any, ColumnElement[Any], st
     return table(name, column("rowid")), whole, fts5_query(terms), rank
 
 
+# bm25's weight of a match in the names column against one in the rest: a name match
+# ranks first (PostgreSQL gives the names weight A, the rest D: 1.0 against 0.1).
+NAME_WEIGHT = 10.0
+
+
 def _bm25(whole: ColumnElement[Any]) -> ColumnElement[Any]:
-    return func.bm25(whole, type_=Double)
+    return func.bm25(whole, NAME_WEIGHT, 1.0, type_=Double)

@@ -19,12 +19,18 @@ class Figure(RecordMixin, SlugMixin, ProvenanceMixin, Base):
 
     subject: Mapped[str] = mapped_column(String(120), index=True)
     population: Mapped[str | None] = mapped_column(String(120))
+    # What the figure is counted within or a share of: "61 programs in the overview".
+    base_value: Mapped[float | None] = mapped_column(Double)
+    base_en: Mapped[str | None] = mapped_column(String(200))
+    base_zh: Mapped[str | None] = mapped_column(String(200))
     label_en: Mapped[str] = mapped_column(String(300))
+    label_zh: Mapped[str | None] = mapped_column(String(300))
     value: Mapped[float] = mapped_column(Double)
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vocabulary_terms.id"))
     qualifier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vocabulary_terms.id"))
     year: Mapped[int | None] = mapped_column(Integer, index=True)
-    period_label: Mapped[str | None] = mapped_column(String(200))
+    period_label_en: Mapped[str | None] = mapped_column(String(200))
+    period_label_zh: Mapped[str | None] = mapped_column(String(200))
     organization_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
     )
@@ -32,7 +38,8 @@ class Figure(RecordMixin, SlugMixin, ProvenanceMixin, Base):
         ForeignKey("programs.id", ondelete="RESTRICT"), index=True
     )
     cited_source: Mapped[str | None] = mapped_column(String(300))
-    note: Mapped[str | None] = mapped_column(Text)
+    note_en: Mapped[str | None] = mapped_column(Text)
+    note_zh: Mapped[str | None] = mapped_column(Text)
 
     unit: Mapped[VocabularyTerm] = relationship(foreign_keys=[unit_id])
     qualifier: Mapped[VocabularyTerm] = relationship(foreign_keys=[qualifier_id])

@@ -26,11 +26,14 @@ class Hotline(RecordMixin, SlugMixin, NamesMixin, ProvenanceMixin, Base):
     program_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("programs.id", ondelete="RESTRICT"), index=True
     )
-    audience: Mapped[str | None] = mapped_column(String(500))
+    audience_en: Mapped[str | None] = mapped_column(String(500))
+    audience_zh: Mapped[str | None] = mapped_column(String(500))
     launch_date: Mapped[date | None]
     launch_year: Mapped[int | None] = mapped_column(Integer)
-    hours: Mapped[str | None] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
+    hours_en: Mapped[str | None] = mapped_column(String(200))
+    hours_zh: Mapped[str | None] = mapped_column(String(200))
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_zh: Mapped[str | None] = mapped_column(Text)
 
     operator: Mapped[Organization] = relationship()
     program: Mapped[Program | None] = relationship()
@@ -53,8 +56,10 @@ class HotlineMetric(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     period_start: Mapped[date | None]
     period_end: Mapped[date | None]
     date_precision: Mapped[str] = mapped_column(String(8), default="day")
-    period_label: Mapped[str | None] = mapped_column(String(200))
-    note: Mapped[str | None] = mapped_column(Text)
+    period_label_en: Mapped[str | None] = mapped_column(String(200))
+    period_label_zh: Mapped[str | None] = mapped_column(String(200))
+    note_en: Mapped[str | None] = mapped_column(Text)
+    note_zh: Mapped[str | None] = mapped_column(Text)
 
     hotline: Mapped[Hotline] = relationship()
     metric: Mapped[VocabularyTerm] = relationship(foreign_keys=[metric_id])

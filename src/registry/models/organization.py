@@ -23,10 +23,12 @@ class Organization(RecordMixin, SlugMixin, NamesMixin, ProvenanceMixin, Base):
     province_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("vocabulary_terms.id"), index=True
     )
-    city: Mapped[str | None] = mapped_column(String(100))
+    city_en: Mapped[str | None] = mapped_column(String(100))
+    city_zh: Mapped[str | None] = mapped_column(String(100))
     founded_year: Mapped[int | None] = mapped_column(Integer)
     website: Mapped[str | None] = mapped_column(String(2083))  # HttpUrl's longest
-    description: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_zh: Mapped[str | None] = mapped_column(Text)
 
     kind: Mapped[VocabularyTerm] = relationship(foreign_keys=[kind_id])
     province: Mapped[VocabularyTerm | None] = relationship(foreign_keys=[province_id])

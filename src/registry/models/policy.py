@@ -39,7 +39,9 @@ class Policy(RecordMixin, SlugMixin, ProvenanceMixin, Base):
         ForeignKey("vocabulary_terms.id"), index=True
     )
     issuer_zh: Mapped[str | None] = mapped_column(String(200))
-    summary: Mapped[str | None] = mapped_column(Text)
+    issuer_en: Mapped[str | None] = mapped_column(String(200))
+    summary_en: Mapped[str | None] = mapped_column(Text)
+    summary_zh: Mapped[str | None] = mapped_column(Text)
 
     level: Mapped[VocabularyTerm] = relationship(foreign_keys=[level_id])
     province: Mapped[VocabularyTerm | None] = relationship(foreign_keys=[province_id])

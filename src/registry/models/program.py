@@ -59,7 +59,8 @@ class Program(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     course_based: Mapped[bool] = mapped_column(Boolean, default=False)
     established_year: Mapped[int | None] = mapped_column(Integer)
     interviewed: Mapped[bool] = mapped_column(Boolean, default=False)
-    description: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_zh: Mapped[str | None] = mapped_column(Text)
 
     # Comma-separated term ids, filled by lists and details (readers.LOAD_OPTIONS) with one
     # subquery per row instead of a term object per link; writes use `terms`.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base
@@ -33,4 +33,6 @@ class SearchDocument(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entity: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[uuid.UUID]  # looked up with entity, through the unique index
+    # The record's names apart from the rest, so a match in a name ranks first.
+    names: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     tokens: Mapped[str] = mapped_column(Text)

@@ -24,13 +24,15 @@ class ServiceStation(RecordMixin, SlugMixin, NamesMixin, ProvenanceMixin, Base):
     province_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("vocabulary_terms.id"), index=True
     )
-    city: Mapped[str | None] = mapped_column(String(100))
+    city_en: Mapped[str | None] = mapped_column(String(100))
+    city_zh: Mapped[str | None] = mapped_column(String(100))
     operator_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
     )
     established_date: Mapped[date | None]
     established_year: Mapped[int | None] = mapped_column(Integer)
-    description: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_zh: Mapped[str | None] = mapped_column(Text)
 
     network: Mapped[VocabularyTerm] = relationship(foreign_keys=[network_id])
     kind: Mapped[VocabularyTerm] = relationship(foreign_keys=[kind_id])

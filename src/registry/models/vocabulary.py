@@ -21,7 +21,8 @@ class Vocabulary(RecordMixin, Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     label_en: Mapped[str] = mapped_column(String(200))
     label_zh: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_zh: Mapped[str | None] = mapped_column(Text)
 
     terms: Mapped[list[VocabularyTerm]] = relationship(
         back_populates="vocabulary", order_by="VocabularyTerm.position"
@@ -38,7 +39,8 @@ class VocabularyTerm(RecordMixin, Base):
     code: Mapped[str] = mapped_column(String(64))
     label_en: Mapped[str] = mapped_column(String(200))
     label_zh: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_zh: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("vocabulary_terms.id", ondelete="RESTRICT")
     )

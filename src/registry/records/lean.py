@@ -31,7 +31,14 @@ from registry.models.base import UTCDateTime
 from registry.records.lookup import check_found
 from registry.records.markers import fields
 from registry.records.render import summary_type
-from registry.schemas.common import QualityNote, RecordRef, VocabRef
+from registry.schemas.common import (
+    PICKED,
+    QualityNote,
+    QualityNoteRead,
+    RecordRef,
+    VocabRef,
+    pick,
+)
 from registry.vocab import VocabIndex
 
 JSON_OPTIONS = orjson.OPT_UTC_Z
@@ -96,7 +103,9 @@ class Plan:
             self._naming = name
             spec = specs.get(name)
             child = entity.child(name) if entity is not None else None
-            if name == "provenance":
+            if info.description == PICKED:
+                self.values.append((name, self._picked(name)))
+            elif name == "provenance":
                 self.values.append((name, self._provenance()))
             elif child is not None:
                 self.values.append((name, self._child(child, info.annotation)))
@@ -127,6 +136,16 @@ class Plan:
         self._cell(_raw_cell(index, column.type))
         return lambda row, ctx: row[index]
 
+    def _picked(self, name: str) -> Value:
+        zh = self._column(getattr(self.model, f"{name}_zh"))
+        en = self._column(getattr(self.model, f"{name}_en"))
+
+        def value(row: Sequence[Any], ctx: Context) -> Any:
+            return pick(row[zh], row[en], ctx.vocab.lang)
+
+        self._cell(lambda row, ctx: value(row, ctx) or "")
+        return value
+
     def _term(self, column: Any) -> Value:
         index = self._column(column)
 
@@ -156,16 +175,24 @@ class Plan:
     def _summary(self, fk: Any, related: Any, summary: type[BaseModel]) -> Value:
         target = aliased(related)
         self.joins.append((target, target.id == fk))
-        names = list(summary.model_fields)
+        picked = [n for n, i in summary.model_fields.items() if i.description == PICKED]
+        names = [n for n in summary.model_fields if n not in picked]
         first = len(self.columns)
         for name in names:
             self._column(getattr(target, name))
         fk_index = self._column(fk)
+        pairs = [
+            (n, first + names.index(f"{n}_zh"), first + names.index(f"{n}_en")) for n in picked
+        ]
+        order = list(summary.model_fields)
 
         def value(row: Sequence[Any], ctx: Context) -> Any:
             if row[fk_index] is None:
                 return None
-            return {name: row[first + i] for i, name in enumerate(names)}
+            out = {name: row[first + i] for i, name in enumerate(names)}
+            for name, zh, en in pairs:
+                out[name] = pick(row[zh], row[en], ctx.vocab.lang)
+            return {name: out[name] for name in order} if pairs else out
 
         # The cell is the record's natural key, as `flat` writes a summary (null without one).
         key = next((first + names.index(k) for k in _KEYS if k in names), None)
@@ -188,7 +215,7 @@ class Plan:
             return {
                 "source": {"key": found.key, "title_en": found.title_en} if found else None,
                 "locator": row[locator],
-                "data_quality": [_note(n) for n in row[notes] or []],
+                "data_quality": [_note(n, ctx.vocab.lang) for n in row[notes] or []],
             }
 
         return value
@@ -570,8 +597,11 @@ def flat(value: Any) -> str:
     return str(value)
 
 
-def _note(note: dict[str, Any]) -> dict[str, Any]:
-    return QualityNote.model_validate(note).model_dump(mode="json")
+def _note(note: dict[str, Any], lang: str) -> dict[str, Any]:
+    checked = QualityNote.model_validate(note)
+    return QualityNoteRead(
+        **checked.model_dump(), note=pick(checked.note_zh, checked.note_en, lang)
+    ).model_dump(mode="json")
 
 
 @functools.cache

@@ -21,7 +21,7 @@ from registry.models import VocabularyTerm
 from registry.records.markers import Field, fields
 from registry.records.resolve import Resolver
 from registry.schemas.common import VocabRef
-from registry.search import tokens, zh_sort_key
+from registry.search import zh_sort_key
 from registry.vocab import VocabIndex
 
 ChildRow = tuple[uuid.UUID | None, ...]  # a child's resolved columns, in its schema's order
@@ -80,34 +80,6 @@ def row_values(
 
 def child_columns(child: Child) -> list[str]:
     return [spec.column for spec in fields(child.schema)]
-
-
-def search_text(entity: Entity[Any], data: BaseModel) -> str:
-    return tokens(_search_texts(entity, data))
-
-
-def _search_texts(entity: Entity[Any], data: BaseModel) -> list[str | None]:
-    texts: list[str | None] = []
-    for name in entity.search_fields:
-        value = getattr(data, name)
-        texts.extend(value if isinstance(value, list) else [value])
-    return texts
-
-
-DeriveInput = tuple[str | None, list[str | None]]
-
-
-def derive_input(entity: Entity[Any], data: BaseModel) -> DeriveInput:
-    """What `derive` needs of a record: the text behind its pinyin key and its search texts.
-    Plain strings, so a process pool can take them."""
-    sort_source = getattr(data, entity.zh_sort) if entity.zh_sort else None
-    return sort_source, _search_texts(entity, data)
-
-
-def derive(item: DeriveInput) -> tuple[str | None, str]:
-    """(pinyin sort key, search tokens): the per-record text work of a write, which is pure
-    and so can run in another process during a large import."""
-    return zh_sort_key(item[0]), tokens(item[1])
 
 
 def current(entity: Entity[Any], obj: Any, column: str) -> Any:

@@ -21,7 +21,16 @@ from pydantic import BaseModel
 from registry.entities import Child, Entity
 from registry.models import Source
 from registry.records.markers import fields
-from registry.schemas.common import Provenance, QualityNote, RecordRead, SourceRef, VocabRef
+from registry.schemas.common import (
+    PICKED,
+    Provenance,
+    QualityNote,
+    QualityNoteRead,
+    RecordRead,
+    SourceRef,
+    VocabRef,
+    pick,
+)
 from registry.vocab import VocabIndex
 
 Sources = dict[Any, Source]
@@ -67,7 +76,13 @@ def _provenance(obj: Any, scope: _Scope) -> Provenance:
     return Provenance(
         source=SourceRef(key=source.key, title_en=source.title_en) if source else None,
         locator=obj.source_locator,
-        data_quality=[QualityNote.model_validate(n) for n in obj.data_quality or []],
+        data_quality=[
+            QualityNoteRead(
+                **(checked := QualityNote.model_validate(n)).model_dump(),
+                note=pick(checked.note_zh, checked.note_en, scope.vocab.lang),
+            )
+            for n in obj.data_quality or []
+        ],
     )
 
 
@@ -77,7 +92,9 @@ def _steps(read: type[BaseModel], create: type[BaseModel], entity: Entity[Any] |
     for name, info in read.model_fields.items():
         spec = specs.get(name)
         child = entity.child(name) if entity is not None else None
-        if name == "provenance":
+        if info.description == PICKED:
+            steps.append((name, _picked(name)))
+        elif name == "provenance":
             steps.append((name, _provenance))
         elif child is not None:
             steps.append((name, _child_step(child, info.annotation)))
@@ -96,6 +113,11 @@ def _attribute(name: str) -> Step:
     return lambda obj, scope: getattr(obj, name)
 
 
+def _picked(name: str) -> Step:
+    zh, en = f"{name}_zh", f"{name}_en"
+    return lambda obj, scope: pick(getattr(obj, zh), getattr(obj, en), scope.vocab.lang)
+
+
 def _term(column: str) -> Step:
     return lambda obj, scope: scope.vocab.ref(getattr(obj, column))
 
@@ -105,9 +127,17 @@ def _terms(vocabulary: str) -> Step:
 
 
 def _summary(relationship: str, summary: type[BaseModel]) -> Step:
+    plain = [
+        (n, _picked(n) if i.description == PICKED else _attribute(n))
+        for n, i in summary.model_fields.items()
+    ]
+
     def step(obj: Any, scope: _Scope) -> Any:
         related = getattr(obj, relationship)
-        return None if related is None else summary.model_validate(related)
+        if related is None:
+            return None
+        values = {n: s(related, scope) for n, s in plain}
+        return summary.model_validate(values)
 
     return step
 

@@ -21,10 +21,10 @@ from registry.errors import (
     invalid_input,
     validation_problems,
 )
-from registry.models import SearchDocument
 from registry.models.base import utcnow
+from registry.records import documents
 from registry.records.changes import diff, record_change
-from registry.records.mapping import assign, current, row_values, search_text, to_create_dict
+from registry.records.mapping import assign, current, row_values, to_create_dict
 from registry.records.resolve import Resolver
 from registry.vocab import VocabIndex
 
@@ -50,21 +50,6 @@ def checked_values(
     return values
 
 
-def sync_search_document(session: Session, entity: Entity[Any], record_id: Any, text: str) -> None:
-    """Keep the record's search tokens current, in the caller's transaction."""
-    if not entity.search_fields:
-        return
-    document = session.scalar(
-        select(SearchDocument).where(
-            SearchDocument.entity == entity.search_key, SearchDocument.record_id == record_id
-        )
-    )
-    if document is None:
-        session.add(SearchDocument(entity=entity.search_key, record_id=record_id, tokens=text))
-    elif document.tokens != text:
-        document.tokens = text
-
-
 def apply(
     session: Session,
     entity: Entity[Any],
@@ -75,14 +60,14 @@ def apply(
 ) -> tuple[Any, Outcome]:
     """Write `data` into a new record, or into `obj`; log the change in the same transaction."""
     values = checked_values(session, entity, data, Resolver(session, vocab))
-    text = search_text(entity, data)
+    doc = documents.document(entity, data, documents.Known(session, vocab))
     if obj is None:
         obj = typing.cast(Any, entity.model())
         for column, value in values.items():
             assign(session, entity, obj, column, value)
         session.add(obj)
         session.flush()
-        sync_search_document(session, entity, obj.id, text)
+        documents.sync(session, entity, obj.id, doc)
         after = to_create_dict(session, entity, obj, vocab)
         record_change(session, entity.name, obj, "create", actor, diff(None, after))
         return obj, "created"
@@ -96,9 +81,11 @@ def apply(
                 assign(session, entity, obj, column, values[column])
             obj.updated_at = utcnow()
         session.flush()
-    sync_search_document(session, entity, obj.id, text)
+    documents.sync(session, entity, obj.id, doc)
     if not changed:
         return obj, "unchanged"
+    if entity.embed:
+        documents.refresh_embedding(session, vocab, entity.name, obj.id)
     after = to_create_dict(session, entity, obj, vocab)
     record_change(session, entity.name, obj, "update", actor, diff(before, after))
     return obj, "updated"

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,6 +22,7 @@ from pydantic import (
     StringConstraints,
     create_model,
     field_validator,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
@@ -115,6 +117,14 @@ ShortText = Annotated[str, text(200)]
 LongText = Annotated[str, text(4000)]
 Alias = Annotated[str, text(300)]
 City = Annotated[str, text(100)]
+PICKED = "The `_zh` or `_en` field in the requested language (`lang`), else the other one."
+
+
+def pick(zh: str | None, en: str | None, lang: str) -> str | None:
+    """A text pair's value for `lang`, falling back to the other language."""
+    if lang == "zh":
+        return zh if zh is not None else en
+    return en if en is not None else zh
 
 
 def _no_nul(value: Any) -> Any:
@@ -133,6 +143,9 @@ class CreateModel(BaseModel):
     _reject_nul = field_validator("*", mode="before")(_no_nul)
 
 
+NoteText = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"\S")]
+
+
 class QualityNote(CreateModel):
     """A data-quality note: what a source printed, what we recorded, and why."""
 
@@ -142,7 +155,19 @@ class QualityNote(CreateModel):
     field: Annotated[str, StringConstraints(max_length=64)] | None = None
     source_value: Annotated[str, StringConstraints(max_length=1000)] | None = None
     resolved_value: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    note: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"\S")]
+    # `note` is what notes were called before they had two languages (imports of old files).
+    note_en: NoteText | None = Field(default=None, validation_alias=AliasChoices("note_en", "note"))
+    note_zh: NoteText | None = None
+
+    @model_validator(mode="after")
+    def _some_note(self) -> QualityNote:
+        if self.note_en is None and self.note_zh is None:
+            raise ValueError("a data-quality note needs note_en or note_zh (or both)")
+        return self
+
+
+class QualityNoteRead(QualityNote):
+    note: str | None = Field(default=None, description=PICKED)
 
 
 class ProvenanceIn(CreateModel):
@@ -175,7 +200,7 @@ class SourceRef(ReadModel):
 class Provenance(ReadModel):
     source: SourceRef | None
     locator: str | None
-    data_quality: list[QualityNote]
+    data_quality: list[QualityNoteRead]
 
 
 class RecordRead(ReadModel):
@@ -191,6 +216,7 @@ class RecordRead(ReadModel):
 class OrganizationSummary(ReadModel):
     id: uuid.UUID
     slug: str
+    name: str | None = Field(default=None, description=PICKED)
     name_zh: str | None
     name_en: str
 

@@ -6,9 +6,10 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
 from registry.schemas.common import (
+    PICKED,
     Code,
     LongText,
     NameEn,
@@ -29,7 +30,10 @@ from registry.schemas.common import (
     VocabRef,
     YearSince1900,
     partial_model,
+    text,
 )
+
+Audience = Annotated[str, text(500)]
 
 
 class HotlineCreate(ProvenanceIn):
@@ -38,31 +42,42 @@ class HotlineCreate(ProvenanceIn):
     name_en: NameEn
     operator: OrganizationRef
     program: ProgramRef | None = None
-    audience: Annotated[str, StringConstraints(max_length=500)] | None = None
+    audience_zh: Audience | None = None
+    audience_en: Audience | None = None
     launch_date: PastDate | None = None
     launch_year: YearSince1900 | None = None
-    hours: ShortText | None = Field(default=None, examples=["daily 09:00–24:00"])
-    description: LongText | None = None
+    hours_zh: ShortText | None = Field(default=None, examples=["每天 09:00–24:00"])
+    hours_en: ShortText | None = Field(default=None, examples=["daily 09:00–24:00"])
+    description_zh: LongText | None = None
+    description_en: LongText | None = None
 
 
 class ProgramSummary(ReadModel):
     id: uuid.UUID
     slug: str
+    name: str | None = Field(default=None, description=PICKED)
     name_zh: str | None
     name_en: str
 
 
 class HotlineRead(RecordRead):
     slug: str
+    name: str | None = Field(default=None, description=PICKED)
     name_zh: str | None
     name_en: str
     operator: OrganizationSummary
     program: ProgramSummary | None
-    audience: str | None
+    audience: str | None = Field(default=None, description=PICKED)
+    audience_zh: str | None
+    audience_en: str | None
     launch_date: date | None
     launch_year: int | None
-    hours: str | None
-    description: str | None
+    hours: str | None = Field(default=None, description=PICKED)
+    hours_zh: str | None
+    hours_en: str | None
+    description: str | None = Field(default=None, description=PICKED)
+    description_zh: str | None
+    description_en: str | None
     provenance: Provenance
 
 
@@ -79,8 +94,10 @@ class HotlineMetricCreate(ProvenanceIn):
     date_precision: Literal["day", "month", "year"] = Field(
         default="day", description="How precisely the source dates the figure."
     )
-    period_label: ShortText | None = None
-    note: LongText | None = None
+    period_label_zh: ShortText | None = None
+    period_label_en: ShortText | None = None
+    note_zh: LongText | None = None
+    note_en: LongText | None = None
 
     @model_validator(mode="after")
     def _period_order(self) -> HotlineMetricCreate:
@@ -92,6 +109,8 @@ class HotlineMetricCreate(ProvenanceIn):
 class HotlineSummary(ReadModel):
     id: uuid.UUID
     slug: str
+    name: str | None = Field(default=None, description=PICKED)
+    name_zh: str | None
     name_en: str
 
 
@@ -106,8 +125,12 @@ class HotlineMetricRead(RecordRead):
     period_start: date | None
     period_end: date | None
     date_precision: str
-    period_label: str | None
-    note: str | None
+    period_label: str | None = Field(default=None, description=PICKED)
+    period_label_zh: str | None
+    period_label_en: str | None
+    note: str | None = Field(default=None, description=PICKED)
+    note_zh: str | None
+    note_en: str | None
     provenance: Provenance
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, HttpUrl
 
 from registry.schemas.common import (
+    PICKED,
     Alias,
     City,
     Code,
@@ -33,23 +34,30 @@ class OrganizationCreate(ProvenanceIn):
     aliases: list[Alias] = Field(default_factory=list, max_length=20)
     kind: Annotated[Code, VocabRef("organization_kind")]
     province: Province | None = None
-    city: City | None = None
+    city_zh: City | None = None
+    city_en: City | None = None
     founded_year: Year | None = None
     website: HttpUrl | None = None
-    description: LongText | None = None
+    description_zh: LongText | None = None
+    description_en: LongText | None = None
 
 
 class OrganizationRead(RecordRead):
     slug: str
+    name: str | None = Field(default=None, description=PICKED)
     name_zh: str | None
     name_en: str
     aliases: list[str]
     kind: TermRef
     province: TermRef | None
-    city: str | None
+    city: str | None = Field(default=None, description=PICKED)
+    city_zh: str | None
+    city_en: str | None
     founded_year: int | None
     website: str | None
-    description: str | None
+    description: str | None = Field(default=None, description=PICKED)
+    description_zh: str | None
+    description_en: str | None
     provenance: Provenance
 
 

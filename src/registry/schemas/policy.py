@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from registry.schemas.common import (
+    PICKED,
     Code,
     LongText,
     PastDate,
@@ -37,13 +38,17 @@ class PolicyCreate(ProvenanceIn):
     issuer_zh: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         default=None, description="Issuing bodies as printed."
     )
+    issuer_en: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="The printed issuing bodies in English."
+    )
     issuing_bodies: list[Annotated[Code, VocabRef("issuing_body")]] = Field(
         default_factory=list, max_length=30
     )
     topics: list[Annotated[Code, VocabRef("policy_topic")]] = Field(
         default_factory=list, max_length=30
     )
-    summary: LongText | None = None
+    summary_zh: LongText | None = None
+    summary_en: LongText | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyCreate:
@@ -56,16 +61,21 @@ class PolicyCreate(ProvenanceIn):
 
 class PolicyRead(RecordRead):
     slug: str
+    title: str | None = Field(default=None, description=PICKED)
     title_zh: str
     title_en: str
     year: int
     date: date | None
     level: TermRef
     province: TermRef | None
+    issuer: str | None = Field(default=None, description=PICKED)
     issuer_zh: str | None
+    issuer_en: str | None
     issuing_bodies: list[TermRef]
     topics: list[TermRef]
-    summary: str | None
+    summary: str | None = Field(default=None, description=PICKED)
+    summary_zh: str | None
+    summary_en: str | None
     provenance: Provenance
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from registry.schemas.common import (
+    PICKED,
     Alias,
     Code,
     CreateModel,
@@ -65,7 +66,8 @@ class ProgramCreate(ProvenanceIn):
     provinces: list[Province] = Field(
         default_factory=list, max_length=40, description="Provinces the program serves."
     )
-    description: LongText | None = None
+    description_zh: LongText | None = None
+    description_en: LongText | None = None
 
 
 class PartnerRead(ReadModel):
@@ -75,6 +77,7 @@ class PartnerRead(ReadModel):
 
 class ProgramRead(RecordRead):
     slug: str
+    name: str | None = Field(default=None, description=PICKED)
     name_zh: str | None
     name_en: str
     aliases: list[str]
@@ -90,7 +93,9 @@ class ProgramRead(RecordRead):
     ecological_levels: list[TermRef]
     elements: list[TermRef]
     provinces: list[TermRef]
-    description: str | None
+    description: str | None = Field(default=None, description=PICKED)
+    description_zh: str | None
+    description_en: str | None
     provenance: Provenance
 
 

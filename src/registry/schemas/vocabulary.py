@@ -6,7 +6,15 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from registry.schemas.common import Code, CreateModel, RecordRead, ShortText, partial_model, text
+from registry.schemas.common import (
+    PICKED,
+    Code,
+    CreateModel,
+    RecordRead,
+    ShortText,
+    partial_model,
+    text,
+)
 
 LabelText = Annotated[str, text(200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -17,7 +25,8 @@ class TermCreate(CreateModel):
     label_en: LabelText
     label_zh: LabelText
     parent: Code | None = Field(default=None, description="Code of the parent term.")
-    description: Description | None = None
+    description_zh: Description | None = None
+    description_en: Description | None = None
 
 
 TermUpdate = partial_model(
@@ -29,7 +38,8 @@ class VocabularyCreate(CreateModel):
     vocabulary: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
     label_en: ShortText
     label_zh: ShortText
-    description: Description | None = None
+    description_zh: Description | None = None
+    description_en: Description | None = None
     terms: list[TermCreate] = Field(default_factory=list, max_length=1000)
 
 
@@ -39,12 +49,16 @@ class TermRead(RecordRead):
     label_en: str
     label_zh: str
     parent: str | None
-    description: str | None
+    description: str | None = Field(default=None, description=PICKED)
+    description_zh: str | None
+    description_en: str | None
 
 
 class VocabularyRead(RecordRead):
     name: str
     label_en: str
     label_zh: str
-    description: str | None
+    description: str | None = Field(default=None, description=PICKED)
+    description_zh: str | None
+    description_en: str | None
     terms: list[TermRead]

@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import terms
+from registry import bilingual, terms
 from registry.db import write_session
 from registry.entities import ENTITIES, Entity
 from registry.errors import Conflict, InvalidInput, InvalidParam, pointer
 from registry.models import SeedRecord, Vocabulary, VocabularyTerm
 from registry.models.base import utcnow
+from registry.records import documents
 from registry.records.changes import diff, record_change
 from registry.records.lifecycle import restore
 from registry.records.mapping import to_create_dict
@@ -121,6 +122,11 @@ def read_seed_set(root: Path) -> SeedSet:
                 else:
                     at = pointer(loc)
                     problems.append(f"{header.where(at)}: {err['msg']}")
+        if seeds.vocabularies and seeds.vocabularies[-1][0] is header:
+            vocabulary = seeds.vocabularies[-1][1]
+            problems += _untranslated(header, vocabulary.model_copy(update={"terms": []}))
+            for term_row, term in zip(terms, vocabulary.terms, strict=False):
+                problems += _untranslated(term_row, term)
         _check_unique(terms, "code", problems)
     names = Counter(v.vocabulary for _, v in seeds.vocabularies)
     problems += [
@@ -142,14 +148,25 @@ def read_seed_set(root: Path) -> SeedSet:
                 problems.append(f"{row.where()}: expected a mapping of fields")
                 continue
             try:
-                validated.append((row, entity.create.model_validate(row.data)))
+                data = entity.create.model_validate(row.data)
             except ValidationError as exc:
                 problems += _pydantic_problems(row, exc)
+                continue
+            validated.append((row, data))
+            problems += _untranslated(row, data)
         _check_unique(rows, entity.key, problems)
         seeds.records[name] = validated
     if problems:
         raise SeedError(problems)
     return seeds
+
+
+def _untranslated(row: Row, data: BaseModel) -> list[str]:
+    """Seed files hold every text in both languages."""
+    return [
+        f"{row.where(at)}: {bilingual.problem(missing, 'en' if missing == 'zh' else 'zh')}"
+        for at, missing in bilingual.one_language(data)
+    ]
 
 
 def _check_unique(rows: list[Row], key: str, problems: list[str]) -> None:
@@ -207,6 +224,8 @@ def write_seed_set(
                 advance(1)
     if problems:
         raise SeedError(problems)
+    # Documents written before they kept names apart (revision 0010) are written anew.
+    documents.reindex(session, vocab, stale_only=True)
     return summary
 
 
@@ -262,7 +281,8 @@ def seed_record(
 def _term_values(term: TermCreate) -> dict[str, Any]:
     """A term in `terms.term_dict`'s shape, to merge with the stored one."""
     return term.model_dump(
-        mode="json", include={"code", "label_en", "label_zh", "parent", "description"}
+        mode="json",
+        include={"code", "label_en", "label_zh", "parent", "description_zh", "description_en"},
     )
 
 
@@ -272,7 +292,12 @@ def seed_vocabulary(
     """Insert a vocabulary and its terms, or merge them like records; terms absent from
     `data` are kept."""
     vocabulary = session.scalar(select(Vocabulary).where(Vocabulary.name == data.vocabulary))
-    header = {"label_en": data.label_en, "label_zh": data.label_zh, "description": data.description}
+    header = {
+        "label_en": data.label_en,
+        "label_zh": data.label_zh,
+        "description_zh": data.description_zh,
+        "description_en": data.description_en,
+    }
     if vocabulary is None:
         vocabulary = Vocabulary(name=data.vocabulary, **header)
         session.add(vocabulary)
@@ -323,7 +348,8 @@ def seed_vocabulary(
                 code=term_in.code,
                 label_en=term_in.label_en,
                 label_zh=term_in.label_zh,
-                description=term_in.description,
+                description_zh=term_in.description_zh,
+                description_en=term_in.description_en,
                 position=position,
             )
             session.add(plan.term)
@@ -357,6 +383,7 @@ def seed_vocabulary(
         elif parent in existing:  # not a parent the seed keeps purged
             plan.term.parent_id = existing[parent].id
     session.flush()
+    relabelled: list[Any] = []
     for plan in plans:
         assert plan.term is not None
         after = terms.term_dict(session, plan.term)
@@ -369,8 +396,14 @@ def seed_vocabulary(
                 session.flush()
                 change = diff(plan.before, after)
                 record_change(session, terms.ENTITY, plan.term, "update", SEED_ACTOR, change)
+                if {"label_en", "label_zh"} & set(change):
+                    relabelled.append(plan.term.id)
             summary.record(terms.ENTITY, plan.key, plan.result)
         merge.remember(session, terms.ENTITY, plan.key, plan.term.id, plan.result.base, plan.saved)
+    if relabelled:
+        vocab = VocabIndex.load(session)
+        for term_id in relabelled:
+            documents.refresh_embedding(session, vocab, None, term_id)
 
 
 @dataclass

@@ -28,9 +28,9 @@ def render_items(
     """The records with these ids, in their order, rendered from rows: values `orjson` dumps
     (with `lean.JSON_OPTIONS`) as the read schema's JSON."""
     only = None
-    if fields is not None and enrich is None:  # an enricher may read any field
-        snippet_texts = fs.entity.search_fields if params.q and "snippet" in fields else ()
-        only = {*fields, *snippet_texts}
+    # An enricher may read any field, and a snippet may come from a code's label.
+    if fields is not None and enrich is None and not (params.q and "snippet" in fields):
+        only = set(fields)
     items = lean.by_id(ctx.session, fs.entity, ids, ctx.vocab, ctx.sources, only=only)
     if params.q and (fields is None or "snippet" in fields):
         for item in items:
@@ -45,4 +45,13 @@ def _texts(item: dict[str, Any], names: tuple[str, ...]) -> list[str | None]:
     for name in names:
         value = item.get(name)
         texts.extend(value if isinstance(value, list) else [value])
+    # Then what the record is known by through its links (its document holds them too):
+    # the labels of its codes and the names of the records it points at.
+    for value in item.values():
+        for linked in value if isinstance(value, list) else [value]:
+            if isinstance(linked, dict):
+                if "label_en" in linked:
+                    texts += [linked.get("label_zh"), linked["label_en"]]
+                elif "name_en" in linked:
+                    texts += [linked.get("name_zh"), linked["name_en"]]
     return texts

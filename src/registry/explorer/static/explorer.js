@@ -88,7 +88,12 @@ const I18N = {
     city: "城市",
     chartIntervention: "项目的干预类型",
     chartTarget: "项目的服务对象",
-    chartScope: (n) => `范围：2024 扫描报告的受访项目（${n} 个）。条形为登记库记录数；“报告”为来源文献给出的数字。`,
+    chartScope: (n) => `范围：2024 扫描报告的受访项目（${n} 个）。条形为登记库中占这些项目的比例；竖线为报告给出的比例，并注明其基数。`,
+    registryShare: (count, total, share) => `登记库：${count} / ${total}（${share}%）`,
+    statedShare: (share, base) => `报告：${share}%（基数：${base}）`,
+    otherBase: "两者基数不同，不宜直接比较",
+    statedBase: "报告的基数",
+    statedValue: "报告的比例",
     chartHotlines: "热线指标随时间变化",
     chartHotlinesNote: "每个序列来自 /api/v1/hotline-metrics/series，按日期排列。",
     stated: "报告",
@@ -177,7 +182,12 @@ const I18N = {
     city: "City",
     chartIntervention: "Programs by intervention type",
     chartTarget: "Programs by target group",
-    chartScope: (n) => `Scope: the ${n} programs interviewed for the 2024 mapping report. Bars are the registry's records; "report" is the figure the source states.`,
+    chartScope: (n) => `Scope: the ${n} programs interviewed for the 2024 mapping report. Bars are the registry's share of them; a line marks the share the report states, with its base.`,
+    registryShare: (count, total, share) => `registry: ${count} of ${total} (${share}%)`,
+    statedShare: (share, base) => `report: ${share}% (base: ${base})`,
+    otherBase: "the two bases differ: not directly comparable",
+    statedBase: "Report's base",
+    statedValue: "Report's share",
     chartHotlines: "Hotline metrics over time",
     chartHotlinesNote: "Each series comes from /api/v1/hotline-metrics/series, in date order.",
     stated: "report",
@@ -267,6 +277,12 @@ function names(record) {
   const zh = record.name_zh || record.title_zh;
   const en = record.name_en || record.title_en;
   return lang() === "zh" ? [zh || en, zh && en ? en : null] : [en || zh, en && zh ? zh : null];
+}
+
+function textLang(record, field) {
+  // The API falls back to the other language where one is missing; say which it sent.
+  const zh = record[`${field}_zh`];
+  return lang() === "zh" ? (zh ? "zh-CN" : "en") : record[`${field}_en`] ? "en" : "zh-CN";
 }
 
 function otherLang() {
@@ -575,7 +591,7 @@ async function renderProgram(main, current) {
       h("h2", { id: "program-name" }, name),
       other ? h("p", { class: "alt", lang: otherLang() }, other) : null,
       program.aliases.length ? h("p", { class: "alt" }, program.aliases.join(" · ")) : null,
-      program.description ? h("p", { class: "description", lang: "en" }, program.description) : null,
+      program.description ? h("p", { class: "description", lang: textLang(program, "description") }, program.description) : null,
       section("facts", t("facts"), definitionList(facts)),
       section(
         "organization",
@@ -587,7 +603,7 @@ async function renderProgram(main, current) {
           [t("founded"), org.founded_year || t("unknown")],
           [t("website"), website],
         ]),
-        org.description ? h("p", { class: "description", lang: "en" }, org.description) : null,
+        org.description ? h("p", { class: "description", lang: textLang(org, "description") }, org.description) : null,
       ),
       section(
         "partners",
@@ -635,7 +651,7 @@ function provenance(prov, source, issueLabels) {
   return [
     definitionList([
       [t("source"), sourceTitle ? `${sourceTitle[0]} (${sourceTitle[1]})` : t("unknown")],
-      [t("publisher"), (source && source.publisher) || t("unknown")],
+      [t("publisher"), (source && (lang() === "zh" ? source.publisher_zh || source.publisher_en : source.publisher_en || source.publisher_zh)) || t("unknown")],
       [t("year"), (source && source.year) || t("unknown")],
       [t("locator"), prov.locator || t("unknown")],
     ]),
@@ -801,10 +817,18 @@ function stationItem(station) {
 async function renderCharts(main, current) {
   const [stats, series] = await Promise.all([api("/stats"), api("/hotline-metrics/series")]);
   if (current !== generation) return false;
+  // Shares against shares: the registry's count as a share of its population, and each
+  // figure the report states as a share of its own base, named.
   const groupRows = (group) =>
     group.rows
       .filter((row) => row.count > 0 || row.stated.length)
-      .map((row) => ({ label: row.label, value: row.count, note: statedNote(row.stated) }));
+      .map((row) => ({
+        label: row.label,
+        value: row.share ?? 0,
+        count: row.count,
+        total: group.total,
+        stated: row.stated.filter((f) => f.share !== null),
+      }));
   main.replaceChildren(
     h(
       "section",
@@ -825,10 +849,16 @@ async function renderCharts(main, current) {
   return true;
 }
 
-function statedNote(stated) {
-  if (!stated.length) return null;
-  const values = stated.map((f) => (f.unit === "percent" ? `${fmt(f.value)}%` : fmt(f.value)));
-  return `${t("stated")}: ${values.join(" · ")}`;
+function baseText(f) {
+  const base = f.base || t("unknown");
+  return f.base_value !== null ? `${base} ${fmt(f.base_value)}` : base;
+}
+
+function statedNote(row) {
+  if (!row.stated.length) return null;
+  return row.stated
+    .map((f) => t("statedShare", fmt(f.share), baseText(f)) + (f.same_base ? "" : `${lang() === "zh" ? "；" : "; "}${t("otherBase")}`))
+    .join(" · ");
 }
 
 function chartFigure(id, title, category, rows) {
@@ -837,16 +867,25 @@ function chartFigure(id, title, category, rows) {
     { class: "chart", id, "aria-labelledby": `${id}-caption` },
     h("figcaption", { id: `${id}-caption` }, title),
     barChart(id, title, rows),
-    dataTable([category, t("count"), t("stated")], rows.map((r) => [r.label, fmt(r.value), r.note || ""])),
+    dataTable(
+      [category, t("count"), t("share"), t("statedValue"), t("statedBase")],
+      rows.map((r) => [
+        r.label,
+        `${fmt(r.count)} / ${fmt(r.total)}`,
+        `${fmt(r.value)}%`,
+        r.stated.map((f) => `${fmt(f.share)}%`).join(" · "),
+        r.stated.map((f) => baseText(f) + (f.same_base ? "" : ` (${t("otherBase")})`)).join(" · "),
+      ]),
+    ),
   );
 }
 
 function barChart(id, title, rows) {
   // Horizontal bars, each label on its own line above its bar so long labels never clip.
   const width = 640;
-  const rowHeight = 44;
+  const rowHeight = 58;
   const barMax = 440;
-  const max = Math.max(1, ...rows.map((r) => r.value));
+  const max = 100; // shares, so every bar and every stated line is on one scale
   const height = rows.length * rowHeight + 8;
   const svg = s("svg", {
     viewBox: `0 0 ${width} ${height}`,
@@ -859,18 +898,28 @@ function barChart(id, title, rows) {
   rows.forEach((row, i) => {
     const y = i * rowHeight;
     const w = Math.max(row.value > 0 ? 2 : 0, (row.value / max) * barMax);
+    const own = t("registryShare", fmt(row.count), fmt(row.total), fmt(row.value));
     svg.append(
       s("text", { x: 0, y: y + 14, class: "bar-label" }, row.label),
       s("rect", { x: 0, y: y + 20, width: w, height: 16, rx: 2, class: "bar", "data-value": row.value },
-        s("title", {}, `${row.label}: ${fmt(row.value)}`)),
-      s("text", { x: w + 6, y: y + 33, class: "bar-value" }, fmt(row.value), row.note ? `  (${row.note})` : ""),
+        s("title", {}, `${row.label}: ${own}`)),
+      s("text", { x: w + 6, y: y + 33, class: "bar-value" }, own),
     );
+    for (const f of row.stated) {
+      const x = (Math.min(f.share, max) / max) * barMax;
+      svg.append(
+        s("line", { x1: x, x2: x, y1: y + 17, y2: y + 39, class: f.same_base ? "stated" : "stated other-base", "data-share": f.share },
+          s("title", {}, t("statedShare", fmt(f.share), baseText(f)) + (f.same_base ? "" : ` — ${t("otherBase")}`))),
+      );
+    }
+    const note = statedNote(row);
+    if (note) svg.append(s("text", { x: 0, y: y + 50, class: "bar-note" }, note));
   });
   return svg;
 }
 
 function seriesFigure(id, one) {
-  const title = `${one.hotline.name_en} — ${one.metric.label} (${one.unit.label})`;
+  const title = `${names(one.hotline)[0]} — ${one.metric.label} (${one.unit.label})`;
   const points = one.points;
   const width = 640;
   const height = 220;
