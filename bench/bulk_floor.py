@@ -79,8 +79,8 @@ def floor(base: Path, imported: Path, target: Path) -> float:
     ]:
         con.execute(f"INSERT INTO main.{table} SELECT * FROM done.{table} WHERE {where}")
     con.execute(
-        "INSERT INTO search_fts_program(rowid, tokens) "
-        "SELECT id, tokens FROM search_documents WHERE id > ? AND +entity = 'program' ORDER BY id",
+        "INSERT INTO search_fts_program(rowid, names, tokens) SELECT id, names, tokens"
+        " FROM search_documents WHERE id > ? AND +entity = 'program' ORDER BY id",
         (since,),
     )
     con.execute("COMMIT")
@@ -96,7 +96,7 @@ PG_TABLES = [
     ("programs", "*", "id IN (SELECT id FROM new)"),
     ("program_terms", "*", "program_id IN (SELECT id FROM new)"),
     ("program_partners", "*", "program_id IN (SELECT id FROM new)"),
-    ("search_documents", "entity, record_id, tokens", "record_id IN (SELECT id FROM new)"),
+    ("search_documents", "entity, record_id, names, tokens", "record_id IN (SELECT id FROM new)"),
     ("changes", "entity, record_id, action, version, actor, at, changes", "id > {changes}"),
 ]
 

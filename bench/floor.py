@@ -35,7 +35,7 @@ PROGRAM = """
 SELECT p.id, p.version, p.created_at, p.updated_at, p.deleted_at, p.slug, p.name_zh,
        p.name_en, p.aliases, p.components, o.id, o.slug, o.name_zh, o.name_en,
        p.intervention_type_id, p.course_based, p.established_year, p.interviewed,
-       p.description, p.source_id, p.source_locator, p.data_quality
+       p.description_zh, p.description_en, p.source_id, p.source_locator, p.data_quality
 FROM programs p JOIN organizations o ON o.id = p.organization_id
 WHERE p.id = {0}
 """
@@ -45,7 +45,31 @@ SELECT o.id, o.slug, o.name_zh, o.name_en, pp.role_id
 FROM program_partners pp JOIN organizations o ON o.id = pp.organization_id
 WHERE pp.program_id = {0}
 """
-NOTE_FIELDS = ("issue", "field", "source_value", "resolved_value", "note")
+NOTE_FIELDS = ("issue", "field", "source_value", "resolved_value", "note_en", "note_zh")
+
+
+def _pick(zh: str | None, en: str | None, lang: str) -> str | None:
+    if lang == "zh":
+        return zh if zh is not None else en
+    return en if en is not None else zh
+
+
+def _named(record_id: Any, slug: str, zh: str | None, en: str, lang: str) -> dict[str, Any]:
+    return {
+        "id": _uuid(record_id),
+        "slug": slug,
+        "name": _pick(zh, en, lang),
+        "name_zh": zh,
+        "name_en": en,
+    }
+
+
+def _note(note: dict[str, Any], lang: str) -> dict[str, Any]:
+    en = note.get("note_en", note.get("note"))
+    out = {name: note.get(name) for name in NOTE_FIELDS}
+    out["note_en"] = en
+    out["note"] = _pick(out["note_zh"], en, lang)
+    return out
 
 
 class Database:
@@ -112,8 +136,8 @@ class Floor:
                 },
             )
         self.sources = {
-            r[0]: {"key": r[1], "title_en": r[2]}
-            for r in self.db.all('SELECT id, "key", title_en FROM sources')
+            r[0]: {"key": r[1], "title_zh": r[3], "title_en": r[2]}
+            for r in self.db.all('SELECT id, "key", title_en, title_zh FROM sources')
         }
 
     def program(self, ref: str, lang: str) -> dict[str, Any] | None:
@@ -130,13 +154,18 @@ class Floor:
             (
                 (self.terms[role][1], slug),
                 {
-                    "organization": {"id": _uuid(o), "slug": slug, "name_zh": zh, "name_en": en},
+                    "organization": _named(o, slug, zh, en, lang),
                     "role": self.terms[role][2][lang],
                 },
             )
             for o, slug, zh, en, role in self.db.all(PARTNERS, key)
         )
-        source = self.sources.get(p[19])
+        found_source = self.sources.get(p[20])
+        source = found_source and {
+            "key": found_source["key"],
+            "title": _pick(found_source["title_zh"], found_source["title_en"], lang),
+            **{k: found_source[k] for k in ("title_zh", "title_en")},
+        }
         return {
             "id": _uuid(p[0]),
             "version": p[1],
@@ -144,11 +173,12 @@ class Floor:
             "updated_at": _time(p[3]),
             "deleted_at": _time(p[4]),
             "slug": p[5],
+            "name": _pick(p[6], p[7], lang),
             "name_zh": p[6],
             "name_en": p[7],
             "aliases": _json(p[8]),
             "components": _json(p[9]),
-            "organization": {"id": _uuid(p[10]), "slug": p[11], "name_zh": p[12], "name_en": p[13]},
+            "organization": _named(p[10], p[11], p[12], p[13], lang),
             "partners": [item for _, item in partners],
             "intervention_type": None if p[14] is None else self.terms[p[14]][2][lang],
             "course_based": bool(p[15]),
@@ -159,13 +189,13 @@ class Floor:
             "ecological_levels": lists["ecological_levels"],
             "elements": lists["elements"],
             "provinces": lists["provinces"],
-            "description": p[18],
+            "description": _pick(p[18], p[19], lang),
+            "description_zh": p[18],
+            "description_en": p[19],
             "provenance": {
                 "source": source,
-                "locator": p[20],
-                "data_quality": [
-                    {name: note.get(name) for name in NOTE_FIELDS} for note in _json(p[21])
-                ],
+                "locator": p[21],
+                "data_quality": [_note(note, lang) for note in _json(p[22]) or []],
             },
         }
 

@@ -106,10 +106,13 @@ class Skewed:
         return picked
 
 
-def _text(rng: random.Random, zh_parts: tuple[int, int], en_parts: tuple[int, int]) -> str:
+def _text(
+    rng: random.Random, zh_parts: tuple[int, int], en_parts: tuple[int, int]
+) -> tuple[str, str]:
+    """A description in Chinese and one in English, as every record now has both."""
     zh = "，".join(rng.sample(PHRASES_ZH, rng.randint(*zh_parts))) + "。"
     en = " ".join(rng.sample(PHRASES_EN, rng.randint(*en_parts)))
-    return f"{zh} {en}"
+    return zh, en
 
 
 def organizations(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
@@ -124,10 +127,11 @@ def organizations(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
             "name_en": f"{city_en} {brand_en} {form_en} {i}",
             "kind": kind,
             "province": provinces.one(),
-            "city": city_en,
+            "city_zh": f"{city_zh}市",
+            "city_en": city_en,
             "founded_year": rng.randint(1990, 2024),
             "website": f"https://org{i}.example.org/" if rng.random() < 0.3 else None,
-            "description": _text(rng, (2, 4), (1, 3)),
+            **_described(_text(rng, (2, 4), (1, 3))),
         }
 
 
@@ -168,17 +172,21 @@ def programs(count: int, organization_count: int, rng: random.Random) -> Iterato
             "ecological_levels": pickers["ecological_level"].some(0, 2),
             "elements": elements.some(0, 3),
             "provinces": provinces.some(0, 2),
-            "description": _description(rng, i),
+            **_described(_description(rng, i)),
         }
 
 
-def _description(rng: random.Random, i: int) -> str:
-    text = _text(rng, (3, 6), (2, 4))
+def _described(texts: tuple[str, str]) -> dict[str, str]:
+    return {"description_zh": texts[0], "description_en": texts[1]}
+
+
+def _description(rng: random.Random, i: int) -> tuple[str, str]:
+    zh, en = _text(rng, (3, 6), (2, 4))
     if rng.random() < 0.03:
-        text += f" {SOME_ZH}。 {SOME_EN}"
+        zh, en = f"{zh}{SOME_ZH}。", f"{en} {SOME_EN}"
     if i % RARE_EVERY == 17:
-        text += f" {RARE_ZH}。 {RARE_EN}"
-    return text
+        zh, en = f"{zh}{RARE_ZH}。", f"{en} {RARE_EN}"
+    return zh, en
 
 
 def write(rows: Iterator[dict[str, Any]], path: Path) -> int:

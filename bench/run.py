@@ -677,8 +677,9 @@ def search_shares(db: Path, size: int) -> list[dict[str, Any]]:
         for name, term in SEARCHES.items():
             (hits,) = conn.execute(
                 "SELECT count(*) FROM programs WHERE deleted_at IS NULL AND"
-                " (lower(description) LIKE ? OR name_zh LIKE ? OR lower(name_en) LIKE ?)",
-                [f"%{term.lower()}%"] * 3,
+                " (lower(description_en) LIKE ? OR description_zh LIKE ? OR name_zh LIKE ?"
+                " OR lower(name_en) LIKE ?)",
+                [f"%{term.lower()}%"] * 4,
             ).fetchone()
             found.append({"size": size, "request": name, "matches": hits, "of": total})
     return found

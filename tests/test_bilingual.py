@@ -230,6 +230,7 @@ def test_a_renamed_organization_or_relabelled_code_is_searchable_at_once(
     assert "lianai-huxin-hotline" in slugs(api, "hotlines", q="鸮鹦")
     term = "/api/v1/vocabularies/target_group/terms/left_behind"
     tagged = slugs(api, "programs", target_group="left_behind")
+    assert not slugs(api, "programs", q="鸻鹬")  # asked once, so its matches are kept
     relabelled = api.patch(
         term,
         json={"label_zh": "留守儿童鸻鹬"},

@@ -17,6 +17,7 @@ import csv
 import fnmatch
 import io
 import os
+import re
 import shutil
 import tomllib
 from collections.abc import Iterator
@@ -423,13 +424,19 @@ def test_policy_timeline_stations_and_charts(page: Page, server: str) -> None:
         ("#chart-intervention", stats["programs_by_intervention_type"]),
         ("#chart-target", stats["programs_by_target_group"]),
     ):
+        # Shares against shares: each bar is the row's share of the group's total, and each
+        # line a share the report states.
         rows = [r for r in group["rows"] if r["count"] > 0 or r["stated"]]
         bars = page.locator(f"{chart} svg rect.bar")
         assert bars.evaluate_all("els => els.map(e => Number(e.dataset.value))") == [
-            r["count"] for r in rows
+            r["share"] for r in rows
         ]
         labels = page.locator(f"{chart} svg text.bar-label").all_text_contents()
         assert labels == [r["label"] for r in rows]
+        lines = page.locator(f"{chart} svg line.stated")
+        assert lines.evaluate_all("els => els.map(e => Number(e.dataset.share))") == [
+            f["share"] for r in rows for f in r["stated"] if f["share"] is not None
+        ]
     series = api(server, "/hotline-metrics/series", lang="en")
     assert series
     for i, one in enumerate(series):
@@ -440,3 +447,159 @@ def test_policy_timeline_stations_and_charts(page: Page, server: str) -> None:
         )
         assert values == [p["value"] for p in one["points"]]
     shoot(page, "charts-en")
+
+
+# Latin-script words the Chinese view may show: names and codes with no Chinese form.
+LATIN_ALLOWED = (
+    "English",  # the language switch names each language in that language
+    "CSV",  # file formats, named as such in Chinese too
+    "JSON",
+    "OpenAPI",  # the name of the API description standard (footer link)
+    "CC BY-NC-SA",  # the licence code in the 2024 report's description
+    "Mind Future Institute",  # the report publisher's English-only name, in publisher_zh
+    "CPSPWC",  # the CPS committee's acronym, printed beside its Chinese name
+    "China in the Heart",  # the CPS activity as the English-only source names it
+)
+LATIN_WORD = r"[A-Za-z][A-Za-z'’.\-]*"
+CHINESE_VIEWS = [
+    "#programs?lang=zh",
+    "#programs?q=心理&target_group=left_behind&setting=school&lang=zh",
+    "#program/lianai-huxin?lang=zh",
+    "#program/cps-emergency-volunteer-team?lang=zh",
+    "#policies?lang=zh",
+    "#stations?lang=zh",
+    "#charts?lang=zh",
+]
+# What the API has in the source's language only, so the page cannot show it in Chinese:
+# the locator within the source (no locator_zh), and the source's own words quoted in a
+# data-quality note, as printed ("By 2032").
+VISIBLE_TEXT = """() => {
+  for (const d of document.querySelectorAll("details")) d.open = true;
+  const shown = [document.title, document.body.innerText];
+  for (const el of document.querySelectorAll("svg text, svg title")) shown.push(el.textContent);
+  for (const name of ["placeholder", "title", "aria-label"]) {
+    for (const el of document.querySelectorAll(`[${name}]`)) shown.push(el.getAttribute(name));
+  }
+  let text = shown.filter(Boolean).join("\\n");
+  const verbatim = document.querySelectorAll(".locator, .quality-notes .printed");
+  const exempt = [...verbatim].map((el) => el.innerText);
+  for (const el of document.querySelectorAll(".quality-notes .note")) {
+    exempt.push(...(el.innerText.match(/“[^”]*”/g) || []));
+  }
+  for (const part of exempt) text = text.split(part).join(" ");
+  return text;
+}"""
+
+
+def latin_words(page: Page) -> list[str]:
+    text = page.evaluate(VISIBLE_TEXT)
+    for allowed in LATIN_ALLOWED:
+        text = text.replace(allowed, " ")
+    return re.findall(LATIN_WORD, text)
+
+
+def test_chinese_view_shows_no_english_beyond_names_without_a_chinese_form(
+    page: Page, server: str
+) -> None:
+    for view in CHINESE_VIEWS:
+        page.goto(f"{server}/{view}")
+        settle(page)
+        assert page.get_attribute("html", "lang") == "zh-CN"
+        assert latin_words(page) == [], view
+
+    # The views do show the records the check is about: English names are left out, and a
+    # data-quality note names its field in Chinese.
+    page.goto(f"{server}/#program/cps-emergency-volunteer-team?lang=zh")
+    settle(page)
+    program = api(server, "/programs/cps-emergency-volunteer-team", lang="zh")
+    assert page.inner_text("#program-name") == program["name_zh"]
+    assert program["name_en"] not in page.inner_text("main")
+    notes = page.locator(".quality-notes li")
+    assert notes.count() == len(program["provenance"]["data_quality"])
+    assert "（字段：中文名称）" in notes.first.inner_text()
+    # The organization's slug a note records is shown as the organization's name.
+    recorded = page.locator('.quality-notes li[data-issue="ambiguous"] .recorded')
+    assert recorded.inner_text() == program["organization"]["name_zh"]
+    # What only the source's language has is marked as English for screen readers.
+    assert page.get_attribute(".locator", "lang") == "en"
+
+    # The English view keeps the Chinese names beside the English ones.
+    page.goto(f"{server}/#program/lianai-huxin?lang=en")
+    settle(page)
+    assert page.inner_text("#program-name") == "Lian'ai Huxin youth counselling"
+    assert page.inner_text(".program-detail > p.alt") == "联爱护心"
+    assert "(Field: Year established)" in page.inner_text(".quality-notes")
+
+
+def test_chart_draws_registry_and_stated_shares_with_their_bases(page: Page, server: str) -> None:
+    for lang, registry, report in (
+        (
+            "en",
+            "registry: 4 of 44 (9.1%)",
+            "report: 83.6% of 61 programs in the report's chapter-4 overview",
+        ),
+        ("zh", "登记库：4 / 44（9.1%）", "报告：83.6%（基数：61，扫描报告第四章概览所含项目）"),
+    ):
+        page.goto(f"{server}/#charts?lang={lang}")
+        settle(page)
+        target = api(server, "/stats", lang=lang)["programs_by_target_group"]
+        primary = next(r for r in target["rows"] if r["value"] == "primary")
+        (stated,) = primary["stated"]
+        assert (primary["count"], target["total"], primary["share"]) == (4, 44, 9.1)
+        assert (stated["share"], stated["base_value"], stated["same_base"]) == (83.6, 61, False)
+
+        row = page.locator('#chart-target g.bar-row[data-code="primary"]')
+        assert row.locator("rect.bar").get_attribute("data-value") == "9.1"
+        assert row.locator("text.bar-value").text_content() == registry
+        line = row.locator("line.stated")
+        assert line.get_attribute("data-share") == "83.6"
+        assert "other-base" in (line.get_attribute("class") or "")
+        note = " ".join(row.locator("text.bar-note tspan").all_text_contents())
+        assert note.replace(" ", "") == (
+            f"{report}{'；' if lang == 'zh' else '; '}{I18N_OTHER_BASE[lang]}"
+        ).replace(" ", "")
+        # The bar and the line share one scale: a share of 100 would span the same width.
+        bar_width = float(row.locator("rect.bar").get_attribute("width") or 0)
+        line_x = float(line.get_attribute("x1") or 0)
+        assert line_x / bar_width == pytest.approx(83.6 / 9.1, rel=0.01)
+
+        # Where the report states a share of the registry's own population, nothing is said.
+        same = page.locator('#chart-intervention g.bar-row[data-code="prevention_promotion"]')
+        assert same.locator("line.stated.other-base").count() == 0
+        assert I18N_OTHER_BASE[lang] not in (same.locator("text.bar-note").text_content() or "")
+
+
+I18N_OTHER_BASE = {
+    "en": "the two bases differ: not directly comparable",
+    "zh": "两者基数不同，不宜直接比较",
+}
+SCREENSHOT_VIEWS = {
+    "programs": "#programs?q=心理&target_group=left_behind",
+    "program-lianai-huxin": "#program/lianai-huxin",
+    "program-cps-emergency-volunteer-team": "#program/cps-emergency-volunteer-team",
+    "policies": "#policies",
+    "stations": "#stations",
+    "charts": "#charts",
+}
+
+
+def test_screenshots_of_every_view(browser: Browser, server: str) -> None:
+    """Every view in both languages at desktop and phone width, for a person to look at;
+    the page's layout must not scroll sideways on either."""
+    for width, height in ((1280, 900), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        tab = context.new_page()
+        try:
+            for lang in ("zh", "en"):
+                for name, view in SCREENSHOT_VIEWS.items():
+                    tab.goto(
+                        f"{server}/{view}&lang={lang}"
+                        if "?" in view
+                        else f"{server}/{view}?lang={lang}"
+                    )
+                    settle(tab)
+                    overflow = tab.evaluate("document.documentElement.scrollWidth - innerWidth")
+                    assert overflow <= 0, (name, lang, width, overflow)
+                    assert shoot(tab, f"{name}-{lang}-{width}").stat().st_size > 0
+        finally:
+            context.close()

@@ -28,6 +28,7 @@ _RUN = re.compile(rf"([{_CJK}]+)|([^\W_]+)")
 _APOSTROPHE = re.compile(r"(?<=[^\W_])['’‘ʼ`](?=[^\W_])")
 _JOINED = re.compile(r"[^\W_]+(?:[-.·‐–][^\W_]+)+")
 _JOINER = re.compile(r"(?<=[^\W_])[-.·‐–](?=[^\W_])")
+_PUNCTUATED = re.compile(r"[^\W_]['’‘ʼ`\-.·‐–][^\W_]")
 _CONVERTER = opencc.OpenCC("t2s")
 
 MAX_QUERY_LENGTH = 200
@@ -76,10 +77,12 @@ def tokens(texts: Iterable[str | None]) -> str:
     for text in texts:
         if not text:
             continue
-        text = _APOSTROPHE.sub("", normalize(text))
-        for joined in _JOINED.findall(text):
-            if not _has_cjk(joined):
-                out.append(LATIN_MARK + _JOINER.sub("", joined))
+        text = normalize(text)
+        if _PUNCTUATED.search(text):  # most texts have no apostrophe or hyphen in a word
+            text = _APOSTROPHE.sub("", text)
+            for joined in _JOINED.findall(text):
+                if not _has_cjk(joined):
+                    out.append(LATIN_MARK + _JOINER.sub("", joined))
         for cjk, word in _RUN.findall(text):
             if cjk:
                 units = list(map(_UNITS.__getitem__, map(ord, cjk)))
@@ -98,24 +101,30 @@ def pinyin_tokens(texts: Iterable[str | None]) -> str:
     """Each Chinese run of some names spelled out for Latin typing: its syllables, the
     syllables run together and their initials, so `lian ai`, `lianai` and `lahx` all find
     联爱护心 (prefixes too: `lianaih`)."""
-    from pypinyin.seg.simpleseg import seg
-
     out: list[str] = []
     for text in texts:
         if not text or text.isascii():
             continue
         for cjk, _ in _RUN.findall(normalize(text)):
-            if not cjk:
-                continue
-            syllables = [s.rstrip("12345") for word in seg(cjk) for s in _word_pinyin(word)]
-            syllables = [s for s in syllables if s.isascii() and s.isalpha()]
-            if not syllables:
-                continue
-            out += (LATIN_MARK + s for s in syllables)
-            out.append(LATIN_MARK + "".join(syllables))
-            if len(syllables) > 1:
-                out.append(LATIN_MARK + "".join(s[0] for s in syllables))
+            if cjk:
+                out += _spelled(cjk)
     return " ".join(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=65536)
+def _spelled(cjk: str) -> tuple[str, ...]:
+    """One Chinese run's pinyin tokens; names share their runs (阳光, 心理课堂)."""
+    from pypinyin.seg.simpleseg import seg
+
+    syllables = [s.rstrip("12345") for word in seg(cjk) for s in _word_pinyin(word)]
+    syllables = [s for s in syllables if s.isascii() and s.isalpha()]
+    if not syllables:
+        return ()
+    out = [LATIN_MARK + s for s in syllables]
+    out.append(LATIN_MARK + "".join(syllables))
+    if len(syllables) > 1:
+        out.append(LATIN_MARK + "".join(s[0] for s in syllables))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ PATCH_LIMIT = 5_000
 SAVE_AFTER = 1_000
 # Searches whose matches are kept with a state, the oldest dropped first.
 SEARCHES_KEPT = 64
+# The change-log entity of vocabulary terms (registry.terms.ENTITY), whose labels documents hold.
+RELABELS = "vocabulary_term"
 # A result this small is fetched by rowid and sorted in SQL rather than walked.
 FETCH_LIMIT = 2_000
 
@@ -148,10 +150,11 @@ class MatchIndex:
                 owners |= set(session.scalars(select(model.id).where(column.in_(related))))
         if len(owners) > PATCH_LIMIT:
             return self._build(session, head)
+        # A relabelled code changes the documents that carry it, not those records' rows:
+        # the kept searches are matched again when next asked.
+        searches = {} if any(e == RELABELS for e, _, _ in changed) else state.searches
         if not owners:
-            return State(
-                head, state.everything, state.live, state.values, state.docs, state.searches
-            )
+            return State(head, state.everything, state.live, state.values, state.docs, searches)
         ids = list(owners)
         rows = session.execute(
             select(rowid(model), model.deleted_at.is_(None)).where(model.id.in_(ids))
@@ -167,7 +170,7 @@ class MatchIndex:
             for row_id, key in session.execute(self._pairs(filter_).where(model.id.in_(ids))):
                 by_key[key] = by_key.get(key, BitMap()) | BitMap([row_id])
         docs = _docs(session, self._documents().where(model.id.in_(ids)), array("q", state.docs))
-        searches = self._searches(session, state.searches, ids, touched)
+        searches = self._searches(session, searches, ids, touched)
         patched = State(head, state.everything | touched, live, values, docs, searches)
         self._unsaved += len(owners)
         if self.files is not None and self._unsaved >= SAVE_AFTER:

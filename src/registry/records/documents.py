@@ -14,6 +14,7 @@ the documents that embed it, in the same transaction (`refresh_embedding`).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -124,30 +125,50 @@ def document_input(entity: Entity[Any], data: BaseModel, known: Known) -> Docume
     """The texts of `data`'s document, with its codes' labels and its references' texts."""
     names: Texts = []
     texts: Texts = []
-    own = set(entity.name_fields)
-    for name in entity.name_fields:
+    own, named, other, codes, refs = _plan(entity.name, type(data))
+    for name in named:
         value = getattr(data, name)
         names.extend(value if isinstance(value, list) else [value])
     # A title or name as a data-quality note corrects it is a name too.
     for note in getattr(data, "data_quality", ()):
         if note.field in own and note.resolved_value:
             names.append(note.resolved_value)
-    for name in entity.search_fields:
-        if name not in own:
-            value = getattr(data, name)
-            texts.extend(value if isinstance(value, list) else [value])
-    for spec in fields(type(data)):
+    for name in other:
+        value = getattr(data, name)
+        texts.extend(value if isinstance(value, list) else [value])
+    for name, vocabulary, is_list in codes:
+        value = getattr(data, name)
+        for code in value if is_list else (value,):
+            texts += known.term_labels(vocabulary, code)
+    for name, entity_name in refs:
+        texts += known.record(entity_name, getattr(data, name))
+    return names, texts
+
+
+@functools.cache
+def _plan(
+    entity_name: str, schema: type[BaseModel]
+) -> tuple[
+    frozenset[str],
+    tuple[str, ...],
+    tuple[str, ...],
+    list[tuple[str, str, bool]],
+    list[tuple[str, str]],
+]:
+    """Which of a schema's fields give names, other texts, codes and references."""
+    entity = ENTITIES[entity_name]
+    own = frozenset(entity.name_fields)
+    other = tuple(n for n in entity.search_fields if n not in own)
+    codes: list[tuple[str, str, bool]] = []
+    refs: list[tuple[str, str]] = []
+    for spec in fields(schema):
         if entity.child(spec.name) is not None or spec.ref is None:
             continue
-        value = getattr(data, spec.name)
-        values = value if spec.is_list else [value]
         if isinstance(spec.ref, VocabRef):
-            for code in values:
-                texts += known.term_labels(spec.ref.vocabulary, code)
-        elif isinstance(spec.ref, RecordRef) and spec.ref.entity in ENTITIES:
-            for ref in values:
-                texts += known.record(spec.ref.entity, ref)
-    return names, texts
+            codes.append((spec.name, spec.ref.vocabulary, spec.is_list))
+        elif isinstance(spec.ref, RecordRef) and spec.ref.entity in ENTITIES and not spec.is_list:
+            refs.append((spec.name, spec.ref.entity))
+    return own, entity.name_fields, other, codes, refs
 
 
 def build(item: DocumentInput) -> Document:

@@ -213,7 +213,7 @@ class Plan:
             key = row[source]
             found = ctx.sources.get(as_uuid(key)) if key is not None else None
             return {
-                "source": {"key": found.key, "title_en": found.title_en} if found else None,
+                "source": _source_ref(found, ctx.vocab.lang) if found else None,
                 "locator": row[locator],
                 "data_quality": [_note(n, ctx.vocab.lang) for n in row[notes] or []],
             }
@@ -595,6 +595,15 @@ def flat(value: Any) -> str:
     if isinstance(value, list):
         return ";".join(flat(v) for v in value)
     return str(value)
+
+
+def _source_ref(source: Source, lang: str) -> dict[str, Any]:
+    return {
+        "key": source.key,
+        "title": pick(source.title_zh, source.title_en, lang),
+        "title_zh": source.title_zh,
+        "title_en": source.title_en,
+    }
 
 
 def _note(note: dict[str, Any], lang: str) -> dict[str, Any]:

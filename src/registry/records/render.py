@@ -74,7 +74,14 @@ def _term_ids(obj: Any) -> list[uuid.UUID]:
 def _provenance(obj: Any, scope: _Scope) -> Provenance:
     source = scope.sources.get(obj.source_id)
     return Provenance(
-        source=SourceRef(key=source.key, title_en=source.title_en) if source else None,
+        source=SourceRef(
+            key=source.key,
+            title=pick(source.title_zh, source.title_en, scope.vocab.lang),
+            title_zh=source.title_zh,
+            title_en=source.title_en,
+        )
+        if source
+        else None,
         locator=obj.source_locator,
         data_quality=[
             QualityNoteRead(

@@ -84,7 +84,7 @@ def apply(
     documents.sync(session, entity, obj.id, doc)
     if not changed:
         return obj, "unchanged"
-    if entity.embed:
+    if set(changed) & set(entity.embed):
         documents.refresh_embedding(session, vocab, entity.name, obj.id)
     after = to_create_dict(session, entity, obj, vocab)
     record_change(session, entity.name, obj, "update", actor, diff(before, after))

@@ -194,6 +194,8 @@ class TermRef(ReadModel):
 
 class SourceRef(ReadModel):
     key: str
+    title: str | None = Field(default=None, description=PICKED)
+    title_zh: str | None
     title_en: str
 
 

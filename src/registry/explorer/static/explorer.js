@@ -13,14 +13,16 @@ const I18N = {
   zh: {
     htmlLang: "zh-CN",
     title: "心理健康服务登记库",
+    docTitle: "心理健康服务登记库 · 浏览",
     tagline: "中国心理健康服务领域的项目、政策、服务站点与热线。",
     sections: "栏目",
+    language: "语言",
     programs: "项目",
     policies: "政策时间线",
     stations: "服务站点",
     charts: "图表",
-    footerNote: "本页所有数字均读取自公开 API。",
-    footerDocs: "API 文档",
+    footerNote: "本页所有数字均读取自公开数据接口。",
+    footerDocs: "接口文档",
     loading: "正在加载…",
     loaded: "已加载。",
     failed: (detail) => `加载失败：${detail}`,
@@ -62,19 +64,53 @@ const I18N = {
     partners: "合作方",
     noPartners: "未记录合作方。",
     links: "链接",
-    recordJson: "本项目的 API 记录（JSON）",
-    orgJson: "执行机构的 API 记录（JSON）",
-    sourceJson: "来源文献的 API 记录（JSON）",
+    recordJson: "本项目的接口记录（JSON）",
+    orgJson: "执行机构的接口记录（JSON）",
+    sourceJson: "来源文献的接口记录（JSON）",
     provenance: "来源与数据质量",
     source: "来源文献",
     locator: "在来源中的位置",
     publisher: "发布方",
+    aboutSource: "来源简介",
     year: "年份",
     dataQuality: "数据质量说明",
     noNotes: "没有数据质量问题记录。",
     printed: "来源原文",
     recorded: "登记为",
     field: "字段",
+    colon: "：",
+    comma: "，",
+    stop: "。",
+    listSeparator: "、",
+    paren: (text) => `（${text}）`,
+    // Record fields that data-quality notes name (see seeds/*.yaml `field:`).
+    fields: {
+      aliases: "别名",
+      base_value: "基数",
+      cited_source: "引用来源",
+      description_en: "英文简介",
+      elements: "干预要素",
+      established_year: "创办年份",
+      hours_en: "英文服务时间",
+      intervention_type: "干预类型",
+      issuing_bodies: "发文机关",
+      kind: "机构类型",
+      launch_date: "开通日期",
+      launch_year: "开通年份",
+      name_en: "英文名称",
+      name_zh: "中文名称",
+      operator: "运营方",
+      organization: "执行机构",
+      period_label_en: "英文时段说明",
+      province: "省份",
+      provinces: "服务省份",
+      settings: "服务场景",
+      summary_en: "英文摘要",
+      target_groups: "服务对象",
+      title_zh: "中文标题",
+      value: "数值",
+      year: "年份",
+    },
     policyTotal: (n) => `共 ${n} 份政策，按年份排列`,
     policyCount: (n) => `${fmt(n)} 份`,
     level: "层级",
@@ -91,11 +127,12 @@ const I18N = {
     chartScope: (n) => `范围：2024 扫描报告的受访项目（${n} 个）。条形为登记库中占这些项目的比例；竖线为报告给出的比例，并注明其基数。`,
     registryShare: (count, total, share) => `登记库：${count} / ${total}（${share}%）`,
     statedShare: (share, base) => `报告：${share}%（基数：${base}）`,
+    baseWith: (value, base) => `${value}，${base}`,
     otherBase: "两者基数不同，不宜直接比较",
     statedBase: "报告的基数",
     statedValue: "报告的比例",
     chartHotlines: "热线指标随时间变化",
-    chartHotlinesNote: "每个序列来自 /api/v1/hotline-metrics/series，按日期排列。",
+    chartHotlinesNote: "每个序列取自热线指标接口，按日期排列。",
     stated: "报告",
     showData: "查看数据表",
     count: "数量",
@@ -107,8 +144,10 @@ const I18N = {
   en: {
     htmlLang: "en",
     title: "Mental-health services registry",
+    docTitle: "Mental-health services registry · Explorer",
     tagline: "China's mental-health services: programs, policies, service stations and hotlines.",
     sections: "Sections",
+    language: "Language",
     programs: "Programs",
     policies: "Policy timeline",
     stations: "Service stations",
@@ -163,12 +202,45 @@ const I18N = {
     source: "Source",
     locator: "Where in the source",
     publisher: "Publisher",
+    aboutSource: "About the source",
     year: "Year",
     dataQuality: "Data-quality notes",
     noNotes: "No data-quality issues recorded.",
     printed: "Source printed",
     recorded: "recorded as",
     field: "Field",
+    colon: ": ",
+    comma: ", ",
+    stop: ".",
+    listSeparator: ", ",
+    paren: (text) => ` (${text})`,
+    fields: {
+      aliases: "Aliases",
+      base_value: "Base",
+      cited_source: "Cited source",
+      description_en: "English description",
+      elements: "Elements",
+      established_year: "Year established",
+      hours_en: "Opening hours in English",
+      intervention_type: "Intervention type",
+      issuing_bodies: "Issuing bodies",
+      kind: "Kind",
+      launch_date: "Launch date",
+      launch_year: "Launch year",
+      name_en: "English name",
+      name_zh: "Chinese name",
+      operator: "Operator",
+      organization: "Organization",
+      period_label_en: "Period label in English",
+      province: "Province",
+      provinces: "Provinces served",
+      settings: "Settings",
+      summary_en: "English summary",
+      target_groups: "Target groups",
+      title_zh: "Chinese title",
+      value: "Value",
+      year: "Year",
+    },
     policyTotal: (n) => `${n} policies, by year`,
     policyCount: (n) => (n === 1 ? "1 policy" : `${fmt(n)} policies`),
     level: "Level",
@@ -184,7 +256,8 @@ const I18N = {
     chartTarget: "Programs by target group",
     chartScope: (n) => `Scope: the ${n} programs interviewed for the 2024 mapping report. Bars are the registry's share of them; a line marks the share the report states, with its base.`,
     registryShare: (count, total, share) => `registry: ${count} of ${total} (${share}%)`,
-    statedShare: (share, base) => `report: ${share}% (base: ${base})`,
+    statedShare: (share, base) => `report: ${share}% of ${base}`,
+    baseWith: (value, base) => `${value} ${base}`,
     otherBase: "the two bases differ: not directly comparable",
     statedBase: "Report's base",
     statedValue: "Report's share",
@@ -272,11 +345,45 @@ function append(node, children) {
   }
 }
 
+function nameField(record) {
+  return "name_zh" in record || "name_en" in record ? "name" : "title";
+}
+
 function names(record) {
-  // The name in the chosen language first, the other one beside it.
-  const zh = record.name_zh || record.title_zh;
-  const en = record.name_en || record.title_en;
-  return lang() === "zh" ? [zh || en, zh && en ? en : null] : [en || zh, en && zh ? zh : null];
+  // The name the API picked for the chosen language (it falls back to the other one). The
+  // English view adds the Chinese name beside it, as the original; the Chinese view shows
+  // the English name only when there is no Chinese one.
+  const field = nameField(record);
+  const zh = record[`${field}_zh`];
+  const en = record[`${field}_en`];
+  const shown = record[field] || (lang() === "zh" ? zh || en : en || zh);
+  return [shown, lang() === "en" && zh && zh !== shown ? zh : null];
+}
+
+function nameLang(record) {
+  return textLang(record, nameField(record));
+}
+
+function pick(record, field) {
+  // For records that send only the pair (sources): the chosen language, else the other.
+  const zh = record[`${field}_zh`];
+  const en = record[`${field}_en`];
+  return lang() === "zh" ? zh || en : en || zh;
+}
+
+function langOf(text) {
+  // For text the API has in one language only: which script it is written in.
+  const latin = /[A-Za-z]{2}/.test(text);
+  const han = /[\u3400-\u9fff]/.test(text);
+  if (latin && !han) return "en";
+  if (han && !latin) return "zh-CN";
+  return null;
+}
+
+function shownAliases(aliases) {
+  // Aliases carry no language; the Chinese view leaves out those written only in Latin
+  // script, as it leaves out the English name.
+  return lang() === "zh" ? aliases.filter((alias) => /[\u3400-\u9fff]/.test(alias)) : aliases;
 }
 
 function textLang(record, field) {
@@ -290,8 +397,7 @@ function otherLang() {
 }
 
 function labels(terms) {
-  const separator = lang() === "zh" ? "、" : ", ";
-  return terms && terms.length ? terms.map((term) => term.label).join(separator) : t("unknown");
+  return terms && terms.length ? terms.map((term) => term.label).join(t("listSeparator")) : t("unknown");
 }
 
 function yesNo(value) {
@@ -340,11 +446,13 @@ async function allItems(path, params = {}) {
 function renderChrome() {
   const L = lang();
   document.documentElement.lang = I18N[L].htmlLang;
+  document.title = t("docTitle");
   document.getElementById("site-title").textContent = t("title");
   document.getElementById("site-tagline").textContent = t("tagline");
   document.getElementById("footer-note").textContent = t("footerNote");
   document.getElementById("footer-docs").textContent = t("footerDocs");
   document.getElementById("tabs").setAttribute("aria-label", t("sections"));
+  document.querySelector(".lang-switch").setAttribute("aria-label", t("language"));
   for (const button of document.querySelectorAll(".lang-switch button")) {
     button.setAttribute("aria-pressed", String(button.dataset.lang === L));
   }
@@ -521,12 +629,12 @@ function programItem(program) {
   return h(
     "li",
     { class: "program-item", dataset: { slug: program.slug } },
-    h("h3", {}, h("a", { href: hashFor("program", {}, program.slug) }, name)),
+    h("h3", { lang: nameLang(program) }, h("a", { href: hashFor("program", {}, program.slug) }, name)),
     other ? h("p", { class: "alt", lang: otherLang() }, other) : null,
     h(
       "p",
       { class: "meta" },
-      orgName,
+      org ? h("span", { lang: nameLang(org) }, orgName) : null,
       program.intervention_type ? ` · ${program.intervention_type.label}` : null,
       program.established_year ? ` · ${program.established_year}` : null,
     ),
@@ -567,6 +675,7 @@ async function renderProgram(main, current) {
   const issueLabels = new Map(issues.terms.map((term) => [term.code, term.label]));
   const [name, other] = names(program);
   const [orgName, orgOther] = names(org);
+  const aliases = shownAliases(program.aliases);
 
   const website = org.website
     ? h("a", { href: org.website, rel: "noopener noreferrer", target: "_blank" }, org.website)
@@ -588,15 +697,15 @@ async function renderProgram(main, current) {
       "article",
       { class: "program-detail", "aria-labelledby": "program-name", dataset: { slug: program.slug } },
       h("p", {}, h("a", { href: withLang(lastListHash), id: "back-link" }, t("back"))),
-      h("h2", { id: "program-name" }, name),
+      h("h2", { id: "program-name", lang: nameLang(program) }, name),
       other ? h("p", { class: "alt", lang: otherLang() }, other) : null,
-      program.aliases.length ? h("p", { class: "alt" }, program.aliases.join(" · ")) : null,
+      aliases.length ? h("p", { class: "alt aliases" }, aliases.join(" · ")) : null,
       program.description ? h("p", { class: "description", lang: textLang(program, "description") }, program.description) : null,
       section("facts", t("facts"), definitionList(facts)),
       section(
         "organization",
         t("organization"),
-        h("p", { class: "org-name" }, orgName, orgOther ? h("span", { class: "alt", lang: otherLang() }, ` ${orgOther}`) : null),
+        h("p", { class: "org-name" }, h("span", { lang: nameLang(org) }, orgName), orgOther ? h("span", { class: "alt", lang: otherLang() }, ` ${orgOther}`) : null),
         definitionList([
           [t("kind"), org.kind.label],
           [t("based"), [org.province ? org.province.label : null, org.city].filter(Boolean).join(" · ") || t("unknown")],
@@ -612,7 +721,9 @@ async function renderProgram(main, current) {
           ? h(
               "ul",
               {},
-              program.partners.map((p) => h("li", {}, names(p.organization)[0], ` (${p.role.label})`)),
+              program.partners.map((p) =>
+                h("li", {}, h("span", { lang: nameLang(p.organization) }, names(p.organization)[0]), t("paren", p.role.label)),
+              ),
             )
           : h("p", {}, t("noPartners")),
       ),
@@ -622,13 +733,13 @@ async function renderProgram(main, current) {
         h(
           "ul",
           {},
-          org.website ? h("li", {}, `${t("website")}: `, website.cloneNode(true)) : null,
+          org.website ? h("li", {}, `${t("website")}${t("colon")}`, website.cloneNode(true)) : null,
           h("li", {}, h("a", { href: `${API}/programs/${program.slug}` }, t("recordJson"))),
           h("li", {}, h("a", { href: `${API}/organizations/${org.slug}` }, t("orgJson"))),
           source ? h("li", {}, h("a", { href: `${API}/sources/${source.key}` }, t("sourceJson"))) : null,
         ),
       ),
-      section("provenance", t("provenance"), provenance(program.provenance, source, issueLabels)),
+      section("provenance", t("provenance"), provenance(program, source, issueLabels)),
     ),
   );
   return true;
@@ -643,18 +754,20 @@ function definitionList(rows) {
   return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
 }
 
-function provenance(prov, source, issueLabels) {
-  const sourceTitle = source
-    ? [lang() === "zh" ? source.title_zh || source.title_en : source.title_en, source.key]
-    : null;
+function provenance(program, source, issueLabels) {
+  const prov = program.provenance;
   const notes = prov.data_quality;
+  const about = source && pick(source, "description");
+  const publisher = source && pick(source, "publisher");
   return [
     definitionList([
-      [t("source"), sourceTitle ? `${sourceTitle[0]} (${sourceTitle[1]})` : t("unknown")],
-      [t("publisher"), (source && (lang() === "zh" ? source.publisher_zh || source.publisher_en : source.publisher_en || source.publisher_zh)) || t("unknown")],
+      [t("source"), prov.source ? h("span", { lang: textLang(prov.source, "title") }, prov.source.title) : t("unknown")],
+      [t("publisher"), publisher ? h("span", { lang: langOf(publisher) }, publisher) : t("unknown")],
       [t("year"), (source && source.year) || t("unknown")],
-      [t("locator"), prov.locator || t("unknown")],
-    ]),
+      about ? [t("aboutSource"), h("span", { lang: langOf(about) }, about)] : null,
+      // The API has the locator in one language only (English, for the seeded sources).
+      [t("locator"), prov.locator ? h("span", { class: "locator", lang: langOf(prov.locator) }, prov.locator) : t("unknown")],
+    ].filter(Boolean)),
     h("h4", {}, t("dataQuality")),
     notes.length
       ? h(
@@ -665,14 +778,19 @@ function provenance(prov, source, issueLabels) {
               "li",
               { dataset: { issue: note.issue } },
               h("strong", {}, issueLabels.get(note.issue) || note.issue),
-              note.field ? ` (${t("field")}: ${note.field})` : null,
-              ": ",
-              note.note,
+              note.field ? t("paren", `${t("field")}${t("colon")}${fieldLabel(note.field)}`) : null,
+              t("colon"),
+              h("span", { class: "note", lang: textLang(note, "note") }, note.note),
               note.source_value || note.resolved_value
                 ? h(
                     "span",
                     { class: "values" },
-                    ` ${t("printed")}: “${note.source_value || "—"}”, ${t("recorded")}: “${note.resolved_value || "—"}”.`,
+                    ` ${t("printed")}${t("colon")}“`,
+                    // What the source printed, quoted as printed.
+                    h("span", { class: "printed", lang: langOf(note.source_value || "") }, note.source_value || "—"),
+                    `”${t("comma")}${t("recorded")}${t("colon")}“`,
+                    h("span", { class: "recorded" }, recordedValue(note.resolved_value, program) || "—"),
+                    `”${t("stop")}`,
                   )
                 : null,
             ),
@@ -680,6 +798,31 @@ function provenance(prov, source, issueLabels) {
         )
       : h("p", {}, t("noNotes")),
   ];
+}
+
+function fieldLabel(field) {
+  return t("fields")[field] || field;
+}
+
+function recordedValue(value, program) {
+  // A note records codes and slugs (`arts`, `CN-GD`, an organization's slug); show the
+  // labels and names the page shows for them. Anything else is shown as recorded.
+  if (!value) return value;
+  const known = new Map();
+  const terms = [
+    program.intervention_type,
+    ...program.target_groups,
+    ...program.settings,
+    ...program.ecological_levels,
+    ...program.elements,
+    ...program.provinces,
+  ];
+  for (const term of terms) if (term) known.set(term.code, term.label);
+  for (const org of [program.organization, ...program.partners.map((p) => p.organization)]) {
+    known.set(org.slug, names(org)[0]);
+  }
+  const parts = value.split(/,\s*/);
+  return parts.every((part) => known.has(part)) ? parts.map((part) => known.get(part)).join(t("listSeparator")) : value;
 }
 
 // --- policy timeline ---------------------------------------------------------------------
@@ -733,13 +876,13 @@ function policyItem(policy) {
   return h(
     "li",
     { class: "policy", dataset: { slug: policy.slug } },
-    h("p", { class: "policy-title" }, title),
+    h("p", { class: "policy-title", lang: nameLang(policy) }, title),
     other ? h("p", { class: "alt", lang: otherLang() }, other) : null,
     h(
       "p",
       { class: "meta" },
       where,
-      policy.issuer_zh ? ` · ${t("issuer")}: ${policy.issuer_zh}` : null,
+      policy.issuer ? [` · ${t("issuer")}${t("colon")}`, h("span", { lang: textLang(policy, "issuer") }, policy.issuer)] : null,
       policy.date ? ` · ${policy.date}` : null,
     ),
     policy.topics.length ? h("ul", { class: "tags" }, policy.topics.map((topic) => h("li", {}, topic.label))) : null,
@@ -795,15 +938,15 @@ function stationItem(station) {
   return h(
     "li",
     { class: "station", dataset: { slug: station.slug } },
-    h("p", { class: "station-name" }, name, other ? h("span", { class: "alt", lang: otherLang() }, ` ${other}`) : null),
+    h("p", { class: "station-name" }, h("span", { lang: nameLang(station) }, name), other ? h("span", { class: "alt", lang: otherLang() }, ` ${other}`) : null),
     h(
       "p",
       { class: "meta" },
       [
-        station.network && `${t("network")}: ${station.network.label}`,
+        station.network && `${t("network")}${t("colon")}${station.network.label}`,
         station.kind && station.kind.label,
-        station.city && `${t("city")}: ${station.city}`,
-        station.operator && `${t("operator")}: ${names(station.operator)[0]}`,
+        station.city && `${t("city")}${t("colon")}${station.city}`,
+        station.operator && `${t("operator")}${t("colon")}${names(station.operator)[0]}`,
         station.established_year,
       ]
         .filter(Boolean)
@@ -823,6 +966,7 @@ async function renderCharts(main, current) {
     group.rows
       .filter((row) => row.count > 0 || row.stated.length)
       .map((row) => ({
+        code: row.value,
         label: row.label,
         value: row.share ?? 0,
         count: row.count,
@@ -851,7 +995,7 @@ async function renderCharts(main, current) {
 
 function baseText(f) {
   const base = f.base || t("unknown");
-  return f.base_value !== null ? `${base} ${fmt(f.base_value)}` : base;
+  return f.base_value !== null ? t("baseWith", fmt(f.base_value), base) : base;
 }
 
 function statedNote(row) {
@@ -874,54 +1018,97 @@ function chartFigure(id, title, category, rows) {
         `${fmt(r.count)} / ${fmt(r.total)}`,
         `${fmt(r.value)}%`,
         r.stated.map((f) => `${fmt(f.share)}%`).join(" · "),
-        r.stated.map((f) => baseText(f) + (f.same_base ? "" : ` (${t("otherBase")})`)).join(" · "),
+        r.stated.map((f) => baseText(f) + (f.same_base ? "" : t("paren", t("otherBase")))).join(" · "),
       ]),
     ),
   );
 }
 
+function chartWidth() {
+  // Drawn at the width it is shown at (within limits), so its text keeps its size on a phone.
+  const main = document.getElementById("main");
+  const style = getComputedStyle(main);
+  const inner = main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  // Less the chart panel's own padding and border.
+  return Math.round(Math.min(640, Math.max(260, inner - 44)));
+}
+
+function wrap(text, width, fontSize) {
+  // Lines that fit `width`, by an estimate of each character's width (SVG text does not wrap).
+  const wide = (ch) => /[\u2e80-\uffef]/.test(ch);
+  const measure = (str) => [...str].reduce((sum, ch) => sum + (wide(ch) ? 1 : 0.56) * fontSize, 0);
+  const tokens = text.match(/[\u2e80-\uffef][，。；：、）》”]*|[^\s\u2e80-\uffef]+\s*|\s+/g) || [];
+  const lines = [];
+  let line = "";
+  for (const token of tokens) {
+    if (line && measure(line + token.trimEnd()) > width) {
+      lines.push(line.trimEnd());
+      line = token.trimStart();
+    } else {
+      line += token;
+    }
+  }
+  if (line.trim()) lines.push(line.trimEnd());
+  return lines;
+}
+
 function barChart(id, title, rows) {
-  // Horizontal bars, each label on its own line above its bar so long labels never clip.
-  const width = 640;
-  const rowHeight = 58;
-  const barMax = 440;
+  // Horizontal bars, each label on its own line above its bar so long labels never clip;
+  // the stated figures' note below the bar, wrapped to the chart's width.
+  const width = chartWidth();
+  const barMax = width - 190;
   const max = 100; // shares, so every bar and every stated line is on one scale
-  const height = rows.length * rowHeight + 8;
+  const noteSize = 11;
   const svg = s("svg", {
-    viewBox: `0 0 ${width} ${height}`,
     width: "100%",
     role: "img",
     "aria-labelledby": `${id}-svg-title`,
     class: "bars",
   });
-  svg.append(s("title", { id: `${id}-svg-title` }, `${title}: ${rows.map((r) => `${r.label} ${fmt(r.value)}`).join("; ")}`));
-  rows.forEach((row, i) => {
-    const y = i * rowHeight;
+  svg.append(s("title", { id: `${id}-svg-title` }, `${title}: ${rows.map((r) => `${r.label} ${fmt(r.value)}%`).join("; ")}`));
+  let y = 0;
+  for (const row of rows) {
     const w = Math.max(row.value > 0 ? 2 : 0, (row.value / max) * barMax);
     const own = t("registryShare", fmt(row.count), fmt(row.total), fmt(row.value));
-    svg.append(
+    const lineAt = (f) => (Math.min(f.share, max) / max) * barMax;
+    // The registry's figure goes right of the bar and of any stated line, so none covers it.
+    const ownAt = Math.max(w, ...row.stated.map(lineAt)) + 6;
+    const g = s("g", { class: "bar-row", "data-code": row.code });
+    svg.append(g);
+    g.append(
       s("text", { x: 0, y: y + 14, class: "bar-label" }, row.label),
       s("rect", { x: 0, y: y + 20, width: w, height: 16, rx: 2, class: "bar", "data-value": row.value },
         s("title", {}, `${row.label}: ${own}`)),
-      s("text", { x: w + 6, y: y + 33, class: "bar-value" }, own),
+      s("text", { x: ownAt, y: y + 33, class: "bar-value" }, own),
     );
     for (const f of row.stated) {
-      const x = (Math.min(f.share, max) / max) * barMax;
-      svg.append(
+      const x = lineAt(f);
+      g.append(
         s("line", { x1: x, x2: x, y1: y + 17, y2: y + 39, class: f.same_base ? "stated" : "stated other-base", "data-share": f.share },
           s("title", {}, t("statedShare", fmt(f.share), baseText(f)) + (f.same_base ? "" : ` — ${t("otherBase")}`))),
       );
     }
     const note = statedNote(row);
-    if (note) svg.append(s("text", { x: 0, y: y + 50, class: "bar-note" }, note));
-  });
+    const lines = note ? wrap(note, width - 8, noteSize) : [];
+    if (lines.length) {
+      g.append(
+        s(
+          "text",
+          { x: 0, y: y + 52, class: "bar-note" },
+          lines.map((line, i) => s("tspan", { x: 0, dy: i ? noteSize + 3 : 0 }, line)),
+        ),
+      );
+    }
+    y += 46 + lines.length * (noteSize + 3) + (lines.length ? 4 : 0);
+  }
+  svg.setAttribute("viewBox", `0 0 ${width} ${y + 4}`);
   return svg;
 }
 
 function seriesFigure(id, one) {
-  const title = `${names(one.hotline)[0]} — ${one.metric.label} (${one.unit.label})`;
+  const title = `${names(one.hotline)[0]} — ${one.metric.label}${t("paren", one.unit.label)}`;
   const points = one.points;
-  const width = 640;
+  const width = chartWidth();
   const height = 220;
   const top = 24;
   const bottom = 40;
