@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
@@ -95,3 +99,90 @@ def test_postgresql_indexes_a_stored_vector_and_its_downgrade_restores_the_expre
     assert search_vector(fresh_url) == (None, [f"{index} ({vector})"])
     command.upgrade(config, "head")
     assert search_vector(fresh_url) == ((weighted, "m"), [f"{index} (tsv)"])
+
+
+def test_0010_moves_each_text_to_its_english_field_and_keeps_the_seed_bases(
+    fresh_url: str,
+) -> None:
+    """0010: the English texts a database held move to `<field>_en`, data-quality notes'
+    `note` to `note_en`, and the seed loader's bases follow, with the new fields as null,
+    so the next seed takes the files' Chinese texts instead of reporting a clash each; and
+    a downgrade with Chinese texts written refuses rather than lose them."""
+    config = alembic_config(fresh_url)
+    command.upgrade(config, "0009")
+    term, org = "0" * 31 + "1", "0" * 31 + "2"
+    engine = make_engine(fresh_url)
+    postgres = engine.dialect.name == "postgresql"
+    if postgres:
+        term, org = (f"00000000-0000-0000-0000-00000000000{n}" for n in (1, 2))
+    notes = '[{"issue": "typo", "field": "name_zh", "note": "Printed with 睞."}]'
+    base = f'{{"slug": "o", "description": "Old.", "city": "Shenzhen", "data_quality": {notes}}}'
+    now = "2026-01-01 00:00:00+00:00"
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO vocabularies (id, name, label_en, label_zh, description,"
+                    " created_at, updated_at, version) VALUES (:v, 'organization_kind',"
+                    " 'Kind', '类型', 'Kinds.', :t, :t, 1)"
+                ),
+                {"v": term, "t": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO vocabulary_terms (id, vocabulary_id, code, label_en, label_zh,"
+                    " description, position, created_at, updated_at, version)"
+                    " VALUES (:v, :v, 'ngo', 'NGO', '社会组织', 'A charity.', 0, :t, :t, 1)"
+                ),
+                {"v": term, "t": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO organizations (id, slug, name_en, kind_id, city, description,"
+                    " aliases, data_quality, created_at, updated_at, version) VALUES (:o, 'o',"
+                    " 'O', :v, 'Shenzhen', 'Old.', '[]', :n, :t, :t, 1)"
+                ),
+                {"o": org, "v": term, "n": notes, "t": now},
+            )
+            conn.execute(
+                text(
+                    'INSERT INTO seed_records (entity, key, record_id, "values", seeded_at)'
+                    " VALUES ('organization', 'o', :o, :b, :t)"
+                ),
+                {"o": org, "b": base, "t": now},
+            )
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT description_en, description_zh, city_en, city_zh, data_quality"
+                    " FROM organizations"
+                )
+            ).one()
+            saved = conn.execute(text('SELECT "values" FROM seed_records')).scalar_one()
+            vocabulary = conn.execute(text("SELECT description_en FROM vocabularies")).scalar()
+    finally:
+        engine.dispose()
+    assert row[:4] == ("Old.", None, "Shenzhen", None)
+
+    def loaded(value: Any) -> Any:
+        return value if isinstance(value, list | dict) else json.loads(value)
+
+    assert loaded(row[4]) == [{"issue": "typo", "field": "name_zh", "note_en": "Printed with 睞."}]
+    assert loaded(saved) == {
+        "slug": "o",
+        "description_en": "Old.",
+        "description_zh": None,
+        "city_en": "Shenzhen",
+        "city_zh": None,
+        "data_quality": [{"issue": "typo", "field": "name_zh", "note_en": "Printed with 睞."}],
+    }
+    assert vocabulary == "Kinds."
+    engine = make_engine(fresh_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE organizations SET description_zh = '旧。'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(RuntimeError, match=r"organizations\.description_zh"):
+        command.downgrade(config, "0009")

@@ -55,6 +55,20 @@ ADDED = [
     ("figures", sa.Column("base_zh", sa.String(200))),
     ("policies", sa.Column("issuer_en", sa.String(200))),
 ]
+# The seed loader's bases (`seed_records.values`) are in seed-file terms, keyed by entity:
+# they get the same renames, and the new fields as null (what the last seed left there), so
+# the next `registry seed` takes the files' new texts instead of calling every one a clash.
+SEEDED = {
+    "organization": "organizations",
+    "program": "programs",
+    "hotline": "hotlines",
+    "hotline_metric": "hotline_metrics",
+    "service_station": "service_stations",
+    "policy": "policies",
+    "figure": "figures",
+    "source": "sources",
+    "vocabulary_term": "vocabulary_terms",
+}
 NOTED = (
     "organizations",
     "programs",
@@ -86,9 +100,56 @@ def _rename_notes(old: str, new: str) -> None:
             if not notes or not any(old in n for n in notes):
                 continue
             renamed = [{(new if k == old else k): v for k, v in n.items()} for n in notes]
+            bind.execute(table.update().where(table.c.id == record_id).values(data_quality=renamed))
+
+
+def _seed_bases(forward: bool) -> None:
+    bind = op.get_bind()
+    table = sa.table(
+        "seed_records", sa.column("entity"), sa.column("key"), sa.column("values", sa.JSON())
+    )
+    for entity, key, values in bind.execute(
+        sa.select(table.c.entity, table.c.key, table.c["values"])
+    ):
+        if entity not in SEEDED or not isinstance(values, dict):
+            continue
+        renamed = _base(SEEDED[entity], values, forward)
+        if renamed != values:
             bind.execute(
-                table.update().where(table.c.id == record_id).values(data_quality=renamed)
+                table.update()
+                .where(table.c.entity == entity, table.c.key == key)
+                .values({"values": renamed})
             )
+
+
+def _base(table: str, values: dict[str, object], forward: bool) -> dict[str, object]:
+    out = dict(values)
+    for paired_table, column, _ in PAIRED:
+        if paired_table != table:
+            continue
+        old, new = (column, f"{column}_en") if forward else (f"{column}_en", column)
+        if old in out:
+            out[new] = out.pop(old)
+            if forward:
+                out[f"{column}_zh"] = None
+            else:
+                out.pop(f"{column}_zh", None)
+    for added_table, added in ADDED:
+        if added_table == table:
+            if forward:
+                out.setdefault(str(added.name), None)
+            else:
+                out.pop(str(added.name), None)
+    notes = out.get("data_quality")
+    if isinstance(notes, list):
+        old, new = ("note", "note_en") if forward else ("note_en", "note")
+        out["data_quality"] = [
+            {(new if k == old else k): v for k, v in n.items() if forward or k != "note_zh"}
+            if isinstance(n, dict)
+            else n
+            for n in notes
+        ]
+    return out
 
 
 def _fts(key: str, columns: tuple[str, ...]) -> list[str]:
@@ -135,8 +196,10 @@ def upgrade() -> None:
     for table, column in ADDED:
         op.add_column(table, column)
     _rename_notes("note", "note_en")
+    _seed_bases(forward=True)
     op.add_column(
-        "search_documents", sa.Column("names", sa.Text(), nullable=False, server_default=sa.text("''"))
+        "search_documents",
+        sa.Column("names", sa.Text(), nullable=False, server_default=sa.text("''")),
     )
     if op.get_bind().dialect.name == "sqlite":
         for key in KEYS:
@@ -171,6 +234,7 @@ def downgrade() -> None:
         _vector(VECTOR)
     op.execute("ALTER TABLE search_documents DROP COLUMN names")
     _rename_notes("note_en", "note")
+    _seed_bases(forward=False)
     for table, column in reversed(ADDED):
         op.execute(f"ALTER TABLE {table} DROP COLUMN {column.name}")
     for table, column, _ in reversed(PAIRED):
