@@ -35,7 +35,8 @@ PROGRAM = """
 SELECT p.id, p.version, p.created_at, p.updated_at, p.deleted_at, p.slug, p.name_zh,
        p.name_en, p.aliases, p.components, o.id, o.slug, o.name_zh, o.name_en,
        p.intervention_type_id, p.course_based, p.established_year, p.interviewed,
-       p.description_zh, p.description_en, p.source_id, p.source_locator, p.data_quality
+       p.description_zh, p.description_en, p.source_id, p.source_locator_en,
+       p.source_locator_zh, p.data_quality
 FROM programs p JOIN organizations o ON o.id = p.organization_id
 WHERE p.id = {0}
 """
@@ -194,8 +195,10 @@ class Floor:
             "description_en": p[19],
             "provenance": {
                 "source": source,
-                "locator": p[21],
-                "data_quality": [_note(note, lang) for note in _json(p[22]) or []],
+                "locator": _pick(p[22], p[21], lang),
+                "locator_zh": p[22],
+                "locator_en": p[21],
+                "data_quality": [_note(note, lang) for note in _json(p[23]) or []],
             },
         }
 

@@ -484,7 +484,8 @@ def as_create_shape(detail: dict[str, Any]) -> dict[str, Any]:
     out["source"] = (
         detail["provenance"]["source"]["key"] if detail["provenance"]["source"] else None
     )
-    out["locator"] = detail["provenance"]["locator"]
+    out["locator_en"] = detail["provenance"]["locator_en"]
+    out["locator_zh"] = detail["provenance"]["locator_zh"]
     out["data_quality"] = detail["provenance"]["data_quality"]
     return out
 

@@ -238,7 +238,7 @@ def test_batched_and_one_by_one_creates_store_the_same_record_and_history(
         "aliases": ["双胞胎"],
         "description_en": "留守儿童 teacher",
         "source": "rici-mapping-2024",
-        "locator": "table 1",
+        "locator_en": "table 1",
     }
     imported = api.post(
         "/api/v1/import",

@@ -481,7 +481,7 @@ VISIBLE_TEXT = """() => {
     for (const el of document.querySelectorAll(`[${name}]`)) shown.push(el.getAttribute(name));
   }
   let text = shown.filter(Boolean).join("\\n");
-  const verbatim = document.querySelectorAll(".locator, .quality-notes .printed");
+  const verbatim = document.querySelectorAll(".quality-notes .printed");
   const exempt = [...verbatim].map((el) => el.innerText);
   for (const el of document.querySelectorAll(".quality-notes .note")) {
     exempt.push(...(el.innerText.match(/“[^”]*”/g) || []));
@@ -520,8 +520,9 @@ def test_chinese_view_shows_no_english_beyond_names_without_a_chinese_form(
     # The organization's slug a note records is shown as the organization's name.
     recorded = page.locator('.quality-notes li[data-issue="ambiguous"] .recorded')
     assert recorded.inner_text() == program["organization"]["name_zh"]
-    # What only the source's language has is marked as English for screen readers.
-    assert page.get_attribute(".locator", "lang") == "en"
+    # Where in the source, in Chinese too.
+    assert page.inner_text(".locator") == program["provenance"]["locator_zh"]
+    assert page.get_attribute(".locator", "lang") == "zh-CN"
 
     # The English view keeps the Chinese names beside the English ones.
     page.goto(f"{server}/#program/lianai-huxin?lang=en")

@@ -28,6 +28,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TEXT = sa.Text()
+# The tables with provenance: a locator each, and data-quality notes kept as JSON.
+NOTED = (
+    "organizations",
+    "programs",
+    "hotlines",
+    "hotline_metrics",
+    "service_stations",
+    "policies",
+    "figures",
+)
 # (table, column, type): the column is renamed <column>_en and <column>_zh is added.
 PAIRED = [
     ("organizations", "description", TEXT),
@@ -47,6 +57,7 @@ PAIRED = [
     ("sources", "publisher", sa.String(300)),
     ("vocabularies", "description", TEXT),
     ("vocabulary_terms", "description", TEXT),
+    *((table, "source_locator", sa.String(300)) for table in NOTED),
 ]
 ADDED = [
     ("figures", sa.Column("label_zh", sa.String(300))),
@@ -69,15 +80,6 @@ SEEDED = {
     "source": "sources",
     "vocabulary_term": "vocabulary_terms",
 }
-NOTED = (
-    "organizations",
-    "programs",
-    "hotlines",
-    "hotline_metrics",
-    "service_stations",
-    "policies",
-    "figures",
-)
 KEYS = ("figure", "hotline", "hotlinemetric", "organization", "policy", "program", "servicestation")
 VECTOR = "to_tsvector('simple'::regconfig, tokens)"
 WEIGHTED = (
@@ -140,6 +142,14 @@ def _base(table: str, values: dict[str, object], forward: bool) -> dict[str, obj
                 out.setdefault(str(added.name), None)
             else:
                 out.pop(str(added.name), None)
+    # Seed files name the locator `locator`, stored as `source_locator`.
+    old, new = ("locator", "locator_en") if forward else ("locator_en", "locator")
+    if old in out:
+        out[new] = out.pop(old)
+        if forward:
+            out["locator_zh"] = None
+        else:
+            out.pop("locator_zh", None)
     notes = out.get("data_quality")
     if isinstance(notes, list):
         old, new = ("note", "note_en") if forward else ("note_en", "note")

@@ -91,7 +91,8 @@ class ProvenanceMixin:
     source_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("sources.id", ondelete="RESTRICT"), index=True
     )
-    source_locator: Mapped[str | None] = mapped_column(String(300))
+    source_locator_en: Mapped[str | None] = mapped_column(String(300))
+    source_locator_zh: Mapped[str | None] = mapped_column(String(300))
     data_quality: Mapped[list[Any]] = mapped_column(default=list)
 
 

@@ -201,11 +201,13 @@ class Plan:
 
     def _provenance(self) -> Value:
         source = self._column(self.model.source_id)
-        locator = self._column(self.model.source_locator)
+        locator_en = self._column(self.model.source_locator_en)
+        locator_zh = self._column(self.model.source_locator_zh)
         notes = self._column(self.model.data_quality)
         self._cell(
             lambda row, ctx: "" if row[source] is None else ctx.source_key(row[source]),
-            locator,
+            locator_en,
+            locator_zh,
             lambda row, ctx: ";".join(n["issue"] for n in _json_value(row[notes]) or []),
         )
 
@@ -214,7 +216,9 @@ class Plan:
             found = ctx.sources.get(as_uuid(key)) if key is not None else None
             return {
                 "source": _source_ref(found, ctx.vocab.lang) if found else None,
-                "locator": row[locator],
+                "locator": pick(row[locator_zh], row[locator_en], ctx.vocab.lang),
+                "locator_zh": row[locator_zh],
+                "locator_en": row[locator_en],
                 "data_quality": [_note(n, ctx.vocab.lang) for n in row[notes] or []],
             }
 
@@ -668,10 +672,11 @@ def rows_json(
 
 
 def header(columns: Sequence[str]) -> list[str]:
-    """CSV column names for read-schema fields: provenance is three columns."""
+    """CSV column names for read-schema fields: provenance is four columns."""
     out: list[str] = []
     for name in columns:
-        out += ["source", "source_locator", "data_quality"] if name == "provenance" else [name]
+        provenance = ["source", "source_locator_en", "source_locator_zh", "data_quality"]
+        out += provenance if name == "provenance" else [name]
     return out
 
 

@@ -14,7 +14,11 @@ from pydantic import BaseModel
 from registry.schemas.common import RecordRef, VocabRef
 
 # Create-schema fields stored under another column name.
-RENAMED = {"source": "source_id", "locator": "source_locator"}
+RENAMED = {
+    "source": "source_id",
+    "locator_en": "source_locator_en",
+    "locator_zh": "source_locator_zh",
+}
 
 
 class Marker(NamedTuple):

@@ -82,7 +82,9 @@ def _provenance(obj: Any, scope: _Scope) -> Provenance:
         )
         if source
         else None,
-        locator=obj.source_locator,
+        locator=pick(obj.source_locator_zh, obj.source_locator_en, scope.vocab.lang),
+        locator_zh=obj.source_locator_zh,
+        locator_en=obj.source_locator_en,
         data_quality=[
             QualityNoteRead(
                 **(checked := QualityNote.model_validate(n)).model_dump(),

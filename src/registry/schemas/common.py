@@ -170,12 +170,18 @@ class QualityNoteRead(QualityNote):
     note: str | None = Field(default=None, description=PICKED)
 
 
+Locator = Annotated[str, StringConstraints(max_length=300)]
+
+
 class ProvenanceIn(CreateModel):
     source: Annotated[Code, RecordRef("source")] | None = Field(
         default=None, description="Key of the source document.", examples=["rici-mapping-2024"]
     )
-    locator: Annotated[str, StringConstraints(max_length=300)] | None = Field(
-        default=None, description="Where in the source: table, section or timeline row."
+    locator_zh: Locator | None = Field(
+        default=None, description="Where in the source (table, section, timeline row), in Chinese."
+    )
+    locator_en: Locator | None = Field(
+        default=None, description="Where in the source (table, section, timeline row), in English."
     )
     data_quality: list[QualityNote] = Field(default_factory=list, max_length=30)
 
@@ -201,7 +207,9 @@ class SourceRef(ReadModel):
 
 class Provenance(ReadModel):
     source: SourceRef | None
-    locator: str | None
+    locator: str | None = Field(default=None, description=PICKED)
+    locator_zh: str | None
+    locator_en: str | None
     data_quality: list[QualityNoteRead]
 
 

@@ -765,7 +765,7 @@ function provenance(program, source, issueLabels) {
       [t("publisher"), publisher ? h("span", { lang: langOf(publisher) }, publisher) : t("unknown")],
       [t("year"), (source && source.year) || t("unknown")],
       about ? [t("aboutSource"), h("span", { lang: langOf(about) }, about)] : null,
-      // The API has the locator in one language only (English, for the seeded sources).
+      // The locator in the chosen language (the API falls back to the other one).
       [t("locator"), prov.locator ? h("span", { class: "locator", lang: langOf(prov.locator) }, prov.locator) : t("unknown")],
     ].filter(Boolean)),
     h("h4", {}, t("dataQuality")),
