@@ -547,7 +547,8 @@ def test_csv_cells_are_the_lists_values(client: TestClient, resource: str) -> No
         expected = {name: _cell(name, value) for name, value in item.items()}
         expected |= {
             "source": _cell("source", provenance["source"]),
-            "source_locator": provenance["locator"] or "",
+            "source_locator_en": provenance["locator_en"] or "",
+            "source_locator_zh": provenance["locator_zh"] or "",
             "data_quality": ";".join(n["issue"] for n in provenance["data_quality"]),
         }
         assert row == expected
