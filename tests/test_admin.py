@@ -199,7 +199,8 @@ def test_create_organization_with_programs_is_one_transaction(
     assert params == [
         {
             "name": "/programs/1/target_groups/0",
-            "reason": "unknown code 'no_such_group' in vocabulary target_group",
+            "reason": "unknown code 'no_such_group' in vocabulary target_group; the codes "
+            "are listed at /api/v1/vocabularies/target_group",
         }
     ]
     assert snapshot(admin_db[0]) == before

@@ -300,3 +300,96 @@ def test_healthz_names_the_migration(api: TestClient) -> None:
     health = api.get("/healthz").json()
     assert health["status"] == "ok"
     assert health["migration"] == api.app.state.revisions[0]  # type: ignore[attr-defined]
+
+
+def test_errors_say_how_to_fix_the_value(write_db: WriteDatabase) -> None:
+    """Issue 15: each refusal names what would have been accepted."""
+    headers = write_db.tokens.headers()
+    with TestClient(create_app(Settings(database_url=write_db.url, environment="test"))) as api:
+
+        def reasons(response: Any) -> dict[str, str]:
+            assert response.status_code == 422, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            return {p["name"]: p["reason"] for p in response.json()["invalid-params"]}
+
+        # Unknown codes: the nearest codes (by code or by label) and where the codes are.
+        found = reasons(api.get("/api/v1/programs", params={"target_group": "left_behnd"}))
+        assert found["target_group"] == (
+            "unknown code 'left_behnd' in vocabulary target_group; did you mean "
+            "'left_behind'? the codes are listed at /api/v1/vocabularies/target_group"
+        )
+        found = reasons(api.get("/api/v1/programs", params={"province": "Sichuan"}))
+        assert "did you mean 'CN-SC'?" in found["province"]
+        found = reasons(api.get("/api/v1/programs", params={"setting": "schools"}))
+        assert "did you mean 'school'?" in found["setting"]
+        # In a body too, with the nearest slug of a mistyped organization.
+        body = {
+            "slug": "new-one",
+            "name_en": "New one",
+            "organization": "guangdong-rici-foundatio",
+            "target_groups": ["left_behnd"],
+        }
+        found = reasons(api.post("/api/v1/programs", json=body, headers=headers))
+        assert found["/organization"].startswith(
+            "no organization 'guangdong-rici-foundatio'; did you mean 'guangdong-rici-foundation'"
+        )
+        assert "/api/v1/organizations?q=" in found["/organization"]
+        assert "did you mean 'left_behind'?" in found["/target_groups/0"]
+        # Dates name their format; slugs say what they may hold in words.
+        hotline = {"slug": "bad-date", "name_en": "x", "operator": "chinese-psychological-society"}
+        found = reasons(
+            api.post(
+                "/api/v1/hotlines", json={**hotline, "launch_date": "15-03-2024"}, headers=headers
+            )
+        )
+        assert found["/launch_date"] == "not a date: write it as YYYY-MM-DD, e.g. 2024-03-15"
+        found = reasons(
+            api.post("/api/v1/hotlines", json={**hotline, "slug": "Bad Slug"}, headers=headers)
+        )
+        assert "lower-case letters a-z and digits" in found["/slug"]
+        assert "[" not in found["/slug"]  # no regular expression
+        found = reasons(api.get("/api/v1/changes", params={"since": "2026-12-01"}))
+        assert found["since"].startswith("a change number, a whole number such as 457")
+        # A policy's level and province: what is wrong, and what to do.
+        policy = {"slug": "p", "title_zh": "某政策", "title_en": "A policy", "year": 2020}
+        found = reasons(
+            api.post("/api/v1/policies", json={**policy, "level": "province"}, headers=headers)
+        )
+        assert "did you mean 'provincial'?" in found["/level"]
+        found = reasons(
+            api.post("/api/v1/policies", json={**policy, "level": "provincial"}, headers=headers)
+        )
+        assert found["/"] == (
+            "level is 'provincial' but province is empty: give the province's code, e.g. 'CN-GD'"
+        )
+        found = reasons(
+            api.post(
+                "/api/v1/policies",
+                json={**policy, "level": "national", "province": "CN-GD"},
+                headers=headers,
+            )
+        )
+        assert found["/"].startswith("level is 'national' but province is 'CN-GD'")
+        # A body without Content-Type: JSON is 415 and says which header to send.
+        raw = api.post(
+            "/api/v1/programs", content=b'{"slug": "x", "name_en": "x"}', headers=headers
+        )
+        assert raw.status_code == 415
+        assert raw.headers["content-type"] == "application/problem+json"
+        assert raw.json()["detail"] == (
+            "send the body as JSON with the header Content-Type: application/json (there was none)"
+        )
+        wrong = api.post(
+            "/api/v1/programs",
+            content=b'{"slug": "x"}',
+            headers={**headers, "Content-Type": "text/plain"},
+        )
+        assert wrong.status_code == 415 and "it was 'text/plain'" in wrong.json()["detail"]
+        # Entity names read as words.
+        missing = api.get("/api/v1/service-stations/nope").json()["detail"]
+        assert missing == "No service station with id or slug 'nope'."
+        assert (
+            api.get("/api/v1/hotline-metrics/nope")
+            .json()["detail"]
+            .startswith("No hotline metric ")
+        )

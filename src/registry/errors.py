@@ -16,6 +16,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from registry.schemas.common import CODE_PATTERN, SLUG_PATTERN
+
 PROBLEM_JSON = "application/problem+json"
 # RFC 9110's names; Python's HTTPStatus still has the older ones.
 TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
@@ -70,7 +72,35 @@ def pointer(loc: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
 
 
 def validation_problems(exc: ValidationError, prefix: str = "") -> list[InvalidParam]:
-    return [InvalidParam(name=pointer(e["loc"], prefix), reason=e["msg"]) for e in exc.errors()]
+    return [InvalidParam(name=pointer(e["loc"], prefix), reason=reason(e)) for e in exc.errors()]
+
+
+_DATES = {"date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"}
+
+
+def reason(err: Any) -> str:
+    """A Pydantic error in words that say how to fix the value."""
+    kind, ctx = err.get("type"), err.get("ctx") or {}
+    if kind in _DATES:
+        return "not a date: write it as YYYY-MM-DD, e.g. 2024-03-15"
+    if kind == "string_pattern_mismatch":
+        said = _PATTERNS.get(str(ctx.get("pattern")))
+        if said:
+            return said
+    if kind == "value_error":  # a validator's own words, without Pydantic's prefix
+        return str(err.get("msg")).removeprefix("Value error, ")
+    return str(err.get("msg"))
+
+
+# Patterns the schemas and parameters use, in words.
+_PATTERNS = {
+    SLUG_PATTERN: "a slug is lower-case letters a-z and digits, in words joined "
+    "by single hyphens, with no spaces, capitals or other characters: e.g. 'lianai-huxin'",
+    CODE_PATTERN: "a code is letters, digits, '_' and '-', starting with a "
+    "letter or digit; the codes are listed at /api/v1/vocabularies",
+    r"^[0-9]{1,9}$": "a change number, a whole number such as 457: the `next` link of the "
+    "change feed or a write's Registry-Change header gives one",
+}
 
 
 def invalid_input(errors: list[InvalidParam]) -> InvalidInput:
@@ -180,7 +210,23 @@ def _describe(err: Any) -> tuple[str, str]:
         # The location is a character offset, not a pointer: the body as a whole is bad.
         offset = err.get("loc", ("body", "?"))[-1]
         return "/", f"not valid JSON (at character {offset}): {err.get('ctx', {}).get('error', '')}"
-    return _loc_to_name(err.get("loc", ())), str(err.get("msg"))
+    return _loc_to_name(err.get("loc", ())), reason(err)
+
+
+def _not_json(request: Request, exc: RequestValidationError) -> str | None:
+    """Why a body was not read as JSON, when its Content-Type is the cause."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json" or kind.endswith("+json"):
+        return None
+    whole = any(
+        tuple(e.get("loc", ())) == ("body",)
+        and e.get("type") in ("model_attributes_type", "dict_type", "missing")
+        for e in exc.errors()
+    )
+    if not whole:
+        return None
+    got = f"it was {kind!r}" if kind else "there was none"
+    return f"send the body as JSON with the header Content-Type: application/json ({got})"
 
 
 def unreadable_body(cause: BaseException) -> InvalidInput:
@@ -245,6 +291,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        wrong_type = _not_json(request, exc)
+        if wrong_type is not None:
+            return problem_response(
+                415,
+                wrong_type,
+                instance=request.url.path,
+                invalid_params=[InvalidParam(name="Content-Type", reason=wrong_type)],
+            )
         # A value checked against a union (e.g. a choice or null) fails each branch.
         unique = {_describe(err): None for err in exc.errors()}
         params = [InvalidParam(name=name, reason=reason) for name, reason in unique]

@@ -6,6 +6,7 @@ read and every write.
 
 from __future__ import annotations
 
+import difflib
 import operator
 import uuid
 from dataclasses import dataclass
@@ -75,6 +76,25 @@ class VocabIndex:
         """A live term; deleted terms still render on old records but take no new uses."""
         term = self.by_code.get((vocabulary, code))
         return None if term is None or term.deleted else term
+
+    def unknown(self, vocabulary: str, code: str) -> str:
+        """Why `code` is refused, with the nearest live codes (by code or by label, so
+        `Sichuan` suggests CN-SC) and where the valid ones are listed."""
+        if vocabulary not in self.vocabularies:
+            return f"unknown vocabulary {vocabulary!r}"
+        terms = [t for t in self.by_id.values() if t.vocabulary == vocabulary and not t.deleted]
+        names: dict[str, str] = {}
+        for t in terms:
+            for name in (t.code, t.label_en, t.label_zh):
+                names.setdefault(name.casefold(), t.code)
+        exact = names.get(code.casefold())  # a label or a code in the wrong case
+        close = difflib.get_close_matches(code.casefold(), list(names), n=6, cutoff=0.6)
+        nearest = [exact] if exact else list(dict.fromkeys(names[c] for c in close))[:3]
+        hint = f"; did you mean {' or '.join(map(repr, nearest))}?" if nearest else ";"
+        return (
+            f"unknown code {code!r} in vocabulary {vocabulary}{hint} "
+            f"the codes are listed at /api/v1/vocabularies/{vocabulary}"
+        )
 
     def descendants(self, term: Term) -> list[Term]:
         found: list[Term] = []

@@ -130,9 +130,7 @@ class TermFilter(Filter):
         for code in codes:
             term = vocab.get(self.vocabulary, code)
             if term is None:
-                raise invalid_param(
-                    self.name, f"unknown code {code!r} in vocabulary {self.vocabulary}"
-                )
+                raise invalid_param(self.name, vocab.unknown(self.vocabulary, code))
             ids.append(term.id)
             # Every vocabulary is a hierarchy: a parent code stands for its descendants.
             ids += [t.id for t in vocab.descendants(term)]

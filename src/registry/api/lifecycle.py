@@ -18,6 +18,7 @@ from registry.api.history import history
 from registry.api.openapi import DETAIL_ERRORS, add_route
 from registry.api.responses import record_response
 from registry.api.writing import (
+    PATCH_ERRORS,
     WRITE_ERRORS,
     AdminDep,
     EditorDep,
@@ -98,7 +99,7 @@ def add_lifecycle_routes(
                 "description": f"Change some fields of {entity.a_label}; needs its current "
                 "ETag in If-Match.",
                 "response_model": read_model,
-                "responses": WRITE_ERRORS,
+                "responses": PATCH_ERRORS,
             },
         ),
         (

@@ -28,6 +28,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         410: "The record was deleted.",
         412: "If-Match names none of the record's current ETags: GET it again.",
         413: "The body is too large.",
+        415: "The body was not sent as JSON: send it with `Content-Type: application/json`.",
         422: "A parameter or field is invalid or unknown.",
         428: "If-Match is required: send the ETag from a GET of the record.",
         500: "Server error.",

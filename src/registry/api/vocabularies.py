@@ -17,6 +17,7 @@ from registry.api.openapi import DETAIL_ERRORS, LIST_ERRORS
 from registry.api.responses import record_response
 from registry.api.writing import (
     CREATE_ERRORS,
+    PATCH_ERRORS,
     WRITE_ERRORS,
     AdminDep,
     EditorDep,
@@ -185,7 +186,7 @@ def create_vocabulary_term(
     "/{name}/terms/{code}",
     operation_id="update_vocabulary_term",
     response_model=TermRead,
-    responses=WRITE_ERRORS,
+    responses=PATCH_ERRORS,
 )
 def update_vocabulary_term(
     ctx: EditorDep,

@@ -43,7 +43,9 @@ from registry.records.render import render
 from registry.vocab import VocabIndex
 
 WRITE_ERRORS = problems(400, 401, 403, 404, 409, 410, 412, 413, 422, 428, 503)
-CREATE_ERRORS = problems(400, 401, 403, 404, 409, 413, 422, 503)
+# Writes that take a JSON body also refuse one sent as another media type.
+PATCH_ERRORS = problems(400, 401, 403, 404, 409, 410, 412, 413, 415, 422, 428, 503)
+CREATE_ERRORS = problems(400, 401, 403, 404, 409, 413, 415, 422, 503)
 
 # Declared as an OpenAPI security scheme, so clients and fuzzers know writes need a token;
 # auto_error is off so that a missing token gets our 401 problem, not FastAPI's 403.

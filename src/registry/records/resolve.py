@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from dataclasses import dataclass, field
 
@@ -27,9 +28,7 @@ class Resolver:
         term = self.vocab.get(vocabulary, code)
         if term is None:
             self.errors.append(
-                InvalidParam(
-                    name=pointer, reason=f"unknown code {code!r} in vocabulary {vocabulary}"
-                )
+                InvalidParam(name=pointer, reason=self.vocab.unknown(vocabulary, code))
             )
             return None
         return term.id
@@ -42,8 +41,28 @@ class Resolver:
             self._records[cache_key] = self.session.scalar(select(entity.model.id).where(condition))
         found = self._records[cache_key]
         if found is None:
-            self.errors.append(InvalidParam(name=pointer, reason=f"no {entity_name} {ref!r}"))
+            self.errors.append(InvalidParam(name=pointer, reason=self._missing(entity_name, ref)))
         return found
+
+    def _missing(self, entity_name: str, ref: str) -> str:
+        """No such record, with the nearest natural keys sharing its first letters."""
+        entity = ENTITIES[entity_name]
+        reason = f"no {entity.label} {ref!r}"
+        prefix = ref[:3]
+        if prefix and not prefix.isspace():
+            key = entity.key_column
+            # A range on the unique key's index, however large the table.
+            keys = self.session.scalars(
+                select(key).where(key >= prefix, key < prefix + "\uffff").order_by(key).limit(500)
+            ).all()
+            nearest = difflib.get_close_matches(ref, [str(k) for k in keys], n=3, cutoff=0.6)
+            if nearest:
+                reason += f"; did you mean {' or '.join(map(repr, nearest))}?"
+        if entity.resource:
+            reason += (" " if reason.endswith("?") else "; ") + (
+                f"look it up at /api/v1/{entity.resource}?q=…"
+            )
+        return reason
 
     def remember(self, entity_name: str, ids: dict[str, uuid.UUID]) -> None:
         """Pre-resolved references (natural key to id), so `record` needs no query."""

@@ -54,8 +54,17 @@ class PolicyCreate(ProvenanceIn):
     def _consistent(self) -> PolicyCreate:
         if self.date is not None and self.date.year != self.year:
             raise ValueError("date and year disagree")
-        if (self.level == "provincial") != (self.province is not None):
-            raise ValueError("a provincial policy needs a province; a national one has none")
+        # An unknown level is the resolver's to report, with the codes it may have meant.
+        if self.level == "provincial" and self.province is None:
+            raise ValueError(
+                "level is 'provincial' but province is empty: give the province's code, "
+                "e.g. 'CN-GD'"
+            )
+        if self.level == "national" and self.province is not None:
+            raise ValueError(
+                f"level is 'national' but province is {self.province!r}: a national policy "
+                "has no province; clear it, or set level to 'provincial'"
+            )
         return self
 
 
