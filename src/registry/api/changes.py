@@ -19,7 +19,15 @@ router = APIRouter(tags=["changes"], dependencies=[Depends(reject_unknown_params
 
 class ChangeFeed(BaseModel):
     items: list[ChangeRead]
-    next: str = Field(description="Poll this URL for what comes after; it never skips a change.")
+    limit: int
+    has_more: bool = Field(description="Whether more changes are waiting after this page.")
+    next: str | None = Field(
+        description="The next page while `has_more`; null once caught up, as on every list, "
+        "so a loop that follows `next` ends."
+    )
+    poll: str = Field(
+        description="Where to ask later for what comes after this page; it never skips a change."
+    )
     since: str = Field(description="The cursor to store: pass it as `since` next time.")
 
 
@@ -37,7 +45,8 @@ def list_changes(
         str,
         Query(
             pattern=r"^[0-9]{1,9}$",
-            description="Cursor from the previous answer's `since`; `0` for the beginning.",
+            description="Change number to continue after: the previous answer's `since`; `0` "
+            "for the beginning. Not a date.",
         ),
     ] = "0",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
@@ -45,11 +54,18 @@ def list_changes(
     """Creates, updates, deletes, restores and purges of every record, oldest first."""
     rows = list(
         ctx.session.scalars(
-            select(Change).where(Change.id > int(since)).order_by(Change.id).limit(limit)
+            select(Change).where(Change.id > int(since)).order_by(Change.id).limit(limit + 1)
         )
     )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
     cursor = str(rows[-1].id) if rows else since
-    next_url = str(request.url.include_query_params(since=cursor, limit=limit))
+    after = str(request.url.include_query_params(since=cursor, limit=limit))
     return ChangeFeed(
-        items=[ChangeRead.model_validate(r) for r in rows], next=next_url, since=cursor
+        items=[ChangeRead.model_validate(r) for r in rows],
+        limit=limit,
+        has_more=has_more,
+        next=after if has_more else None,
+        poll=after,
+        since=cursor,
     )
