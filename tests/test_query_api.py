@@ -402,6 +402,45 @@ def test_cors_allowlist(client: TestClient) -> None:
     assert "etag" in allowed.headers["access-control-expose-headers"].lower()
     refused = client.get("/api/v1/programs", headers={"Origin": "http://evil.example"})
     assert "access-control-allow-origin" not in refused.headers
+    # The methods and headers docs/api.md §8 lists are the ones a preflight allows.
+    asked = {"Origin": "http://localhost:5173", "Access-Control-Request-Method": "PATCH"}
+    ok = client.options(
+        "/api/v1/programs/x",
+        headers={**asked, "Access-Control-Request-Headers": "If-Match, Content-Type"},
+    )
+    assert ok.status_code == 200
+    assert set(ok.headers["access-control-allow-methods"].split(", ")) == {
+        "GET",
+        "HEAD",
+        "OPTIONS",
+        "POST",
+        "PATCH",
+        "DELETE",
+    }
+    # A refused preflight is a problem that names what was refused and what is allowed.
+    for headers, name, said in [
+        (
+            {"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"},
+            "Origin",
+            "'http://evil.example' is not an allowed origin; an operator adds it to "
+            "REGISTRY_CORS_ORIGINS",
+        ),
+        (
+            {**asked, "Access-Control-Request-Method": "PUT"},
+            "Access-Control-Request-Method",
+            "'PUT' is not allowed; allowed: DELETE, GET, HEAD, OPTIONS, PATCH, POST",
+        ),
+        (
+            {**asked, "Access-Control-Request-Headers": "X-Secret"},
+            "Access-Control-Request-Headers",
+            "'X-Secret' names a header that is not allowed",
+        ),
+    ]:
+        preflight = client.options("/api/v1/programs", headers=headers)
+        assert preflight.status_code == 403, preflight.text
+        assert preflight.headers["content-type"] == "application/problem+json"
+        [param] = preflight.json()["invalid-params"]
+        assert param["name"] == name and param["reason"].startswith(said)
 
 
 def test_labels_follow_lang(client: TestClient) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import make_url
 
 from registry.api import (
@@ -31,6 +30,7 @@ from registry.api import (
 )
 from registry.api.bodylimit import BodyLimitMiddleware
 from registry.api.caching import ETagMiddleware
+from registry.api.cors import ProblemCORSMiddleware
 from registry.api.deps import ReadCache, read_limiter
 from registry.api.details import FastDetails, LoopReader, on_loop
 from registry.api.filters import declared_lists
@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits={"/api/v1/import": settings.max_import_bytes},
     )
     app.add_middleware(
-        CORSMiddleware,
+        ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PATCH", "DELETE"],
         allow_headers=[
