@@ -604,3 +604,25 @@ def test_screenshots_of_every_view(browser: Browser, server: str) -> None:
                     assert shoot(tab, f"{name}-{lang}-{width}").stat().st_size > 0
         finally:
             context.close()
+
+
+def test_api_reference_loads_with_the_network_cut(page: Page, server: str) -> None:
+    """/docs comes from assets installed with the package: with every request to another
+    host refused, it still lists every operation of the API."""
+    outside: list[str] = []
+
+    def only_this_server(route: Any) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_server)
+    spec = httpx.get(f"{server}/openapi.json").json()
+    count = sum(len(methods) for methods in spec["paths"].values())
+    page.goto(f"{server}/docs")
+    page.locator(".opblock").first.wait_for()
+    assert page.locator(".opblock").count() == count
+    assert "/api/v1/programs/{ref}" in page.inner_text("body")
+    assert outside == [], outside

@@ -33,6 +33,7 @@ from registry.api.caching import ETagMiddleware
 from registry.api.cors import ProblemCORSMiddleware
 from registry.api.deps import ReadCache, read_limiter
 from registry.api.details import FastDetails, LoopReader, on_loop
+from registry.api.docs import install_docs
 from registry.api.filters import declared_lists
 from registry.api.matchindex import IndexFiles, MatchIndex
 from registry.api.onetrip import OneTripReaders
@@ -130,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs from installed assets, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -182,6 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=600,
     )
     install_error_handlers(app)
+    install_docs(app)
     for router in ROUTERS:
         app.include_router(router)
     lists = declared_lists([route for router in ROUTERS for route in router.routes])
