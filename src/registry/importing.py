@@ -34,6 +34,7 @@ from registry.records.documents import Document, Known, derive, derive_input
 from registry.records.mapping import to_create_dict
 from registry.records.resolve import Resolver
 from registry.records.write import checked_values, upsert
+from registry.roundtrip import reshape
 from registry.vocab import VocabIndex
 
 # The names the API uses for each importable entity.
@@ -72,7 +73,10 @@ def parse(entity: Entity[Any], content: bytes, content_type: str) -> list[dict[s
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidInput("the CSV is not UTF-8") from exc
-        rows = [_csv_row(entity, row) for row in csv.DictReader(io.StringIO(text))]
+        rows = [
+            _csv_row(entity, row, number)
+            for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=1)
+        ]
     else:
         rows = _json_rows(content)
     if not rows:
@@ -123,7 +127,7 @@ def _is_list(annotation: Any) -> bool:
     return any(_is_list(a) for a in typing.get_args(annotation))
 
 
-def _csv_row(entity: Entity[Any], row: dict[str, str | None]) -> dict[str, Any]:
+def _csv_row(entity: Entity[Any], row: dict[str, str | None], number: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     fields = entity.create.model_fields
     for name, raw in row.items():
@@ -145,7 +149,11 @@ def _csv_row(entity: Entity[Any], row: dict[str, str | None]) -> dict[str, Any]:
                 if p
             ]
         elif name == "data_quality" or (value[:1] in "[{" and info and _is_list(info.annotation)):
-            out[name] = orjson.loads(value)
+            try:
+                out[name] = orjson.loads(value)
+            except orjson.JSONDecodeError as exc:
+                reason = f"row {number}, column {name}: not JSON ({exc}); write the list as JSON"
+                raise InvalidInput(reason) from exc
         elif info is not None and _is_list(info.annotation):
             out[name] = [v.strip() for v in value.split(";") if v.strip()]
         else:
@@ -270,6 +278,10 @@ class Importer:
             if key is not None:
                 self._seen[key] = index
             obj = existing.get(key) if key is not None else None
+            row, exported = reshape(entity, row, obj)
+            if exported:
+                self._error(index, key, [RowProblem(field=f, reason=r) for f, r in exported])
+                continue
             if obj is not None and obj.deleted_at is None:
                 row = {**to_create_dict(self.session, entity, obj, vocab), **row}
             try:

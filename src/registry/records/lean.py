@@ -208,7 +208,8 @@ class Plan:
             lambda row, ctx: "" if row[source] is None else ctx.source_key(row[source]),
             locator_en,
             locator_zh,
-            lambda row, ctx: ";".join(n["issue"] for n in _json_value(row[notes]) or []),
+            # The notes themselves, as JSON: an import reads them back unchanged.
+            lambda row, ctx: _notes_cell(_json_value(row[notes])),
         )
 
         def value(row: Sequence[Any], ctx: Context) -> Any:
@@ -599,6 +600,10 @@ def flat(value: Any) -> str:
     if isinstance(value, list):
         return ";".join(flat(v) for v in value)
     return str(value)
+
+
+def _notes_cell(notes: Any) -> str:
+    return orjson.dumps(notes).decode() if notes else ""
 
 
 def _source_ref(source: Source, lang: str) -> dict[str, Any]:
