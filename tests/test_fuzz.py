@@ -35,6 +35,7 @@ from tests.conftest import DatabaseFactory, WriteDatabase
 MAX_EXAMPLES = 5  # per operation in the fuzzing phase
 SEED = 20240601
 STATEFUL_EXAMPLES = 60  # scenarios, each up to 10 linked calls
+STATEFUL_RUNS = 3  # at most, until the scenarios have reached every write method
 
 
 @pytest.fixture
@@ -165,17 +166,23 @@ def test_stateful(
                     failures.setdefault(key, str(failure)[:3000])
                 raise
 
-    Isolated.run(
-        settings=hypothesis.settings(
-            max_examples=STATEFUL_EXAMPLES,
-            stateful_step_count=10,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            phases=[hypothesis.Phase.generate],
-            suppress_health_check=list(hypothesis.HealthCheck),
+    # The scenarios follow the responses, which are not the same in every run on a loaded
+    # machine: a CI run once reached no DELETE in 60 scenarios that a quiet run reaches.
+    # Further runs, with fresh draws, until the lifecycle is covered; each one checks all.
+    for attempt in range(STATEFUL_RUNS):
+        Isolated.run(
+            settings=hypothesis.settings(
+                max_examples=STATEFUL_EXAMPLES,
+                stateful_step_count=10,
+                deadline=None,
+                derandomize=attempt == 0,
+                database=None,
+                phases=[hypothesis.Phase.generate],
+                suppress_health_check=list(hypothesis.HealthCheck),
+            )
         )
-    )
+        if failures or {"PATCH", "DELETE", "POST"} <= {k.split()[0] for k in linked}:
+            break
     assert not failures, "\n\n".join(f"{k}\n{v}" for k, v in failures.items())
     # The scenarios really followed links through the lifecycle.
     assert sum(linked.values()) >= 50, linked
