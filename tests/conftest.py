@@ -239,6 +239,25 @@ def write_db(databases: DatabaseFactory, write_template: WriteDatabase) -> Itera
 
 
 @pytest.fixture
+def api(write_db: WriteDatabase) -> Iterator[TestClient]:
+    """The app on the test's own seeded database (`write_db`), for tests that write."""
+    with TestClient(create_app(Settings(database_url=write_db.url, environment="test"))) as c:
+        yield c
+
+
+# The resources with records of their own: paged lists, exports and imports.
+RECORD_RESOURCES = (
+    "organizations",
+    "programs",
+    "policies",
+    "service-stations",
+    "hotlines",
+    "hotline-metrics",
+    "figures",
+)
+
+
+@pytest.fixture
 def fresh_url(databases: DatabaseFactory) -> Iterator[str]:
     """An empty database with no tables, for migration and loader tests."""
     url = databases.new()

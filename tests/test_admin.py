@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from registry.api.app import create_app
-from registry.config import Settings
 from registry.db import make_engine
 from registry.models import ApiToken, Change, Program
 from tests.admin_support import Tokens
@@ -22,13 +19,6 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def admin_db(write_db: WriteDatabase) -> tuple[str, Tokens]:
     return write_db.url, write_db.tokens
-
-
-@pytest.fixture
-def api(write_db: WriteDatabase) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=write_db.url, environment="test"))
-    with TestClient(app) as client:
-        yield client
 
 
 @pytest.fixture

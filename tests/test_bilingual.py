@@ -14,23 +14,11 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from registry.api.app import create_app
-from registry.config import Settings
 from tests.admin_support import Tokens
-from tests.conftest import WriteDatabase, migrate
+from tests.conftest import RECORD_RESOURCES, WriteDatabase, migrate
 from tests.test_admin import etag_of
 from tests.test_read_api import all_items
 from tests.test_seed_loader import SEEDS, run_cli
-
-LISTS = (
-    "organizations",
-    "programs",
-    "policies",
-    "service-stations",
-    "hotlines",
-    "hotline-metrics",
-    "figures",
-)
 
 
 def everything(client: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
@@ -54,7 +42,7 @@ def one_language(record: dict[str, Any], where: str) -> Iterator[str]:
 def test_every_seeded_text_is_in_both_languages(client: TestClient) -> None:
     missing: list[str] = []
     texts = 0
-    for path in LISTS:
+    for path in RECORD_RESOURCES:
         for record in everything(client, path):
             missing += one_language(record, f"{path}/{record['slug']}")
             texts += sum(1 for k, v in record.items() if k.endswith("_zh") and v)
@@ -204,12 +192,6 @@ def test_stats_name_what_each_figure_is_a_share_of(client: TestClient) -> None:
     counted = next(s for s in prevention["stated"] if s["unit"] == "programs")
     assert counted["base_value"] == 44 and counted["same_base"] is True
     assert counted["share"] == round(100 * counted["value"] / 44, 1)
-
-
-@pytest.fixture
-def api(write_db: WriteDatabase) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=write_db.url, environment="test"))) as c:
-        yield c
 
 
 def test_a_renamed_organization_or_relabelled_code_is_searchable_at_once(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from registry import importing
-from registry.api.app import create_app
 from registry.cli import app as cli
-from registry.config import Settings, get_settings
+from registry.config import get_settings
 from tests.admin_support import Tokens
 from tests.conftest import WriteDatabase, migrate
 
@@ -33,12 +31,6 @@ CSV = (
 @pytest.fixture
 def bulk_db(write_db: WriteDatabase) -> tuple[str, Tokens]:
     return write_db.url, write_db.tokens
-
-
-@pytest.fixture
-def api(write_db: WriteDatabase) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=write_db.url, environment="test"))) as client:
-        yield client
 
 
 def run_cli(url: str, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:

@@ -141,13 +141,6 @@ def test_conditional_and_head_requests(client: TestClient) -> None:
     assert head.headers["etag"] == first.headers["etag"]
 
 
-@pytest.fixture
-def api(write_db: WriteDatabase) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=write_db.url, environment="test"))
-    with TestClient(app) as test_client:
-        yield test_client
-
-
 def test_writes_show_in_the_next_read(api: TestClient, write_db: WriteDatabase) -> None:
     """A change moves the head: the next detail reads through the refreshed cache, a
     relabelled term included, and a deleted record is 410 from the route."""

@@ -4,38 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from registry.api.app import create_app
-from registry.config import Settings
-from tests.conftest import WriteDatabase
+from tests.conftest import RECORD_RESOURCES, WriteDatabase
 from tests.test_read_api import all_items
 
-RESOURCES = (
-    "organizations",
-    "programs",
-    "policies",
-    "service-stations",
-    "hotlines",
-    "hotline-metrics",
-    "figures",
-)
 FORMATS = {
     "csv": "text/csv",
     "ndjson": "application/x-ndjson",
     "json": "application/json",
 }
-
-
-@pytest.fixture
-def api(write_db: WriteDatabase) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=write_db.url, environment="test"))) as c:
-        yield c
 
 
 def export(api: TestClient, resource: str, fmt: str, **params: Any) -> bytes:
@@ -64,7 +46,7 @@ def test_every_export_imports_back_unchanged(
     api: TestClient, write_db: WriteDatabase, lang: str
 ) -> None:
     headers = write_db.tokens.headers("admin")
-    for resource in RESOURCES:
+    for resource in RECORD_RESOURCES:
         for fmt in FORMATS:
             body = export(api, resource, fmt, lang=lang)
             for dry_run in (True, False):

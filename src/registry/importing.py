@@ -228,7 +228,7 @@ class Importer:
                         self._pool = large.enter_context(
                             ProcessPoolExecutor(self.workers, mp_context=_fork())
                         )
-                        waiting.derived = self._derive(waiting.new)
+                        waiting.derived = self._derive(waiting.new, vocab)
                 prepared = self._prepare(batch, vocab)
                 if waiting is not None and not self._write(waiting, vocab, resolver):
                     waiting = None
@@ -294,15 +294,15 @@ class Importer:
                 )
                 continue
             (new if obj is None else old).append((index, key, data))
-        return Prepared(batch[0][0], batch[-1][0], new, old, self._derive(new))
+        return Prepared(batch[0][0], batch[-1][0], new, old, self._derive(new, vocab))
 
     def _derive(
-        self, new: list[tuple[int, str | None, BaseModel]]
+        self, new: list[tuple[int, str | None, BaseModel]], vocab: VocabIndex
     ) -> Iterator[tuple[str | None, Document]] | None:
         """Hand the rows' pinyin keys and search documents to the pool, if there is one."""
         if self._pool is None or not new:
             return None
-        known = Known(self.session, VocabIndex.load(self.session))
+        known = Known(self.session, vocab)
         rows = [data for _, _, data in new]
         known.prefetch_rows(self.entity, rows)
         inputs = [derive_input(self.entity, data, known) for data in rows]

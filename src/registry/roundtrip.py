@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from registry.entities import Entity
+from registry.records.lean import REFERENCE_KEYS
 from registry.schemas.common import PICKED
 
 SERVER_OWNED = ("id", "version", "created_at", "updated_at", "deleted_at")
@@ -23,7 +24,6 @@ SERVER_OWNED = ("id", "version", "created_at", "updated_at", "deleted_at")
 CSV_COLUMNS = {"source_locator_en": "locator_en", "source_locator_zh": "locator_zh"}
 # Written by a search export, read by nobody.
 OUTPUT_ONLY = ("snippet",)
-_KEYS = ("code", "slug", "key")
 
 Problem = tuple[str, str]  # (JSON pointer, reason)
 
@@ -76,7 +76,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
-        for key in _KEYS:
+        for key in REFERENCE_KEYS:
             if key in value:
                 return value[key]
         return {k: _plain(v) for k, v in value.items()}

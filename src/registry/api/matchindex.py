@@ -48,6 +48,7 @@ from registry.api.filters import (
 )
 from registry.models import Change, SearchDocument
 from registry.search import Term
+from registry.terms import ENTITY as TERM_ENTITY
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,6 @@ PATCH_LIMIT = 5_000
 SAVE_AFTER = 1_000
 # Searches whose matches are kept with a state, the oldest dropped first.
 SEARCHES_KEPT = 64
-# The change-log entity of vocabulary terms (registry.terms.ENTITY), whose labels documents hold.
-RELABELS = "vocabulary_term"
 # A result this small is fetched by rowid and sorted in SQL rather than walked.
 FETCH_LIMIT = 2_000
 
@@ -152,7 +151,7 @@ class MatchIndex:
             return self._build(session, head)
         # A relabelled code changes the documents that carry it, not those records' rows:
         # the kept searches are matched again when next asked.
-        searches = {} if any(e == RELABELS for e, _, _ in changed) else state.searches
+        searches = {} if any(e == TERM_ENTITY for e, _, _ in changed) else state.searches
         if not owners:
             return State(head, state.everything, state.live, state.values, state.docs, searches)
         ids = list(owners)

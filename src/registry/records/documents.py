@@ -36,6 +36,7 @@ Texts = list[str | None]
 # (texts of names, other texts): plain strings, so a process pool can tokenise them.
 DocumentInput = tuple[Texts, Texts]
 Document = tuple[str, str]  # (names tokens, other tokens), as stored
+CHUNK = 500  # ids per IN (…): well inside both backends' limits on bound parameters
 
 
 @dataclass
@@ -78,8 +79,8 @@ class Known:
         if by_key:
             batches.append((entity.key_column, list(by_key)))
         for column, values in batches:
-            for start in range(0, len(values), 500):
-                chunk = values[start : start + 500]
+            for start in range(0, len(values), CHUNK):
+                chunk = values[start : start + CHUNK]
                 rows = self.session.execute(
                     select(model.id, entity.key_column, *columns).where(column.in_(chunk))
                 )
@@ -108,9 +109,6 @@ class Known:
                 refs.update(r for row in rows if (r := getattr(row, spec.name, None)))
         for entity_name, refs in wanted.items():
             self.prefetch(entity_name, refs)
-
-    def forget(self, entity_name: str) -> None:
-        self._texts = {k: v for k, v in self._texts.items() if k[0] != entity_name}
 
 
 def _is_uuid(value: str) -> bool:
@@ -201,20 +199,50 @@ def document(entity: Entity[Any], data: BaseModel, known: Known) -> Document:
 
 def sync(session: Session, entity: Entity[Any], record_id: Any, doc: Document) -> None:
     """Keep the record's search document current, in the caller's transaction."""
-    if not entity.search_fields:
+    sync_many(session, entity, {record_id: doc})
+
+
+def sync_many(session: Session, entity: Entity[Any], docs: dict[Any, Document]) -> None:
+    """`sync` for many records of one entity, their stored documents read in one query."""
+    if not entity.search_fields or not docs:
         return
-    names, text = doc
-    found = session.scalar(
-        select(SearchDocument).where(
-            SearchDocument.entity == entity.search_key, SearchDocument.record_id == record_id
+    ids = list(docs)
+    stored = {
+        d.record_id: d
+        for start in range(0, len(ids), CHUNK)
+        for d in session.scalars(
+            select(SearchDocument).where(
+                SearchDocument.entity == entity.search_key,
+                SearchDocument.record_id.in_(ids[start : start + CHUNK]),
+            )
         )
-    )
-    if found is None:
-        session.add(
-            SearchDocument(entity=entity.search_key, record_id=record_id, names=names, tokens=text)
+    }
+    for record_id, (names, text) in docs.items():
+        found = stored.get(record_id)
+        if found is None:
+            session.add(
+                SearchDocument(
+                    entity=entity.search_key, record_id=record_id, names=names, tokens=text
+                )
+            )
+        elif (found.names, found.tokens) != (names, text):
+            found.names, found.tokens = names, text
+
+
+def _rewrite(
+    session: Session, entity: Entity[Any], objs: Iterable[Any], vocab: VocabIndex, known: Known
+) -> int:
+    """Make stored records' documents again from what they hold now; how many."""
+    docs = {
+        obj.id: document(
+            entity,
+            entity.create.model_validate(to_create_dict(session, entity, obj, vocab)),
+            known,
         )
-    elif (found.names, found.tokens) != doc:
-        found.names, found.tokens = names, text
+        for obj in objs
+    }
+    sync_many(session, entity, docs)
+    return len(docs)
 
 
 def refresh_embedding(
@@ -232,10 +260,8 @@ def refresh_embedding(
         owners = _owners(entity, entity_name, changed)
         if owners is None:
             continue
-        for obj in session.scalars(select(entity.model).where(entity.model.id.in_(owners))):
-            data = entity.create.model_validate(to_create_dict(session, entity, obj, vocab))
-            sync(session, entity, obj.id, document(entity, data, known))
-            seen += 1
+        objs = session.scalars(select(entity.model).where(entity.model.id.in_(owners)))
+        seen += _rewrite(session, entity, objs, vocab, known)
     return seen
 
 
@@ -278,12 +304,10 @@ def reindex(session: Session, vocab: VocabIndex, *, stale_only: bool = False) ->
             )
             ids = ids.where(entity.model.id.in_(stale) | entity.model.id.not_in(missing))
         pending = list(session.scalars(ids))
-        for start in range(0, len(pending), 500):
-            chunk = pending[start : start + 500]
+        for start in range(0, len(pending), CHUNK):
+            chunk = pending[start : start + CHUNK]
             objs = session.scalars(select(entity.model).where(entity.model.id.in_(chunk)))
-            for obj in objs:
-                data = entity.create.model_validate(to_create_dict(session, entity, obj, vocab))
-                sync(session, entity, obj.id, document(entity, data, known))
+            _rewrite(session, entity, objs, vocab, known)
             session.flush()
             session.expunge_all()
         written[entity.name] = len(pending)

@@ -33,9 +33,9 @@ from registry.records.markers import fields
 from registry.records.render import summary_type
 from registry.schemas.common import (
     PICKED,
-    QualityNote,
     QualityNoteRead,
     RecordRef,
+    SourceRef,
     VocabRef,
     pick,
 )
@@ -54,12 +54,21 @@ class Context:
     """What rendering a page shares: the vocabulary, the sources and the children loaded for
     its records, by child field and then by owner id."""
 
-    __slots__ = ("_codes", "_packed", "children", "source_keys", "sources", "vocab")
+    __slots__ = (
+        "_codes",
+        "_packed",
+        "_source_refs",
+        "children",
+        "source_keys",
+        "sources",
+        "vocab",
+    )
 
     def __init__(self, vocab: VocabIndex, sources: Sources) -> None:
         self.vocab, self.sources = vocab, sources
         self.children: dict[str, dict[uuid.UUID, list[dict[str, Any]]]] = {}
         self.source_keys: dict[Any, str] = {}
+        self._source_refs: dict[str, dict[str, Any]] = {}
         self._packed: str | None = None
         self._codes: dict[str, str] = {}
 
@@ -68,6 +77,15 @@ class Context:
         if packed is not self._packed:
             self._packed, self._codes = packed, self.vocab.grouped_codes(packed)
         return self._codes
+
+    def source_ref(self, source: Source) -> dict[str, Any]:
+        """`SourceRef.of` a source as JSON, made once per page: every row repeats it."""
+        found = self._source_refs.get(source.key)
+        if found is None:
+            found = self._source_refs[source.key] = SourceRef.of(
+                source, self.vocab.lang
+            ).model_dump()
+        return found
 
     def source_key(self, source_id: Any) -> str:
         """A source's key by its id as read (a UUID, or text on SQLite)."""
@@ -195,7 +213,7 @@ class Plan:
             return {name: out[name] for name in order} if pairs else out
 
         # The cell is the record's natural key, as `flat` writes a summary (null without one).
-        key = next((first + names.index(k) for k in _KEYS if k in names), None)
+        key = next((first + names.index(k) for k in REFERENCE_KEYS if k in names), None)
         self._cell(key if key is not None else lambda row, ctx: flat(value(row, ctx)))
         return value
 
@@ -216,11 +234,14 @@ class Plan:
             key = row[source]
             found = ctx.sources.get(as_uuid(key)) if key is not None else None
             return {
-                "source": _source_ref(found, ctx.vocab.lang) if found else None,
+                "source": ctx.source_ref(found) if found else None,
                 "locator": pick(row[locator_zh], row[locator_en], ctx.vocab.lang),
                 "locator_zh": row[locator_zh],
                 "locator_en": row[locator_en],
-                "data_quality": [_note(n, ctx.vocab.lang) for n in row[notes] or []],
+                "data_quality": [
+                    QualityNoteRead.of(n, ctx.vocab.lang).model_dump(mode="json")
+                    for n in row[notes] or []
+                ],
             }
 
         return value
@@ -509,7 +530,8 @@ def _text_time(value: str | None, parse: Callable[[Any], Any]) -> str | None:
     return text[1:-1]
 
 
-_KEYS = ("code", "slug", "key")
+# What a term, a record summary or a source is written as in a cell (and read back by).
+REFERENCE_KEYS = ("code", "slug", "key")
 
 
 def _child_keys(child: Child, owner_model: Any) -> ColumnElement[str]:
@@ -593,7 +615,7 @@ def flat(value: Any) -> str:
         text: str = orjson.dumps(value, option=JSON_OPTIONS).decode()
         return text[1:-1]
     if isinstance(value, dict):
-        for key in _KEYS:
+        for key in REFERENCE_KEYS:
             if key in value:
                 return str(value[key])
         return orjson.dumps(value, option=JSON_OPTIONS).decode()
@@ -604,22 +626,6 @@ def flat(value: Any) -> str:
 
 def _notes_cell(notes: Any) -> str:
     return orjson.dumps(notes).decode() if notes else ""
-
-
-def _source_ref(source: Source, lang: str) -> dict[str, Any]:
-    return {
-        "key": source.key,
-        "title": pick(source.title_zh, source.title_en, lang),
-        "title_zh": source.title_zh,
-        "title_en": source.title_en,
-    }
-
-
-def _note(note: dict[str, Any], lang: str) -> dict[str, Any]:
-    checked = QualityNote.model_validate(note)
-    return QualityNoteRead(
-        **checked.model_dump(), note=pick(checked.note_zh, checked.note_en, lang)
-    ).model_dump(mode="json")
 
 
 @functools.cache

@@ -24,7 +24,6 @@ from registry.records.markers import fields
 from registry.schemas.common import (
     PICKED,
     Provenance,
-    QualityNote,
     QualityNoteRead,
     RecordRead,
     SourceRef,
@@ -74,24 +73,11 @@ def _term_ids(obj: Any) -> list[uuid.UUID]:
 def _provenance(obj: Any, scope: _Scope) -> Provenance:
     source = scope.sources.get(obj.source_id)
     return Provenance(
-        source=SourceRef(
-            key=source.key,
-            title=pick(source.title_zh, source.title_en, scope.vocab.lang),
-            title_zh=source.title_zh,
-            title_en=source.title_en,
-        )
-        if source
-        else None,
+        source=SourceRef.of(source, scope.vocab.lang) if source else None,
         locator=pick(obj.source_locator_zh, obj.source_locator_en, scope.vocab.lang),
         locator_zh=obj.source_locator_zh,
         locator_en=obj.source_locator_en,
-        data_quality=[
-            QualityNoteRead(
-                **(checked := QualityNote.model_validate(n)).model_dump(),
-                note=pick(checked.note_zh, checked.note_en, scope.vocab.lang),
-            )
-            for n in obj.data_quality or []
-        ],
+        data_quality=[QualityNoteRead.of(n, scope.vocab.lang) for n in obj.data_quality or []],
     )
 
 

@@ -169,6 +169,12 @@ class QualityNote(CreateModel):
 class QualityNoteRead(QualityNote):
     note: str | None = Field(default=None, description=PICKED)
 
+    @classmethod
+    def of(cls, stored: dict[str, Any], lang: str) -> QualityNoteRead:
+        """A stored note (JSON) with its text picked for `lang`."""
+        checked = QualityNote.model_validate(stored)
+        return cls(**checked.model_dump(), note=pick(checked.note_zh, checked.note_en, lang))
+
 
 Locator = Annotated[str, StringConstraints(max_length=300)]
 
@@ -203,6 +209,12 @@ class SourceRef(ReadModel):
     title: str | None = Field(default=None, description=PICKED)
     title_zh: str | None
     title_en: str
+
+    @classmethod
+    def of(cls, source: Any, lang: str) -> SourceRef:
+        """A source record's reference, its title picked for `lang`."""
+        zh, en = source.title_zh, source.title_en
+        return cls(key=source.key, title=pick(zh, en, lang), title_zh=zh, title_en=en)
 
 
 class Provenance(ReadModel):
