@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
-from registry.db import make_engine
+from registry.db import make_engine, make_sessionmaker
 from registry.migrations import alembic_config
 from registry.models import Base
+from registry.seeding.loader import load_seeds
+from tests.conftest import SEEDS
 
 
 def tables(url: str) -> set[str]:
@@ -186,3 +189,42 @@ def test_0010_moves_each_text_to_its_english_field_and_keeps_the_seed_bases(
         engine.dispose()
     with pytest.raises(RuntimeError, match=r"organizations\.description_zh"):
         command.downgrade(config, "0009")
+
+
+def test_0011_lets_a_seeded_database_hold_chinese_only_names(fresh_url: str) -> None:
+    """0011 on a database full of linked records (on SQLite by editing the stored schema,
+    since rebuilding `organizations` would trip its RESTRICT foreign keys): nothing is lost,
+    a Chinese-only name is then allowed, a record with no name is not, and a downgrade
+    refuses while a record lacks its English name."""
+    config = alembic_config(fresh_url)
+    command.upgrade(config, "0010")
+    engine = make_engine(fresh_url)
+    counted = ("organizations", "programs", "program_partners", "program_terms", "hotlines")
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as conn:
+            return {
+                t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in counted
+            }
+
+    try:
+        load_seeds(make_sessionmaker(engine), SEEDS)
+        before = counts()
+        command.upgrade(config, "head")
+        assert counts() == before
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE programs SET name_en = NULL WHERE slug = 'horin-zhiyu-xinqiao'")
+            )
+        with pytest.raises(IntegrityError, match="named"), engine.begin() as conn:
+            conn.execute(text("UPDATE organizations SET name_en = NULL, name_zh = NULL"))
+        with pytest.raises(RuntimeError, match="programs/horin-zhiyu-xinqiao"):
+            command.downgrade(config, "0010")
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE programs SET name_en = 'Zhiyu' WHERE name_en IS NULL"))
+        command.downgrade(config, "0010")
+        assert counts() == before
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE programs SET name_en = NULL"))
+    finally:
+        engine.dispose()

@@ -126,3 +126,82 @@ def test_a_csv_cell_that_is_not_json_is_named(api: TestClient, write_db: WriteDa
     )
     assert response.status_code == 422
     assert response.json()["detail"].startswith("row 1, column data_quality: not JSON")
+
+
+def _read_as(value: Any, lang: str) -> str:
+    """What a person reads for a JSON value in a labelled CSV, from the list's own JSON."""
+    joiner = "；" if lang == "zh" else "; "
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return {"zh": "是否", "en": ("yes", "no")}[lang][0 if value else 1]
+    if isinstance(value, list):
+        return joiner.join(_read_as(v, lang) for v in value)
+    if isinstance(value, dict) and "label" in value:
+        return str(value["label"])
+    if isinstance(value, dict) and "name" in value:
+        return str(value["name"])
+    if isinstance(value, dict) and "organization" in value:  # a partner
+        role = value["role"]["label"]
+        name = value["organization"]["name"]
+        return f"{name}（{role}）" if lang == "zh" else f"{name} ({role})"
+    return str(value)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_labelled_csv_reads_as_words(client: TestClient, lang: str) -> None:
+    for resource in RECORD_RESOURCES:
+        response = client.get(f"/api/v1/{resource}", params={"format": "csv", "labels": lang})
+        assert response.status_code == 200, response.text
+        assert f'filename="{resource}-{lang}.csv"' in response.headers["content-disposition"]
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        items = {i["id"]: i for i in all_items(client, f"/api/v1/{resource}", lang=lang)}
+        assert len(rows) == len(items)
+        header = list(rows[0])
+        # One text per pair: the picked one, in the asked language.
+        assert not [c for c in header if c[-3:] in ("_zh", "_en") and c[:-3] in header]
+        for row in rows:
+            item = items[row["id"]]
+            for name, value in item.items():
+                if name == "provenance":
+                    source = value["source"]
+                    assert row["source"] == (source["title"] if source else "")
+                    assert row["source_locator"] == (value["locator"] or "")
+                    assert len(row["data_quality"].split("；" if lang == "zh" else "; ")) >= len(
+                        value["data_quality"]
+                    )
+                    for note in value["data_quality"]:
+                        assert note["note"] in row["data_quality"]
+                elif name in row:
+                    assert row[name] == _read_as(value, lang), (resource, row["id"], name)
+
+
+def test_labelled_csv_in_chinese_holds_no_codes(client: TestClient) -> None:
+    text = client.get(
+        "/api/v1/programs",
+        params={"format": "csv", "labels": "zh", "fields": "slug,partners,target_groups,provinces"},
+    ).content.decode("utf-8-sig")
+    rows = {r["slug"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["horin-zhiyu-xinqiao"]["partners"] == "北京师范大学（学术支持）"
+    gansu = rows["nwnu-gansu-left-behind-children"]
+    assert gansu["target_groups"] == "留守儿童；农村/乡村儿童及家庭"
+    assert gansu["provinces"] == "甘肃省"
+    codes = {t["code"] for v in ("target_group", "province") for t in _terms(client, v)}
+    cells = {
+        c for r in rows.values() for k in ("target_groups", "provinces") for c in r[k].split("；")
+    }
+    assert not cells & codes
+
+
+def _terms(client: TestClient, vocabulary: str) -> list[dict[str, Any]]:
+    return list(client.get(f"/api/v1/vocabularies/{vocabulary}").json()["terms"])
+
+
+def test_labels_apply_to_csv_only(client: TestClient) -> None:
+    for params in ({"labels": "zh"}, {"labels": "zh", "format": "ndjson"}):
+        response = client.get("/api/v1/programs", params=params)
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "add format=csv" in response.json()["invalid-params"][0]["reason"]
+    response = client.get("/api/v1/programs", params={"labels": "fr", "format": "csv"})
+    assert response.status_code == 422

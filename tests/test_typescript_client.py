@@ -112,10 +112,12 @@ def test_errors_are_documented_as_problem_json(client: TestClient) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def _run(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _run(
+    *args: str | Path, timeout: float = 300, cwd: Path = CLIENTS
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(a) for a in args],
-        cwd=CLIENTS,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -199,3 +201,37 @@ def test_tsc_rejects_wrong_usage(generated_types: Path) -> None:
     errors = re.findall(r"^(.+?)\((\d+),\d+\): error (TS\d+):", result.stdout, re.MULTILINE)
     found = {(Path(path).name, int(line), code) for path, line, code in errors}
     assert found == expected, _output(result)
+
+
+def _recipe() -> tuple[list[str], str]:
+    """docs/api.md §10's install command for a project of one's own, and its snippet."""
+    section = (PROJECT_ROOT / "docs" / "api.md").read_text().split("## 10. TypeScript clients")[1]
+    install = re.search(r"^npm install (--save-dev .+)$", section, re.MULTILINE)
+    snippet = re.search(r"```ts\n(.+?)```", section, re.DOTALL)
+    assert install and snippet, "docs/api.md §10 lost its recipe"
+    return install.group(1).split(), snippet.group(1)
+
+
+def test_the_docs_recipe_works_in_a_new_folder(
+    node_modules: Path, client: TestClient, tmp_path: Path
+) -> None:
+    """What a frontend developer does from docs/api.md §10 in an empty folder: install the
+    pinned packages from the npm registry, generate the types, compile the snippet."""
+    packages, snippet = _recipe()
+    (tmp_path / "package.json").write_text('{"name": "recipe", "private": true, "type": "module"}')
+    result = _run("npm", "install", "--no-audit", "--no-fund", *packages, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, f"the docs' npm install failed: {_output(result)}"
+    (tmp_path / "openapi.json").write_bytes(client.get("/openapi.json").content)
+    bin_dir = tmp_path / "node_modules" / ".bin"
+    result = _run(
+        bin_dir / "openapi-typescript", "openapi.json", "-o", "registry.d.ts", cwd=tmp_path
+    )
+    assert result.returncode == 0, _output(result)
+    (tmp_path / "example.ts").write_text(snippet)
+    (tmp_path / "tsconfig.json").write_text(
+        (CLIENTS / "tsconfig.json")
+        .read_text()
+        .replace('"include": ["src/**/*.ts"]', '"include": ["*.ts"]')
+    )
+    result = _run(bin_dir / "tsc", "--noEmit", "--pretty", "false", "-p", ".", cwd=tmp_path)
+    assert result.returncode == 0, f"tsc rejected the docs' snippet: {_output(result)}"

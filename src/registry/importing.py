@@ -28,7 +28,7 @@ from registry.errors import (
     unreadable_body,
     validation_problems,
 )
-from registry.records import bulk
+from registry.records import bulk, slugs
 from registry.records.bulk import LOOKUP_CHUNK
 from registry.records.documents import Document, Known, derive, derive_input
 from registry.records.mapping import to_create_dict
@@ -293,6 +293,10 @@ class Importer:
                     [RowProblem(field=p.name, reason=p.reason) for p in validation_problems(exc)],
                 )
                 continue
+            if key is None:  # a new record named by the file but not keyed: make its slug
+                data = slugs.with_slug(self.session, entity, data, self._seen)
+                key = str(getattr(data, entity.key))
+                self._seen[key] = index
             (new if obj is None else old).append((index, key, data))
         return Prepared(batch[0][0], batch[-1][0], new, old, self._derive(new, vocab))
 

@@ -205,6 +205,14 @@ def zh_sort_key(text: str | None) -> str | None:
     return " ".join(s.casefold() for s in syllables)[:900] + " |" + letters[:90]
 
 
+def pinyin_syllables(text: str) -> list[str]:
+    """A text's Chinese characters as toneless pinyin syllables (联爱: lian, ai); runs of
+    other characters kept as they are."""
+    from pypinyin import Style, lazy_pinyin
+
+    return list(lazy_pinyin(text, style=Style.NORMAL))
+
+
 @lru_cache(maxsize=65536)
 def _word_pinyin(word: str) -> tuple[str, ...]:
     from pypinyin import Style, lazy_pinyin

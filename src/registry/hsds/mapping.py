@@ -53,10 +53,11 @@ class Context:
         return f"{self.base_url}api/v1/{path}"
 
 
-def names(zh: str | None, en: str, lang: str) -> tuple[str, str | None]:
-    """HSDS name and alternate_name: the requested language first, the other as alternate."""
-    if lang == "zh" and zh:
-        return zh, en
+def names(zh: str | None, en: str | None, lang: str) -> tuple[str, str | None]:
+    """HSDS name and alternate_name: the requested language first (or the only one), the
+    other as alternate."""
+    if (lang == "zh" and zh) or not en:
+        return zh or "", en
     return en, zh
 
 

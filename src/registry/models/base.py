@@ -102,7 +102,7 @@ class NamesMixin:
     name_zh: Mapped[str | None] = mapped_column(String(300))
     # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
     name_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
-    name_en: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
 
 
 class SlugMixin:

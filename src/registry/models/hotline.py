@@ -18,6 +18,7 @@ class Hotline(RecordMixin, SlugMixin, NamesMixin, ProvenanceMixin, Base):
     __tablename__ = "hotlines"
     __table_args__ = (
         CheckConstraint("launch_year BETWEEN 1900 AND 2200", name="launch_year_range"),
+        CheckConstraint("name_zh IS NOT NULL OR name_en IS NOT NULL", name="named"),
     )
 
     operator_id: Mapped[uuid.UUID] = mapped_column(

@@ -16,6 +16,7 @@ class Organization(RecordMixin, SlugMixin, NamesMixin, ProvenanceMixin, Base):
     __tablename__ = "organizations"
     __table_args__ = (
         CheckConstraint("founded_year BETWEEN 1800 AND 2200", name="founded_year_range"),
+        CheckConstraint("name_zh IS NOT NULL OR name_en IS NOT NULL", name="named"),
     )
 
     aliases: Mapped[list[Any]] = mapped_column(default=list)

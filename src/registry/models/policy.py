@@ -31,7 +31,7 @@ class Policy(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     title_zh: Mapped[str] = mapped_column(String(500))
     # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
     title_zh_sort: Mapped[str | None] = mapped_column(String(1000), index=True)
-    title_en: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
     year: Mapped[int] = mapped_column(Integer, index=True)
     date: Mapped[date | None]
     level_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vocabulary_terms.id"), index=True)

@@ -38,6 +38,7 @@ class Program(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     __tablename__ = "programs"
     __table_args__ = (
         CheckConstraint("established_year BETWEEN 1800 AND 2200", name="established_year_range"),
+        CheckConstraint("name_zh IS NOT NULL OR name_en IS NOT NULL", name="named"),
         # Sort keys with the id tie-breaker, so a page is read off an index in order.
         Index("ix_programs_name_zh_sort_id", "name_zh_sort", "id"),
         Index("ix_programs_name_en_id", "name_en", "id"),
@@ -47,7 +48,7 @@ class Program(RecordMixin, SlugMixin, ProvenanceMixin, Base):
     name_zh: Mapped[str | None] = mapped_column(String(300))
     # Pinyin sort key, so Chinese names sort as Chinese readers expect (see search.py).
     name_zh_sort: Mapped[str | None] = mapped_column(String(1000))
-    name_en: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
     aliases: Mapped[list[Any]] = mapped_column(default=list)
     components: Mapped[list[Any]] = mapped_column(default=list)
     organization_id: Mapped[uuid.UUID] = mapped_column(

@@ -17,6 +17,7 @@ class ServiceStation(RecordMixin, SlugMixin, NamesMixin, ProvenanceMixin, Base):
     __tablename__ = "service_stations"
     __table_args__ = (
         CheckConstraint("established_year BETWEEN 1800 AND 2200", name="established_year_range"),
+        CheckConstraint("name_zh IS NOT NULL OR name_en IS NOT NULL", name="named"),
     )
 
     network_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vocabulary_terms.id"), index=True)

@@ -624,6 +624,56 @@ def flat(value: Any) -> str:
     return str(value)
 
 
+# How a labelled CSV (`labels=zh|en`, for people) joins a list, brackets a part and writes
+# a yes or no, by language.
+_LABELLED = {
+    "zh": ("；", "（{}）", "：", ("是", "否")),
+    "en": ("; ", " ({})", ": ", ("yes", "no")),
+}
+
+
+def labelled_header(columns: Sequence[str]) -> list[str]:
+    """CSV column names of a labelled export: provenance is three columns."""
+    out: list[str] = []
+    for name in columns:
+        out += ["source", "source_locator", "data_quality"] if name == "provenance" else [name]
+    return out
+
+
+def labelled_cells(name: str, value: Any, vocab: VocabIndex) -> list[str]:
+    """A read JSON value (rendered in `vocab.lang`) as the cells a person reads: a code as
+    its label, a record as its name, a source as its title, notes as their texts."""
+    if name != "provenance":
+        return [labelled(value, vocab.lang)]
+    provenance = value or {}
+    joiner, _, colon, _ = _LABELLED[vocab.lang]
+    notes = []
+    for note in provenance.get("data_quality") or []:
+        issue = vocab.get("quality_issue", note["issue"])
+        label = issue.ref(vocab.lang).label if issue is not None else note["issue"]
+        notes.append(f"{label}{colon}{note.get('note') or ''}")
+    source = provenance.get("source") or {}
+    return [source.get("title") or "", provenance.get("locator") or "", joiner.join(notes)]
+
+
+def labelled(value: Any, lang: str) -> str:
+    joiner, bracket, _, (yes, no) = _LABELLED[lang]
+    if isinstance(value, bool):
+        return yes if value else no
+    if isinstance(value, list):
+        return joiner.join(labelled(v, lang) for v in value)
+    if not isinstance(value, dict):
+        return flat(value)
+    for key in ("label", "name", "title"):
+        if key in value:
+            return flat(value[key])
+    # A child item (a partner): the records it names, then its codes in brackets.
+    parts = [v for v in value.values() if isinstance(v, dict)]
+    named = " ".join(labelled(v, lang) for v in parts if "name" in v)
+    coded = joiner.join(labelled(v, lang) for v in parts if "name" not in v)
+    return named + bracket.format(coded) if coded else named
+
+
 def _notes_cell(notes: Any) -> str:
     return orjson.dumps(notes).decode() if notes else ""
 

@@ -22,7 +22,7 @@ from registry.errors import (
     validation_problems,
 )
 from registry.models.base import utcnow
-from registry.records import documents
+from registry.records import documents, slugs
 from registry.records.changes import diff, record_change
 from registry.records.mapping import assign, current, row_values, to_create_dict
 from registry.records.resolve import Resolver
@@ -117,6 +117,7 @@ def check_version(obj: Any, expected: int) -> None:
 def create(
     session: Session, entity: Entity[Any], data: BaseModel, vocab: VocabIndex, actor: str
 ) -> Any:
+    data = slugs.with_slug(session, entity, data)
     key = getattr(data, entity.key)
     existing = find(session, entity, key)
     if existing is not None:
@@ -146,6 +147,15 @@ def update(
     except ValidationError as exc:
         raise invalid_input(validation_problems(exc)) from exc
     key = getattr(data, entity.key)
+    if key is None:
+        raise invalid_input(
+            [
+                InvalidParam(
+                    name=f"/{entity.key}",
+                    reason=f"a record keeps its {entity.key}; send a new one to rename it",
+                )
+            ]
+        )
     if key != getattr(obj, entity.key) and find(session, entity, key) is not None:
         raise Conflict(
             f"{entity.name} {key!r} already exists",

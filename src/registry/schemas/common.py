@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     StringConstraints,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
@@ -80,6 +81,12 @@ def _not_uuid(value: str) -> str:
     )
 
 
+# On create, a record's slug may be left out: `records.slugs` makes one.
+SLUG_GENERATED = (
+    "Optional when creating: left out, it is made from `name_en` (or the pinyin of "
+    "`name_zh`), with `-2`, `-3`… if taken, and returned in the response."
+)
+
 Slug = Annotated[
     str,
     StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=120),
@@ -113,6 +120,25 @@ YearSince1949 = Annotated[int, Field(ge=1949, le=2200), AfterValidator(_not_futu
 PastDate = Annotated[date, AfterValidator(_not_future_date)]
 NameZh = Annotated[str, text(300)]
 NameEn = Annotated[str, text(300)]
+
+
+def _one_name(value: str | None, info: ValidationInfo) -> str | None:
+    # name_zh comes first in every schema; absent from `data` when it failed on its own.
+    if value is None and "name_zh" in info.data and info.data["name_zh"] is None:
+        raise ValueError("a record needs a name: give name_en, name_zh or both")
+    return value
+
+
+# A record's English name: optional when it has a Chinese one (at least one is required).
+OptionalNameEn = Annotated[
+    NameEn | None,
+    AfterValidator(_one_name),
+    Field(
+        default=None,
+        validate_default=True,
+        description="English name; may be left out when `name_zh` is given.",
+    ),
+]
 ShortText = Annotated[str, text(200)]
 LongText = Annotated[str, text(4000)]
 Alias = Annotated[str, text(300)]
@@ -240,7 +266,7 @@ class OrganizationSummary(ReadModel):
     slug: str
     name: str | None = Field(default=None, description=PICKED)
     name_zh: str | None
-    name_en: str
+    name_en: str | None
 
 
 def _field_type(info: Any) -> Any:

@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints
 
 from registry.schemas.common import (
     PICKED,
+    SLUG_GENERATED,
     Code,
     LongText,
     OrganizationRef,
@@ -30,7 +31,7 @@ Subject = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$
 
 
 class FigureCreate(ProvenanceIn):
-    slug: Slug
+    slug: Slug | None = Field(default=None, description=SLUG_GENERATED)
     subject: Subject = Field(examples=["prevalence.anxiety"])
     population: Annotated[str, StringConstraints(max_length=120)] | None = None
     base_value: float | None = Field(

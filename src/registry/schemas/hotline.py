@@ -10,10 +10,11 @@ from pydantic import Field, model_validator
 
 from registry.schemas.common import (
     PICKED,
+    SLUG_GENERATED,
     Code,
     LongText,
-    NameEn,
     NameZh,
+    OptionalNameEn,
     OrganizationRef,
     OrganizationSummary,
     PastDate,
@@ -37,9 +38,9 @@ Audience = Annotated[str, text(500)]
 
 
 class HotlineCreate(ProvenanceIn):
-    slug: Slug
+    slug: Slug | None = Field(default=None, description=SLUG_GENERATED)
     name_zh: NameZh | None = None
-    name_en: NameEn
+    name_en: OptionalNameEn
     operator: OrganizationRef
     program: ProgramRef | None = None
     audience_zh: Audience | None = None
@@ -57,14 +58,14 @@ class ProgramSummary(ReadModel):
     slug: str
     name: str | None = Field(default=None, description=PICKED)
     name_zh: str | None
-    name_en: str
+    name_en: str | None
 
 
 class HotlineRead(RecordRead):
     slug: str
     name: str | None = Field(default=None, description=PICKED)
     name_zh: str | None
-    name_en: str
+    name_en: str | None
     operator: OrganizationSummary
     program: ProgramSummary | None
     audience: str | None = Field(default=None, description=PICKED)
@@ -111,7 +112,7 @@ class HotlineSummary(ReadModel):
     slug: str
     name: str | None = Field(default=None, description=PICKED)
     name_zh: str | None
-    name_en: str
+    name_en: str | None
 
 
 class HotlineMetricRead(RecordRead):

@@ -8,12 +8,13 @@ from pydantic import Field, HttpUrl
 
 from registry.schemas.common import (
     PICKED,
+    SLUG_GENERATED,
     Alias,
     City,
     Code,
     LongText,
-    NameEn,
     NameZh,
+    OptionalNameEn,
     Provenance,
     ProvenanceIn,
     Province,
@@ -28,9 +29,9 @@ from registry.schemas.program import ProgramDraft
 
 
 class OrganizationCreate(ProvenanceIn):
-    slug: Slug
+    slug: Slug | None = Field(default=None, description=SLUG_GENERATED)
     name_zh: NameZh | None = Field(default=None, description="Chinese name as printed.")
-    name_en: NameEn
+    name_en: OptionalNameEn
     aliases: list[Alias] = Field(default_factory=list, max_length=20)
     kind: Annotated[Code, VocabRef("organization_kind")]
     province: Province | None = None
@@ -46,7 +47,7 @@ class OrganizationRead(RecordRead):
     slug: str
     name: str | None = Field(default=None, description=PICKED)
     name_zh: str | None
-    name_en: str
+    name_en: str | None
     aliases: list[str]
     kind: TermRef
     province: TermRef | None

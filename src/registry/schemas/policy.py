@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from registry.schemas.common import (
     PICKED,
+    SLUG_GENERATED,
     Code,
     LongText,
     PastDate,
@@ -28,9 +29,9 @@ Title = Annotated[str, text(500)]
 
 
 class PolicyCreate(ProvenanceIn):
-    slug: Slug
+    slug: Slug | None = Field(default=None, description=SLUG_GENERATED)
     title_zh: Title = Field(description="Chinese title exactly as printed.")
-    title_en: Title
+    title_en: Title | None = Field(default=None, description="English title, if there is one.")
     year: YearSince1949  # the People's Republic's policies
     date: PastDate | None = None
     level: Annotated[Code, VocabRef("policy_level")]
@@ -72,7 +73,7 @@ class PolicyRead(RecordRead):
     slug: str
     title: str | None = Field(default=None, description=PICKED)
     title_zh: str
-    title_en: str
+    title_en: str | None
     year: int
     date: date | None
     level: TermRef

@@ -8,12 +8,13 @@ from pydantic import Field
 
 from registry.schemas.common import (
     PICKED,
+    SLUG_GENERATED,
     Alias,
     Code,
     CreateModel,
     LongText,
-    NameEn,
     NameZh,
+    OptionalNameEn,
     OrganizationRef,
     OrganizationSummary,
     Provenance,
@@ -36,9 +37,9 @@ class PartnerCreate(CreateModel):
 
 
 class ProgramCreate(ProvenanceIn):
-    slug: Slug
+    slug: Slug | None = Field(default=None, description=SLUG_GENERATED)
     name_zh: NameZh | None = Field(default=None, description="Chinese name as printed.")
-    name_en: NameEn
+    name_en: OptionalNameEn
     aliases: list[Alias] = Field(default_factory=list, max_length=20)
     components: list[Alias] = Field(
         default_factory=list,
@@ -79,7 +80,7 @@ class ProgramRead(RecordRead):
     slug: str
     name: str | None = Field(default=None, description=PICKED)
     name_zh: str | None
-    name_en: str
+    name_en: str | None
     aliases: list[str]
     components: list[str]
     organization: OrganizationSummary

@@ -9,11 +9,12 @@ from pydantic import Field
 
 from registry.schemas.common import (
     PICKED,
+    SLUG_GENERATED,
     City,
     Code,
     LongText,
-    NameEn,
     NameZh,
+    OptionalNameEn,
     OrganizationRef,
     OrganizationSummary,
     PastDate,
@@ -30,9 +31,9 @@ from registry.schemas.common import (
 
 
 class ServiceStationCreate(ProvenanceIn):
-    slug: Slug
-    name_en: NameEn
+    slug: Slug | None = Field(default=None, description=SLUG_GENERATED)
     name_zh: NameZh | None = None
+    name_en: OptionalNameEn
     network: Annotated[Code, VocabRef("station_network")]
     kind: Annotated[Code, VocabRef("station_kind")]
     province: Province | None = None
@@ -48,7 +49,7 @@ class ServiceStationCreate(ProvenanceIn):
 class ServiceStationRead(RecordRead):
     slug: str
     name: str | None = Field(default=None, description=PICKED)
-    name_en: str
+    name_en: str | None
     name_zh: str | None
     network: TermRef
     kind: TermRef

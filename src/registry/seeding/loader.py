@@ -152,6 +152,13 @@ def read_seed_set(root: Path) -> SeedSet:
             except ValidationError as exc:
                 problems += _pydantic_problems(row, exc)
                 continue
+            if getattr(data, entity.key) is None:
+                # The seed loader tracks each record's base and edits by this key.
+                problems.append(
+                    f"{row.where('/' + entity.key)}: seed rows need a {entity.key} (the key "
+                    "their record is tracked by); add one, lower-case words joined by hyphens"
+                )
+                continue
             validated.append((row, data))
             problems += _untranslated(row, data)
         _check_unique(rows, entity.key, problems)

@@ -24,6 +24,8 @@ from registry.models import Source
 from registry.records import lean
 from registry.vocab import VocabIndex
 
+_PAIR = ("_zh", "_en")
+
 
 def export_columns(
     item_model: type[BaseModel], params: ListParams, enrich: Enricher | None
@@ -58,9 +60,10 @@ def export_response(
         many rows match."""
         session: Session = factory()
         try:
-            vocab = VocabIndex.load(session, ctx.lang)
+            lang = params.labels or ctx.lang
+            vocab = VocabIndex.load(session, lang)
             sources = {s.id: s for s in session.scalars(select(Source))}
-            own = ReadContext(session, vocab, sources, ctx.lang)
+            own = ReadContext(session, vocab, sources, lang)
             for rows in export_rows(session, query, plan, EXPORT_BATCH):
                 yield own, rows
         finally:
@@ -73,6 +76,21 @@ def export_response(
 
     if kind != "csv":
         return exports.ndjson_response(items(), columns)
+    name = fs.entity.resource or fs.entity.name.replace("_", "-")
+    if params.labels:
+        if not params.fields:  # a person reads the text in one language
+            columns = [c for c in columns if c[:-3] not in columns or c[-3:] not in _PAIR]
+
+        def labelled() -> Iterator[list[list[str]]]:
+            for own, rows in batches(None):
+                values = render_items(own, fs, [r[0] for r in rows], params, enrich, columns)
+                yield [
+                    [cell for c in columns for cell in lean.labelled_cells(c, i.get(c), own.vocab)]
+                    for i in values
+                ]
+
+        filename = f"{name}-{params.labels}.csv"
+        return exports.csv_response(lean.labelled_header(columns), labelled(), filename)
     plan = lean.plan(fs.entity)
     fields = [c for c in columns if c in plan.cells]
     extra = [c for c in columns if c not in plan.cells]
@@ -90,5 +108,4 @@ def export_response(
                 out = [row + [lean.flat(i.get(c)) for c in extra] for row, i in pairs]
             yield out
 
-    name = fs.entity.name.replace("_", "-")
-    return exports.csv_response(lean.header(fields) + extra, cells(), f"{name}s.csv")
+    return exports.csv_response(lean.header(fields) + extra, cells(), f"{name}.csv")

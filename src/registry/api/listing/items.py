@@ -53,5 +53,5 @@ def _texts(item: dict[str, Any], names: tuple[str, ...]) -> list[str | None]:
                 if "label_en" in linked:
                     texts += [linked.get("label_zh"), linked["label_en"]]
                 elif "name_en" in linked:
-                    texts += [linked.get("name_zh"), linked["name_en"]]
+                    texts += [linked.get("name_zh"), linked.get("name_en")]
     return texts

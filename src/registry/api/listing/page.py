@@ -39,6 +39,8 @@ def list_response(
     query = build_query(ctx, fs, filters, params)
     fields = parse_fields(params, list(item_model.model_fields))
     export = wants_export(request, params)
+    if params.labels and export != "csv":
+        raise invalid_param("labels", "labels applies to CSV exports only; add format=csv")
     if export:
         paging = [p for p in ("limit", "offset", "cursor") if p in request.query_params]
         if paging:

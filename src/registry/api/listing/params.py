@@ -32,6 +32,7 @@ class ListParams:
     fields: str | None
     format: str | None
     deleted: str = "exclude"
+    labels: str | None = None
 
 
 async def list_params(
@@ -100,10 +101,19 @@ async def list_params(
         Literal["exclude", "include", "only"],
         Query(description="Soft-deleted records: `only` or `include` them (admin token needed)."),
     ] = "exclude",
+    labels: Annotated[
+        Literal["zh", "en"] | None,
+        Query(
+            description="CSV for reading, in this language: each code written as its label, "
+            "each linked record as its name, each text in this language only, and a "
+            "partner as `name (role)`. Only with a CSV export; such a file is for people and "
+            "does not import back (export without `labels` for that)."
+        ),
+    ] = None,
 ) -> ListParams:
     if offset is not None and cursor is not None:
         raise invalid_param("cursor", "use either offset or cursor, not both")
-    return ListParams(q, sort, limit, offset, cursor, count, fields, format, deleted)
+    return ListParams(q, sort, limit, offset, cursor, count, fields, format, deleted, labels)
 
 
 def parse_fields(params: ListParams, allowed: list[str]) -> list[str] | None:
