@@ -16,12 +16,8 @@ from __future__ import annotations
 import csv
 import fnmatch
 import io
-import os
 import re
-import shutil
 import tomllib
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,21 +27,11 @@ from fastapi.testclient import TestClient
 
 from registry.api.explorer import STATIC
 from registry.migrations import PROJECT_ROOT
-from tests.admin_support import serve
+from tests.browser_support import api, settle, shoot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGE_SIZE = 20  # the explorer's page size
 FACETS = ["target_group", "intervention_type", "setting", "province"]
 
@@ -102,101 +88,6 @@ def test_static_files_are_package_data() -> None:
     assert all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files)
 
 
-def find_chromium() -> str | None:
-    for candidate in (
-        os.environ.get("REGISTRY_CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-    ):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-def _missing(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(f"*** BROWSER TESTS SKIPPED: {message} ***")
-
-
-@pytest.fixture(scope="module")
-def chromium(backend: str) -> str:
-    if backend != "sqlite":
-        pytest.skip(
-            "browser tests run on SQLite only: the page reads the same API on either "
-            "backend, and the API is tested on both"
-        )
-    path = find_chromium()
-    if path is None:
-        _missing(
-            "no Chromium found (set REGISTRY_CHROMIUM, or `apt-get install chromium` for "
-            "/usr/bin/chromium)"
-        )
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _missing("the Python package playwright is not installed (pip install -e '.[dev]')")
-    return str(path)
-
-
-@pytest.fixture(scope="module")
-def server(chromium: str, seeded_url: str) -> Iterator[str]:
-    yield from serve(seeded_url, 1)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str, request: pytest.FixtureRequest) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    shots = ", ".join(sorted(p.name for p in SCREENSHOTS.glob("*.png")))
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    with capture.global_and_fixture_disabled():
-        print(f"\nexplorer screenshots in {SCREENSHOTS}/: {shots}")
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh tab; any script error or CSP violation in it fails the test."""
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    problems: list[str] = []
-    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    tab.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text}") if message.type == "error" else None
-        ),
-    )
-    yield tab
-    context.close()
-    assert not problems, problems
-
-
-def settle(page: Page) -> None:
-    """Wait until the view for the current URL is drawn (the page marks it on <main>)."""
-    current = page.evaluate("location.hash")
-    page.locator(f'main[data-hash="{current}"]').wait_for(state="attached")
-    assert page.get_attribute("body", "data-state") == "ready", page.inner_text("#status")
-
-
-def shoot(page: Page, name: str) -> Path:
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def api(server: str, path: str, **params: Any) -> Any:
-    response = httpx.get(f"{server}/api/v1{path}", params=params, timeout=30)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def shown_facets(page: Page) -> dict[str, dict[str, int]]:
     return {
         name: {
@@ -244,6 +135,19 @@ def test_choosing_a_target_group_updates_list_counts_and_csv_link(page: Page, se
         v for v in all_facets["facets"]["target_group"] if v["value"] == "left_behind"
     )
     option = page.get_by_role("checkbox", name=f"{left_behind['label']} ({left_behind['count']})")
+    # A facet shows its top values; the rest are one "show all" away, none in a scroll box.
+    target = page.locator('fieldset[data-facet="target_group"]')
+    offered = [v for v in all_facets["facets"]["target_group"] if v["count"] > 0]
+    assert len(offered) > 8
+    assert target.locator("li:visible").count() == 8
+    assert not option.is_visible()
+    show_all = target.locator("button.show-all")
+    assert show_all.inner_text() == f"Show all {len(offered)}"
+    assert show_all.get_attribute("aria-expanded") == "false"
+    show_all.click()
+    assert show_all.inner_text() == "Show fewer"
+    assert target.locator("li:visible").count() == len(offered)
+    assert show_all.get_attribute("aria-expanded") == "true"
     option.check()
     settle(page)
     assert "target_group=left_behind" in page.evaluate("location.hash")
@@ -442,6 +346,12 @@ def test_policy_timeline_stations_and_charts(page: Page, server: str) -> None:
     for i, one in enumerate(series):
         figure = page.locator(f"#chart-series-{i}")
         assert one["metric"]["label"] in figure.locator("figcaption").inner_text()
+        if len(one["points"]) == 1:
+            # One data point is shown as a figure, not as a one-bar chart.
+            assert figure.locator("svg").count() == 0
+            shown = figure.locator(".big-number").get_attribute("data-value")
+            assert float(shown or "nan") == one["points"][0]["value"]
+            continue
         values = figure.locator("rect.bar").evaluate_all(
             "els => els.map(e => Number(e.dataset.value))"
         )

@@ -6,7 +6,8 @@
 const API = "/api/v1";
 const PAGE_SIZE = 20;
 const FACETS = ["target_group", "intervention_type", "setting", "province"];
-const VIEWS = ["programs", "program", "policies", "stations", "charts"];
+const VIEWS = ["programs", "program", "policies", "policy", "stations", "charts"];
+const FACET_TOP = 8; // values a facet shows before "show all"
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 const I18N = {
@@ -28,7 +29,7 @@ const I18N = {
     failed: (detail) => `加载失败：${detail}`,
     filters: "筛选项目",
     search: "搜索",
-    searchPlaceholder: "名称或描述，中英文均可",
+    searchPlaceholder: "名称、描述或拼音",
     searchButton: "搜索",
     clear: "清除筛选",
     target_group: "服务对象",
@@ -140,6 +141,34 @@ const I18N = {
     date: "日期",
     value: "数值",
     noSeries: "没有热线指标。",
+    showAll: (n) => `显示全部 ${n} 项`,
+    showFewer: "收起",
+    filterToggle: "筛选条件",
+    pageCorrected: (asked, last) => `没有第 ${asked} 页；已显示最后一页（第 ${last} 页）。`,
+    retry: "重试",
+    matched: "匹配内容",
+    hotlines: "热线",
+    noHotlines: "未记录由本项目运营的热线。",
+    hotlineHours: "服务时间",
+    orgPrograms: "该机构的其他项目",
+    noOrgPrograms: "登记库中没有该机构的其他项目。",
+    policyFilters: "筛选政策",
+    yearFrom: "起始年份",
+    yearTo: "截止年份",
+    anyLevel: "全部层级",
+    topic: "主题",
+    issuing_body: "发文机关",
+    apply: "应用筛选",
+    policyNone: "没有符合条件的政策。",
+    policiesPerYear: "各年份的政策数",
+    summary: "摘要",
+    backToPolicies: "← 返回政策列表",
+    policyJson: "本政策的接口记录（JSON）",
+    policyCsv: "下载 CSV（当前筛选结果）",
+    yearRange: "年份范围",
+    policyDetail: "政策信息",
+    singlePoint: "只有一个数据点，因此以数字显示，不绘制图表。",
+    noTopics: "未记录主题",
   },
   en: {
     htmlLang: "en",
@@ -159,7 +188,7 @@ const I18N = {
     failed: (detail) => `Could not load: ${detail}`,
     filters: "Filter programs",
     search: "Search",
-    searchPlaceholder: "Name or description, Chinese or English",
+    searchPlaceholder: "Name, description or pinyin",
     searchButton: "Search",
     clear: "Clear filters",
     target_group: "Target group",
@@ -270,6 +299,34 @@ const I18N = {
     date: "Date",
     value: "Value",
     noSeries: "No hotline metrics recorded.",
+    showAll: (n) => `Show all ${n}`,
+    showFewer: "Show fewer",
+    filterToggle: "Filters",
+    pageCorrected: (asked, last) => `There is no page ${asked}; showing the last page (${last}).`,
+    retry: "Try again",
+    matched: "Match",
+    hotlines: "Hotlines",
+    noHotlines: "No hotline run by this program is recorded.",
+    hotlineHours: "Hours",
+    orgPrograms: "Other programs by this organization",
+    noOrgPrograms: "The registry holds no other programs by this organization.",
+    policyFilters: "Filter policies",
+    yearFrom: "From year",
+    yearTo: "To year",
+    anyLevel: "Any level",
+    topic: "Topic",
+    issuing_body: "Issuing body",
+    apply: "Apply filters",
+    policyNone: "No policies match these filters.",
+    policiesPerYear: "Policies per year",
+    summary: "Summary",
+    backToPolicies: "← Back to the policies",
+    policyJson: "This policy's API record (JSON)",
+    policyCsv: "Download CSV (these results)",
+    yearRange: "Years",
+    policyDetail: "About this policy",
+    singlePoint: "One data point, so it is shown as a number rather than a chart.",
+    noTopics: "No topic recorded",
   },
 };
 
@@ -446,7 +503,8 @@ async function allItems(path, params = {}) {
 function renderChrome() {
   const L = lang();
   document.documentElement.lang = I18N[L].htmlLang;
-  document.title = t("docTitle");
+  const tab = route.view === "program" ? "programs" : route.view === "policy" ? "policies" : route.view;
+  document.title = I18N[L][tab] ? `${t(tab)} · ${t("title")}` : t("docTitle");
   document.getElementById("site-title").textContent = t("title");
   document.getElementById("site-tagline").textContent = t("tagline");
   document.getElementById("footer-note").textContent = t("footerNote");
@@ -456,7 +514,7 @@ function renderChrome() {
   for (const button of document.querySelectorAll(".lang-switch button")) {
     button.setAttribute("aria-pressed", String(button.dataset.lang === L));
   }
-  const active = route.view === "program" ? "programs" : route.view;
+  const active = tab;
   for (const link of document.querySelectorAll("#tabs a")) {
     const view = link.dataset.view;
     link.textContent = t(view);
@@ -513,6 +571,17 @@ async function renderPrograms(main, current) {
     api("/programs/facets", facetParams),
   ]);
   if (current !== generation) return false;
+  const pages = Math.max(1, Math.ceil(list.total / PAGE_SIZE));
+  if (page > pages) {
+    // A page past the end (an old link, or filters that now match fewer): show the last.
+    const params = new URLSearchParams(route.params);
+    params.delete("lang");
+    if (pages > 1) params.set("page", String(pages));
+    else params.delete("page");
+    notice = t("pageCorrected", fmt(page), fmt(pages));
+    location.replace(hashFor("programs", params));
+    return false;
+  }
   lastListHash = location.hash || "#programs";
 
   const csvParams = new URLSearchParams(filters);
@@ -522,7 +591,7 @@ async function renderPrograms(main, current) {
 
   const form = h(
     "form",
-    { class: "filters", role: "search", "aria-labelledby": "filters-title", onsubmit: applyFilters },
+    { class: "filters", id: "program-filters", role: "search", "aria-labelledby": "filters-title", onsubmit: applyFilters },
     h("h2", { id: "filters-title" }, t("filters")),
     h("label", { for: "q" }, t("search")),
     h(
@@ -543,7 +612,6 @@ async function renderPrograms(main, current) {
     h("button", { type: "button", id: "clear-filters", class: "secondary", onclick: clearFilters }, t("clear")),
   );
 
-  const pages = Math.max(1, Math.ceil(list.total / PAGE_SIZE));
   const first = list.total ? (page - 1) * PAGE_SIZE + 1 : 0;
   const last = (page - 1) * PAGE_SIZE + list.items.length;
   const results = h(
@@ -559,27 +627,70 @@ async function renderPrograms(main, current) {
       ),
       h("a", { id: "csv-link", class: "button", href: `${API}/programs?${csvParams}`, download: "programs.csv" }, t("csv")),
     ),
+    takeNotice(),
     list.items.length ? h("p", { class: "range" }, t("range", fmt(first), fmt(last), fmt(list.total))) : null,
     list.items.length
       ? h("ol", { class: "program-list", start: first }, list.items.map(programItem))
       : h("p", { class: "empty" }, t("none")),
     pages > 1 ? pager(page, pages) : null,
   );
-  main.replaceChildren(h("div", { class: "programs-view" }, form, results));
+  main.replaceChildren(h("div", { class: "programs-view" }, filtersToggle("program-filters"), form, results));
   return true;
 }
 
-function facetFieldset(name, values) {
+function filtersToggle(formId) {
+  // On a phone the filters wait behind this button, so the results come first.
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "filters-toggle secondary",
+      "aria-controls": formId,
+      "aria-expanded": "false",
+      onclick: (event) => {
+        const button = event.currentTarget;
+        const open = button.getAttribute("aria-expanded") !== "true";
+        button.setAttribute("aria-expanded", String(open));
+        document.getElementById(formId).classList.toggle("open", open);
+      },
+    },
+    t("filterToggle"),
+  );
+}
+
+let notice = null; // a message for the next view drawn (a corrected page)
+
+function takeNotice() {
+  const text = notice;
+  notice = null;
+  return text ? h("p", { class: "notice", id: "notice", role: "note" }, text) : null;
+}
+
+function marked(snippet) {
+  // The API marks matches with <mark> in otherwise plain text: build nodes, never HTML.
+  return snippet.split(/(<mark>.*?<\/mark>)/).map((part) => {
+    const match = /^<mark>(.*)<\/mark>$/.exec(part);
+    return match ? h("mark", {}, match[1]) : part;
+  });
+}
+
+function facetFieldset(name, values, onchange = applyFilters) {
   const chosen = new Set(route.params.getAll(name));
   // Options nobody would match are left out, unless chosen (so they can be unticked).
   const shown = values.filter((v) => v.count > 0 || chosen.has(String(v.value)));
+  // The top values by count show at first; chosen ones always do; the rest behind a button.
+  const top = new Set(
+    [...shown].sort((a, b) => b.count - a.count).slice(0, FACET_TOP).map((v) => String(v.value)),
+  );
+  const hidden = shown.filter((v) => !top.has(String(v.value)) && !chosen.has(String(v.value)));
+  const listId = `facet-${name}-list`;
   return h(
     "fieldset",
     { class: "facet", dataset: { facet: name } },
     h("legend", {}, t(name)),
     h(
       "ul",
-      {},
+      { id: listId, class: hidden.length ? "collapsed" : null },
       shown.map((v) => {
         const id = `facet-${name}-${v.value}`;
         return h(
@@ -591,7 +702,7 @@ function facetFieldset(name, values) {
             name,
             value: v.value,
             checked: chosen.has(String(v.value)),
-            onchange: applyFilters,
+            onchange,
           }),
           h(
             "label",
@@ -601,8 +712,31 @@ function facetFieldset(name, values) {
             h("span", { class: "count", dataset: { count: v.count } }, `(${fmt(v.count)})`),
           ),
         );
+      }).map((item, i) => {
+        if (hidden.includes(shown[i])) item.classList.add("extra");
+        return item;
       }),
     ),
+    hidden.length
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "link show-all",
+            "aria-controls": listId,
+            "aria-expanded": "false",
+            dataset: { more: hidden.length },
+            onclick: (event) => {
+              const button = event.currentTarget;
+              const open = button.getAttribute("aria-expanded") !== "true";
+              button.setAttribute("aria-expanded", String(open));
+              document.getElementById(listId).classList.toggle("collapsed", !open);
+              button.textContent = open ? t("showFewer") : t("showAll", fmt(shown.length));
+            },
+          },
+          t("showAll", fmt(shown.length)),
+        )
+      : null,
   );
 }
 
@@ -641,6 +775,14 @@ function programItem(program) {
     program.target_groups.length
       ? h("ul", { class: "tags" }, program.target_groups.map((g) => h("li", {}, g.label)))
       : null,
+    program.snippet
+      ? h(
+          "p",
+          { class: "snippet", lang: langOf(program.snippet.replace(/<\/?mark>/g, "")) },
+          h("span", { class: "visually-hidden" }, `${t("matched")}${t("colon")}`),
+          marked(program.snippet),
+        )
+      : null,
   );
 }
 
@@ -666,11 +808,14 @@ function pager(page, pages) {
 async function renderProgram(main, current) {
   const program = await api(`/programs/${encodeURIComponent(route.slug)}`);
   const sourceKey = program.provenance.source && program.provenance.source.key;
-  const [org, source, issues] = await Promise.all([
+  const [org, source, issues, hotlines, siblings] = await Promise.all([
     api(`/organizations/${encodeURIComponent(program.organization.slug)}`),
     sourceKey ? api(`/sources/${encodeURIComponent(sourceKey)}`) : null,
     api("/vocabularies/quality_issue"),
+    allItems("/hotlines", { program_id: program.id }),
+    allItems("/programs", { organization_id: program.organization.id, sort: lang() === "zh" ? "name_zh" : "name_en" }),
   ]);
+  const others = siblings.filter((p) => p.slug !== program.slug);
   if (current !== generation) return false;
   const issueLabels = new Map(issues.terms.map((term) => [term.code, term.label]));
   const [name, other] = names(program);
@@ -713,6 +858,37 @@ async function renderProgram(main, current) {
           [t("website"), website],
         ]),
         org.description ? h("p", { class: "description", lang: textLang(org, "description") }, org.description) : null,
+      ),
+      section(
+        "hotlines",
+        t("hotlines"),
+        hotlines.length
+          ? h(
+              "ul",
+              { class: "hotline-list" },
+              hotlines.map((line) =>
+                h(
+                  "li",
+                  { dataset: { slug: line.slug } },
+                  h("a", { href: `${API}/hotlines/${encodeURIComponent(line.slug)}`, lang: nameLang(line) }, names(line)[0]),
+                  line.hours ? [t("paren", `${t("hotlineHours")}${t("colon")}${line.hours}`)] : null,
+                ),
+              ),
+            )
+          : h("p", {}, t("noHotlines")),
+      ),
+      section(
+        "org-programs",
+        t("orgPrograms"),
+        others.length
+          ? h(
+              "ul",
+              { class: "org-programs" },
+              others.map((p) =>
+                h("li", { dataset: { slug: p.slug } }, h("a", { href: hashFor("program", {}, p.slug), lang: nameLang(p) }, names(p)[0])),
+              ),
+            )
+          : h("p", {}, t("noOrgPrograms")),
       ),
       section(
         "partners",
@@ -809,27 +985,47 @@ function recordedValue(value, program) {
   // labels and names the page shows for them. Anything else is shown as recorded.
   if (!value) return value;
   const known = new Map();
+  // Also a policy's: whichever of these fields the record has.
   const terms = [
     program.intervention_type,
-    ...program.target_groups,
-    ...program.settings,
-    ...program.ecological_levels,
-    ...program.elements,
-    ...program.provinces,
+    program.level,
+    program.province,
+    ...(program.target_groups || []),
+    ...(program.settings || []),
+    ...(program.ecological_levels || []),
+    ...(program.elements || []),
+    ...(program.provinces || []),
+    ...(program.topics || []),
+    ...(program.issuing_bodies || []),
   ];
   for (const term of terms) if (term) known.set(term.code, term.label);
-  for (const org of [program.organization, ...program.partners.map((p) => p.organization)]) {
-    known.set(org.slug, names(org)[0]);
-  }
+  const orgs = [program.organization, ...(program.partners || []).map((p) => p.organization)];
+  for (const org of orgs) if (org) known.set(org.slug, names(org)[0]);
   const parts = value.split(/,\s*/);
   return parts.every((part) => known.has(part)) ? parts.map((part) => known.get(part)).join(t("listSeparator")) : value;
 }
 
 // --- policy timeline ---------------------------------------------------------------------
 
+const POLICY_FACETS = ["topic", "issuing_body"];
+
+function policyFilters() {
+  const filters = new URLSearchParams();
+  for (const name of ["year_min", "year_max", "level", ...POLICY_FACETS]) {
+    for (const value of route.params.getAll(name)) if (value) filters.append(name, value);
+  }
+  return filters;
+}
+
 async function renderPolicies(main, current) {
-  const [policies, facets] = await Promise.all([
-    allItems("/policies", { sort: "year,title_zh" }),
+  const filters = policyFilters();
+  const facetParams = new URLSearchParams(filters);
+  for (const name of ["level", ...POLICY_FACETS, "year"]) facetParams.append("facet", name);
+  const listParams = new URLSearchParams(filters);
+  listParams.set("sort", "year,title_zh");
+  const [policies, facets, everyYear] = await Promise.all([
+    allItems("/policies", listParams),
+    api("/policies/facets", facetParams),
     api("/policies/facets", { facet: "year" }),
   ]);
   if (current !== generation) return false;
@@ -840,29 +1036,182 @@ async function renderPolicies(main, current) {
     byYear.get(key).push(policy);
   }
   const counts = new Map(facets.facets.year.map((v) => [v.value, v.count]));
-  main.replaceChildren(
+  const years = everyYear.facets.year.map((v) => Number(v.value)).sort((x, y) => x - y);
+  const csvParams = new URLSearchParams(listParams);
+  csvParams.set("format", "csv");
+  csvParams.set("labels", lang());
+
+  const yearSelect = (name, label) =>
     h(
-      "section",
-      { class: "timeline-view", "aria-labelledby": "policies-title" },
-      h("h2", { id: "policies-title", dataset: { total: facets.total } }, t("policyTotal", fmt(facets.total))),
+      "div",
+      { class: "field" },
+      h("label", { for: `policy-${name}` }, label),
       h(
-        "ol",
-        { class: "timeline" },
-        [...byYear].map(([year, items]) =>
-          h(
-            "li",
-            { class: "year", dataset: { year } },
-            h(
-              "h3",
-              {},
-              h("span", { class: "year-label" }, year),
-              " ",
-              h("span", { class: "count" }, t("policyCount", counts.get(year) ?? items.length)),
-            ),
-            h("ul", { class: "policies" }, items.map(policyItem)),
-          ),
+        "select",
+        { id: `policy-${name}`, name, onchange: applyPolicyFilters },
+        h("option", { value: "" }, "—"),
+        years.map((year) => h("option", { value: year, selected: route.params.get(name) === String(year) }, year)),
+      ),
+    );
+  const form = h(
+    "form",
+    { class: "filters", id: "policy-filters", "aria-labelledby": "policy-filters-title", onsubmit: applyPolicyFilters },
+    h("h2", { id: "policy-filters-title" }, t("policyFilters")),
+    h(
+      "fieldset",
+      { class: "year-range" },
+      h("legend", {}, t("yearRange")),
+      yearSelect("year_min", t("yearFrom")),
+      yearSelect("year_max", t("yearTo")),
+    ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "policy-level" }, t("level")),
+      h(
+        "select",
+        { id: "policy-level", name: "level", onchange: applyPolicyFilters },
+        h("option", { value: "" }, t("anyLevel")),
+        facets.facets.level.map((v) =>
+          h("option", { value: v.value, selected: route.params.get("level") === v.value }, `${v.label} (${fmt(v.count)})`),
         ),
       ),
+    ),
+    POLICY_FACETS.map((name) => facetFieldset(name, facets.facets[name] || [], applyPolicyFilters)),
+    h("button", { type: "button", id: "clear-policy-filters", class: "secondary", onclick: () => (location.hash = hashFor("policies", {})) }, t("clear")),
+  );
+
+  const results = h(
+    "section",
+    { class: "results timeline-view", "aria-labelledby": "policies-title" },
+    h(
+      "div",
+      { class: "results-head" },
+      h("h2", { id: "policies-title", dataset: { total: facets.total } }, t("policyTotal", fmt(facets.total))),
+      h("a", { id: "policy-csv-link", class: "button", href: `${API}/policies?${csvParams}`, download: `policies-${lang()}.csv` }, t("policyCsv")),
+    ),
+    policies.length ? yearChart(facets.facets.year) : null,
+    policies.length
+      ? h(
+          "ol",
+          { class: "timeline" },
+          [...byYear].map(([year, items]) =>
+            h(
+              "li",
+              { class: "year", dataset: { year } },
+              h(
+                "h3",
+                {},
+                h("span", { class: "year-label" }, year),
+                " ",
+                h("span", { class: "count" }, t("policyCount", counts.get(year) ?? items.length)),
+              ),
+              h("ul", { class: "policies" }, items.map(policyItem)),
+            ),
+          ),
+        )
+      : h("p", { class: "empty" }, t("policyNone")),
+  );
+  main.replaceChildren(h("div", { class: "programs-view policies-view" }, filtersToggle("policy-filters"), form, results));
+  return true;
+}
+
+function applyPolicyFilters(event) {
+  event.preventDefault();
+  const form = event.target.form || event.target;
+  const params = new URLSearchParams();
+  for (const name of ["year_min", "year_max", "level"]) {
+    const value = form.elements[name].value;
+    if (value) params.set(name, value);
+  }
+  for (const box of form.querySelectorAll("input[type=checkbox]:checked")) params.append(box.name, box.value);
+  location.hash = hashFor("policies", params);
+}
+
+function yearChart(yearFacet) {
+  // Policies per year under the filters: a column per year from the first to the last.
+  const counts = new Map(yearFacet.filter((v) => v.count > 0).map((v) => [Number(v.value), v.count]));
+  const years = [...counts.keys()].sort((x, y) => x - y);
+  const rows = [];
+  for (let year = years[0]; year <= years[years.length - 1]; year++) rows.push([year, counts.get(year) || 0]);
+  const id = "chart-policy-years";
+  const title = t("policiesPerYear");
+  if (rows.length === 1) return singleFigure(id, title, `${rows[0][0]}`, rows[0][1]);
+  const width = chartWidth();
+  const height = 180;
+  const top = 18;
+  const bottom = 28;
+  const max = Math.max(1, ...rows.map((r) => r[1]));
+  const slot = (width - 20) / rows.length;
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", "aria-labelledby": `${id}-svg-title`, class: "columns" });
+  svg.append(s("title", { id: `${id}-svg-title` }, `${title}: ${rows.filter((r) => r[1]).map((r) => `${r[0]} ${fmt(r[1])}`).join("; ")}`));
+  svg.append(s("line", { x1: 10, x2: width - 10, y1: height - bottom, y2: height - bottom, class: "axis" }));
+  const labelEvery = Math.ceil(rows.length / Math.max(1, Math.floor(width / 44)));
+  rows.forEach(([year, count], i) => {
+    const x = 10 + i * slot + slot * 0.15;
+    const barHeight = count ? Math.max(2, (count / max) * (height - top - bottom)) : 0;
+    const y = height - bottom - barHeight;
+    svg.append(
+      s("rect", { x, y, width: slot * 0.7, height: barHeight, rx: 1, class: "bar", "data-year": year, "data-value": count },
+        s("title", {}, `${year}: ${t("policyCount", count)}`)),
+      count ? s("text", { x: x + slot * 0.35, y: y - 4, class: "bar-value", "text-anchor": "middle" }, fmt(count)) : null,
+      i % labelEvery === 0
+        ? s("text", { x: x + slot * 0.35, y: height - bottom + 16, class: "axis-label", "text-anchor": "middle" }, year)
+        : null,
+    );
+  });
+  return h(
+    "figure",
+    { class: "chart", id, "aria-labelledby": `${id}-caption` },
+    h("figcaption", { id: `${id}-caption` }, title),
+    svg,
+    dataTable([t("year"), t("count")], rows.filter((r) => r[1]).map(([year, count]) => [year, fmt(count)])),
+  );
+}
+
+function singleFigure(id, title, when, value) {
+  // One data point is a number, not a chart.
+  return h(
+    "figure",
+    { class: "chart single", id, "aria-labelledby": `${id}-caption` },
+    h("figcaption", { id: `${id}-caption` }, title),
+    h("p", { class: "big-number", dataset: { value } }, fmt(value)),
+    h("p", { class: "when" }, when),
+    h("p", { class: "hint" }, t("singlePoint")),
+  );
+}
+
+async function renderPolicy(main, current) {
+  const policy = await api(`/policies/${encodeURIComponent(route.slug)}`);
+  const sourceKey = policy.provenance.source && policy.provenance.source.key;
+  const [source, issues] = await Promise.all([
+    sourceKey ? api(`/sources/${encodeURIComponent(sourceKey)}`) : null,
+    api("/vocabularies/quality_issue"),
+  ]);
+  if (current !== generation) return false;
+  const issueLabels = new Map(issues.terms.map((term) => [term.code, term.label]));
+  const [title, other] = names(policy);
+  main.replaceChildren(
+    h(
+      "article",
+      { class: "program-detail policy-detail", "aria-labelledby": "policy-title", dataset: { slug: policy.slug } },
+      h("p", {}, h("a", { href: hashFor("policies", {}), id: "back-link" }, t("backToPolicies"))),
+      h("h2", { id: "policy-title", lang: nameLang(policy) }, title),
+      other ? h("p", { class: "alt", lang: otherLang() }, other) : null,
+      policy.summary ? h("p", { class: "description", lang: textLang(policy, "summary") }, policy.summary) : null,
+      section(
+        "facts",
+        t("policyDetail"),
+        definitionList([
+          [t("year"), policy.date || policy.year],
+          [t("level"), [policy.level && policy.level.label, policy.province && policy.province.label].filter(Boolean).join(" · ")],
+          [t("issuer"), policy.issuer ? h("span", { lang: textLang(policy, "issuer") }, policy.issuer) : t("unknown")],
+          [t("issuing_body"), labels(policy.issuing_bodies)],
+          [t("topics"), policy.topics.length ? labels(policy.topics) : t("noTopics")],
+        ]),
+      ),
+      section("links", t("links"), h("ul", {}, h("li", {}, h("a", { href: `${API}/policies/${policy.slug}` }, t("policyJson"))))),
+      section("provenance", t("provenance"), provenance(policy, source, issueLabels)),
     ),
   );
   return true;
@@ -876,7 +1225,7 @@ function policyItem(policy) {
   return h(
     "li",
     { class: "policy", dataset: { slug: policy.slug } },
-    h("p", { class: "policy-title", lang: nameLang(policy) }, title),
+    h("p", { class: "policy-title", lang: nameLang(policy) }, h("a", { href: hashFor("policy", {}, policy.slug) }, title)),
     other ? h("p", { class: "alt", lang: otherLang() }, other) : null,
     h(
       "p",
@@ -1108,6 +1457,10 @@ function barChart(id, title, rows) {
 function seriesFigure(id, one) {
   const title = `${names(one.hotline)[0]} — ${one.metric.label}${t("paren", one.unit.label)}`;
   const points = one.points;
+  if (points.length === 1) {
+    const p = points[0];
+    return singleFigure(id, title, p.period_label ? `${p.date}${t("paren", p.period_label)}` : p.date, p.value);
+  }
   const width = chartWidth();
   const height = 220;
   const top = 24;
@@ -1157,10 +1510,13 @@ function dataTable(head, rows) {
 
 // --- router ------------------------------------------------------------------------------
 
+const DETAIL_VIEWS = ["program", "policy"];
+
 const RENDERERS = {
   programs: renderPrograms,
   program: renderProgram,
   policies: renderPolicies,
+  policy: renderPolicy,
   stations: renderStations,
   charts: renderCharts,
 };
@@ -1175,21 +1531,35 @@ async function render() {
   setStatus("loading", t("loading"));
   main.setAttribute("aria-busy", "true");
   try {
-    const view = route.view === "program" && !route.slug ? "programs" : route.view;
+    const view = DETAIL_VIEWS.includes(route.view) && !route.slug ? `${route.view === "program" ? "programs" : "policies"}` : route.view;
     const done = await RENDERERS[view](main, current);
     if (!done || current !== generation) return;
     renderChrome();
     main.dataset.hash = location.hash;
     main.dataset.view = view;
     main.removeAttribute("aria-busy");
-    setStatus("ready", t("loaded"));
+    // Nothing to say once drawn: the status line is for loading and errors only.
+    setStatus("ready", "");
     const again = focused && document.getElementById(focused);
     if (again) again.focus();
-    else if (view === "program") main.focus();
+    else if (DETAIL_VIEWS.includes(view)) {
+      // A detail opens at the top of the page, header and language switch in view.
+      window.scrollTo(0, 0);
+      main.focus({ preventScroll: true });
+    }
   } catch (error) {
     if (current !== generation) return;
     main.removeAttribute("aria-busy");
     main.dataset.hash = location.hash;
+    // The old results go: what stays on screen must be what the page says it is.
+    main.replaceChildren(
+      h(
+        "div",
+        { class: "failed" },
+        h("p", {}, t("failed", error.message)),
+        h("button", { type: "button", id: "retry", onclick: render }, t("retry")),
+      ),
+    );
     setStatus("error", t("failed", error.message));
   }
 }
