@@ -3,10 +3,12 @@
 // The view lives in the URL hash (#programs?target_group=left_behind&lang=zh), so a
 // filtered view can be bookmarked and shared.
 
+import { ADMIN_I18N, renderAdmin } from "./admin.js";
+
 const API = "/api/v1";
 const PAGE_SIZE = 20;
 const FACETS = ["target_group", "intervention_type", "setting", "province"];
-const VIEWS = ["programs", "program", "policies", "stations", "charts"];
+const VIEWS = ["programs", "program", "policies", "stations", "charts", "admin"];
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 const I18N = {
@@ -272,6 +274,9 @@ const I18N = {
     noSeries: "No hotline metrics recorded.",
   },
 };
+
+Object.assign(I18N.zh, ADMIN_I18N.zh);
+Object.assign(I18N.en, ADMIN_I18N.en);
 
 // --- state -------------------------------------------------------------------------------
 
@@ -1163,6 +1168,12 @@ const RENDERERS = {
   policies: renderPolicies,
   stations: renderStations,
   charts: renderCharts,
+  admin: (main, current) =>
+    renderAdmin(main, {
+      h, t, lang, api, getJson, allItems, hashFor, API, route,
+      stale: () => current !== generation,
+      rerender: render,
+    }),
 };
 
 async function render() {
