@@ -49,6 +49,7 @@ def test_page_and_assets_are_served_outside_the_api_document(client: TestClient)
 
     for name, media_type in (
         ("explorer.js", "text/javascript; charset=utf-8"),
+        ("admin.js", "text/javascript; charset=utf-8"),
         ("explorer.css", "text/css; charset=utf-8"),
         ("favicon.svg", "image/svg+xml"),
     ):

@@ -13,6 +13,7 @@ from registry.errors import NotFound
 STATIC = Path(__file__).resolve().parent.parent / "explorer" / "static"
 MEDIA_TYPES = {
     "explorer.js": "text/javascript; charset=utf-8",
+    "admin.js": "text/javascript; charset=utf-8",
     "explorer.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }

@@ -3,10 +3,12 @@
 // The view lives in the URL hash (#programs?target_group=left_behind&lang=zh), so a
 // filtered view can be bookmarked and shared.
 
+import { ADMIN_I18N, renderAdmin } from "./admin.js";
+
 const API = "/api/v1";
 const PAGE_SIZE = 20;
 const FACETS = ["target_group", "intervention_type", "setting", "province"];
-const VIEWS = ["programs", "program", "policies", "policy", "stations", "charts"];
+const VIEWS = ["programs", "program", "policies", "policy", "stations", "charts", "admin"];
 const FACET_TOP = 8; // values a facet shows before "show all"
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -329,6 +331,9 @@ const I18N = {
     noTopics: "No topic recorded",
   },
 };
+
+Object.assign(I18N.zh, ADMIN_I18N.zh);
+Object.assign(I18N.en, ADMIN_I18N.en);
 
 // --- state -------------------------------------------------------------------------------
 
@@ -1519,6 +1524,12 @@ const RENDERERS = {
   policy: renderPolicy,
   stations: renderStations,
   charts: renderCharts,
+  admin: (main, current) =>
+    renderAdmin(main, {
+      h, t, lang, api, getJson, allItems, hashFor, API, route,
+      stale: () => current !== generation,
+      rerender: render,
+    }),
 };
 
 async function render() {
