@@ -3,6 +3,9 @@
 // The view lives in the URL hash (#programs?target_group=left_behind&lang=zh), so a
 // filtered view can be bookmarked and shared.
 
+import { MAP_STRINGS } from "./map.js";
+import { STATION_STRINGS, renderStations as renderStationsView } from "./stations.js";
+
 const API = "/api/v1";
 const PAGE_SIZE = 20;
 const FACETS = ["target_group", "intervention_type", "setting", "province"];
@@ -116,8 +119,6 @@ const I18N = {
     level: "层级",
     issuer: "发布机构",
     topics: "主题",
-    stationTotal: (n) => `共 ${n} 个服务站点，按省份分组`,
-    stationCount: (n) => `${fmt(n)} 个站点`,
     noProvince: "未注明省份",
     network: "所属网络",
     operator: "运营方",
@@ -246,8 +247,6 @@ const I18N = {
     level: "Level",
     issuer: "Issued by",
     topics: "Topics",
-    stationTotal: (n) => `${n} service stations, by province`,
-    stationCount: (n) => (n === 1 ? "1 station" : `${fmt(n)} stations`),
     noProvince: "Province not stated",
     network: "Network",
     operator: "Operator",
@@ -272,6 +271,10 @@ const I18N = {
     noSeries: "No hotline metrics recorded.",
   },
 };
+
+for (const strings of [MAP_STRINGS, STATION_STRINGS]) {
+  for (const L of ["zh", "en"]) Object.assign(I18N[L], strings[L]);
+}
 
 // --- state -------------------------------------------------------------------------------
 
@@ -889,70 +892,11 @@ function policyItem(policy) {
   );
 }
 
-// --- service stations by province --------------------------------------------------------
+// --- service stations: see stations.js, which draws the map from map.js ------------------
 
-async function renderStations(main, current) {
-  const [stations, facets] = await Promise.all([
-    allItems("/service-stations", { sort: "name_en" }),
-    api("/service-stations/facets", { facet: "province" }),
-  ]);
-  if (current !== generation) return false;
-  const groups = facets.facets.province
-    .filter((p) => p.count > 0)
-    .map((p) => ({
-      code: p.value,
-      label: p.label,
-      count: p.count,
-      items: stations.filter((st) => st.province && st.province.code === p.value),
-    }));
-  const unplaced = stations.filter((st) => !st.province);
-  if (unplaced.length) {
-    groups.push({ code: "none", label: t("noProvince"), count: unplaced.length, items: unplaced });
-  }
-  main.replaceChildren(
-    h(
-      "section",
-      { class: "stations-view", "aria-labelledby": "stations-title" },
-      h("h2", { id: "stations-title", dataset: { total: facets.total } }, t("stationTotal", fmt(facets.total))),
-      groups.map((group) =>
-        h(
-          "section",
-          { class: "province-group", dataset: { province: group.code }, "aria-labelledby": `province-${group.code}` },
-          h(
-            "h3",
-            { id: `province-${group.code}` },
-            group.label,
-            " ",
-            h("span", { class: "count", dataset: { count: group.count } }, t("stationCount", group.count)),
-          ),
-          h("ul", { class: "stations" }, group.items.map(stationItem)),
-        ),
-      ),
-    ),
-  );
-  return true;
-}
-
-function stationItem(station) {
-  const [name, other] = names(station);
-  return h(
-    "li",
-    { class: "station", dataset: { slug: station.slug } },
-    h("p", { class: "station-name" }, h("span", { lang: nameLang(station) }, name), other ? h("span", { class: "alt", lang: otherLang() }, ` ${other}`) : null),
-    h(
-      "p",
-      { class: "meta" },
-      [
-        station.network && `${t("network")}${t("colon")}${station.network.label}`,
-        station.kind && station.kind.label,
-        station.city && `${t("city")}${t("colon")}${station.city}`,
-        station.operator && `${t("operator")}${t("colon")}${names(station.operator)[0]}`,
-        station.established_year,
-      ]
-        .filter(Boolean)
-        .join(" · "),
-    ),
-  );
+function renderStations(main, current) {
+  const ctx = { h, s, t, fmt, lang, api, allItems, names, nameLang, otherLang, hashFor, params: route.params, apiRoot: API };
+  return renderStationsView(ctx, main, () => current === generation);
 }
 
 // --- charts ------------------------------------------------------------------------------
