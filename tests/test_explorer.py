@@ -50,6 +50,8 @@ def test_page_and_assets_are_served_outside_the_api_document(client: TestClient)
     for name, media_type in (
         ("explorer.js", "text/javascript; charset=utf-8"),
         ("admin.js", "text/javascript; charset=utf-8"),
+        ("map.js", "text/javascript; charset=utf-8"),
+        ("stations.js", "text/javascript; charset=utf-8"),
         ("explorer.css", "text/css; charset=utf-8"),
         ("favicon.svg", "image/svg+xml"),
     ):
@@ -308,18 +310,18 @@ def test_policy_timeline_stations_and_charts(page: Page, server: str) -> None:
 
     page.get_by_role("link", name="Service stations").click()
     settle(page)
+    # Every station in one table, and the map's count for every province (tests in
+    # test_explorer_map.py follow the map's filters).
+    stations = api(server, "/service-stations", sort="name_en", limit=500, lang="en")
+    assert page.get_attribute("#station-total", "data-total") == str(stations["total"])
+    shown_stations = page.locator(".station-table tr.station")
+    assert shown_stations.evaluate_all("els => els.map(e => e.dataset.slug)") == [
+        s["slug"] for s in stations["items"]
+    ]
     provinces = api(server, "/service-stations/facets", facet="province", lang="en")
-    groups = page.locator(".province-group")
-    expected = [v for v in provinces["facets"]["province"] if v["count"] > 0]
-    assert groups.count() == len(expected)
-    for i, province in enumerate(expected):
-        group = groups.nth(i)
-        assert group.get_attribute("data-province") == province["value"]
-        assert group.locator("h3").inner_text().startswith(province["label"])
-        stations = api(server, "/service-stations", province=province["value"], sort="name_en")
-        assert group.locator(".station").evaluate_all("els => els.map(e => e.dataset.slug)") == [
-            s["slug"] for s in stations["items"]
-        ]
+    assert page.locator("#station-map .map-cell").evaluate_all(
+        "els => Object.fromEntries(els.map(e => [e.dataset.code, Number(e.dataset.count)]))"
+    ) == {v["value"]: v["count"] for v in provinces["facets"]["province"]}
     shoot(page, "stations-en")
 
     page.get_by_role("link", name="Charts").click()
@@ -378,8 +380,11 @@ CHINESE_VIEWS = [
     "#program/lianai-huxin?lang=zh",
     "#program/cps-emergency-volunteer-team?lang=zh",
     "#policies?lang=zh",
+    "#policies?year_min=2010&level=national&topic=school_mental_health_education&lang=zh",
+    "#policy/2023-moe-student-mental-health-special-action-plan-2023-2025?lang=zh",
     "#stations?lang=zh",
     "#charts?lang=zh",
+    "#admin?lang=zh",
 ]
 # What the API has in the source's language only, so the page cannot show it in Chinese:
 # the locator within the source (no locator_zh), and the source's own words quoted in a
@@ -392,6 +397,8 @@ VISIBLE_TEXT = """() => {
     for (const el of document.querySelectorAll(`[${name}]`)) shown.push(el.getAttribute(name));
   }
   let text = shown.filter(Boolean).join("\\n");
+  // Commands to type are neither language.
+  for (const el of document.querySelectorAll("code")) text = text.split(el.innerText).join(" ");
   const verbatim = document.querySelectorAll(".quality-notes .printed");
   const exempt = [...verbatim].map((el) => el.innerText);
   for (const el of document.querySelectorAll(".quality-notes .note")) {
@@ -489,9 +496,14 @@ SCREENSHOT_VIEWS = {
     "programs": "#programs?q=心理&target_group=left_behind",
     "program-lianai-huxin": "#program/lianai-huxin",
     "program-cps-emergency-volunteer-team": "#program/cps-emergency-volunteer-team",
+    "programs-all": "#programs",
     "policies": "#policies",
+    "policies-filtered": "#policies?year_min=2010&topic=school_mental_health_education",
+    "policy": "#policy/2023-moe-student-mental-health-special-action-plan-2023-2025",
     "stations": "#stations",
+    "stations-guangdong": "#stations?province=CN-GD",
     "charts": "#charts",
+    "admin": "#admin",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,7 @@ def test_a_page_past_the_end_shows_the_last_page_and_says_so(page: Page, server:
     last = api(server, "/programs", limit=PAGE_SIZE, offset=(pages - 1) * PAGE_SIZE, sort="name_en")
     assert shown_names(page) == [p["name_en"] for p in last["items"]]
     assert page.locator(".empty").count() == 0
+    shoot(page, "programs-page-past-the-end-en-1280")
 
 
 def test_a_program_opens_at_the_top_with_its_hotline_and_sibling_programs(
@@ -283,6 +285,7 @@ VIEWS = [
     "#policy/2023-moe-student-mental-health-special-action-plan-2023-2025",
     "#stations",
     "#charts",
+    "#admin",
 ]
 
 
@@ -309,4 +312,82 @@ def test_axe_finds_no_serious_or_critical_violations(
         )
         if results:
             found[view] = results
+    assert not found, found
+
+
+def test_the_programs_map_counts_and_filters_as_the_api_does(page: Page, server: str) -> None:
+    page.goto(f"{server}/#programs?target_group=primary&lang=zh")
+    settle(page)
+    provinces = api(server, "/vocabularies/province", lang="zh")["terms"]
+    facets = api(server, "/programs/facets", facet="province", target_group="primary", lang="zh")
+    counts = {v["value"]: v["count"] for v in facets["facets"]["province"]}
+    cells = page.locator("#program-map .map-cell").evaluate_all(
+        "els => els.map(e => [e.dataset.code, Number(e.dataset.count)])"
+    )
+    # A cell for every province in the vocabulary, counting programs under the filters.
+    assert sorted(code for code, _ in cells) == sorted(t["code"] for t in provinces)
+    assert {code: n for code, n in cells} == {
+        t["code"]: counts.get(t["code"], 0) for t in provinces
+    }
+    assert any(n for _, n in cells)
+    code = max(counts, key=lambda c: counts[c])
+    page.locator(f'#program-map .map-cell[data-code="{code}"]').click()
+    settle(page)
+    assert f"province={code}" in page.evaluate("location.hash")
+    listed = api(
+        server,
+        "/programs",
+        target_group="primary",
+        province=code,
+        sort="name_zh",
+        limit=20,
+        lang="zh",
+    )
+    assert page.get_attribute("#result-total", "data-total") == str(listed["total"])
+    assert shown_names(page) == [p["name"] for p in listed["items"]]
+    cell = page.locator(f'#program-map .map-cell[data-code="{code}"]')
+    assert cell.get_attribute("aria-pressed") == "true"
+    cell.click()
+    settle(page)
+    assert "province=" not in page.evaluate("location.hash")
+
+
+# Visible text outside elements marked as Chinese (names, titles, quoted source words).
+OUTSIDE_CHINESE = """() => {
+  for (const d of document.querySelectorAll("details")) d.open = true;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const out = [document.title];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    // Data-quality notes quote what a Chinese source printed, as printed.
+    if (!el || el.closest('[lang^="zh"], .quality-notes, script, style, noscript')) continue;
+    if (!el.getClientRects().length) continue;
+    out.push(node.textContent);
+  }
+  return out.join("\\n");
+}"""
+ENGLISH_VIEWS = [
+    "#programs?lang=en",
+    "#programs?q=留守&lang=en",
+    "#program/lianai-huxin?lang=en",
+    "#policies?lang=en",
+    "#policy/2023-moe-student-mental-health-special-action-plan-2023-2025?lang=en",
+    "#stations?lang=en",
+    "#charts?lang=en",
+    "#admin?lang=en",
+]
+
+
+def test_english_view_shows_chinese_only_where_marked_as_chinese(page: Page, server: str) -> None:
+    """The reverse of the Chinese view's check: Chinese text in the English view is only
+    what is marked lang="zh-CN" (a name's original beside its English, a matched snippet);
+    the language switch's 中文 names the other language in its own."""
+    found: dict[str, list[str]] = {}
+    for view in ENGLISH_VIEWS:
+        page.goto(f"{server}/{view}")
+        settle(page)
+        text = page.evaluate(OUTSIDE_CHINESE)
+        han = [line for line in text.splitlines() if re.search(r"[\u3400-\u9fff]", line)]
+        if han:
+            found[view] = han[:5]
     assert not found, found

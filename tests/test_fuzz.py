@@ -8,9 +8,9 @@ The app writes to a database of its own, a copy of the seeded template.
 
 The run is repeatable: a fixed seed, derandomized generation and no example database. It runs
 the examples and fuzzing phases, and under CI (or REGISTRY_FUZZ=full) the coverage phase too,
-which sends every boundary case the schema defines and is most of a full run's few minutes
-per backend; `MAX_EXAMPLES` bounds only the fuzzing phase. A local run also plays fewer
-stateful scenarios. Either way every response goes through the same checks.
+which sends every boundary case the schema defines and is most of `test_api`'s time;
+`MAX_EXAMPLES` bounds only the fuzzing phase. Either way every response goes through the
+same checks.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from tests.conftest import DatabaseFactory, WriteDatabase
 FULL = bool(os.environ.get("CI")) or os.environ.get("REGISTRY_FUZZ") == "full"
 MAX_EXAMPLES = 5  # per operation in the fuzzing phase
 SEED = 20240601
-STATEFUL_EXAMPLES = 60 if FULL else 30  # scenarios, each up to 10 linked calls
+STATEFUL_EXAMPLES = 60  # scenarios, each up to 10 linked calls
 STATEFUL_RUNS = 3  # at most, until the scenarios have followed 50 links to every write method
 
 
@@ -173,18 +173,26 @@ def test_stateful(
     # The scenarios follow the responses, which are not the same in every run on a loaded
     # machine: a CI run once reached no DELETE in 60 scenarios that a quiet run reaches.
     # Further runs, with fresh draws, until the lifecycle is covered; each one checks all.
+    # A loaded machine can also answer one draw differently from a draw Hypothesis saw
+    # before with the same prefix (a write queued past its timeout), which Hypothesis reports
+    # as FlakyStrategyDefinition: no response failed a check then, so that run is replaced.
     for attempt in range(STATEFUL_RUNS):
-        Isolated.run(
-            settings=hypothesis.settings(
-                max_examples=STATEFUL_EXAMPLES,
-                stateful_step_count=10,
-                deadline=None,
-                derandomize=attempt == 0,
-                database=None,
-                phases=[hypothesis.Phase.generate],
-                suppress_health_check=list(hypothesis.HealthCheck),
+        try:
+            Isolated.run(
+                settings=hypothesis.settings(
+                    max_examples=STATEFUL_EXAMPLES,
+                    stateful_step_count=10,
+                    deadline=None,
+                    derandomize=attempt == 0,
+                    database=None,
+                    phases=[hypothesis.Phase.generate],
+                    suppress_health_check=list(hypothesis.HealthCheck),
+                )
             )
-        )
+        except hypothesis.errors.FlakyStrategyDefinition:
+            if failures:
+                raise
+            continue
         covered = {"PATCH", "DELETE", "POST"} <= {k.split()[0] for k in linked}
         if failures or (covered and sum(linked.values()) >= 50):
             break

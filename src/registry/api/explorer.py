@@ -14,6 +14,8 @@ STATIC = Path(__file__).resolve().parent.parent / "explorer" / "static"
 MEDIA_TYPES = {
     "explorer.js": "text/javascript; charset=utf-8",
     "admin.js": "text/javascript; charset=utf-8",
+    "map.js": "text/javascript; charset=utf-8",
+    "stations.js": "text/javascript; charset=utf-8",
     "explorer.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }

@@ -777,7 +777,7 @@ function historyTable(ctx, history) {
     history.length
       ? h(
           "div",
-          { class: "table-scroll" },
+          { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "history-title" },
           h(
             "table",
             { id: "history-table" },

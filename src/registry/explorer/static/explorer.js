@@ -4,6 +4,8 @@
 // filtered view can be bookmarked and shared.
 
 import { ADMIN_I18N, renderAdmin } from "./admin.js";
+import { MAP_STRINGS, provinceMap } from "./map.js";
+import { STATION_STRINGS, renderStations as renderStationsView } from "./stations.js";
 
 const API = "/api/v1";
 const PAGE_SIZE = 20;
@@ -119,8 +121,6 @@ const I18N = {
     level: "层级",
     issuer: "发布机构",
     topics: "主题",
-    stationTotal: (n) => `共 ${n} 个服务站点，按省份分组`,
-    stationCount: (n) => `${fmt(n)} 个站点`,
     noProvince: "未注明省份",
     network: "所属网络",
     operator: "运营方",
@@ -144,6 +144,8 @@ const I18N = {
     value: "数值",
     noSeries: "没有热线指标。",
     showAll: (n) => `显示全部 ${n} 项`,
+    programMap: "项目分布图",
+    programMapCaption: "各省份的项目数（按当前筛选条件）；点击省份即按该省筛选，再次点击取消。",
     showFewer: "收起",
     filterToggle: "筛选条件",
     pageCorrected: (asked, last) => `没有第 ${asked} 页；已显示最后一页（第 ${last} 页）。`,
@@ -277,8 +279,6 @@ const I18N = {
     level: "Level",
     issuer: "Issued by",
     topics: "Topics",
-    stationTotal: (n) => `${n} service stations, by province`,
-    stationCount: (n) => (n === 1 ? "1 station" : `${fmt(n)} stations`),
     noProvince: "Province not stated",
     network: "Network",
     operator: "Operator",
@@ -302,6 +302,8 @@ const I18N = {
     value: "Value",
     noSeries: "No hotline metrics recorded.",
     showAll: (n) => `Show all ${n}`,
+    programMap: "Map of programs",
+    programMapCaption: "Programs per province under the current filters; click a province to filter by it, again to clear it.",
     showFewer: "Show fewer",
     filterToggle: "Filters",
     pageCorrected: (asked, last) => `There is no page ${asked}; showing the last page (${last}).`,
@@ -332,8 +334,9 @@ const I18N = {
   },
 };
 
-Object.assign(I18N.zh, ADMIN_I18N.zh);
-Object.assign(I18N.en, ADMIN_I18N.en);
+for (const strings of [ADMIN_I18N, MAP_STRINGS, STATION_STRINGS]) {
+  for (const L of ["zh", "en"]) Object.assign(I18N[L], strings[L]);
+}
 
 // --- state -------------------------------------------------------------------------------
 
@@ -571,9 +574,10 @@ async function renderPrograms(main, current) {
   if (page > 1) listParams.set("offset", String((page - 1) * PAGE_SIZE));
   const facetParams = new URLSearchParams(filters);
   for (const name of FACETS) facetParams.append("facet", name);
-  const [list, facets] = await Promise.all([
+  const [list, facets, provinces] = await Promise.all([
     api("/programs", listParams),
     api("/programs/facets", facetParams),
+    api("/vocabularies/province"),
   ]);
   if (current !== generation) return false;
   const pages = Math.max(1, Math.ceil(list.total / PAGE_SIZE));
@@ -633,6 +637,7 @@ async function renderPrograms(main, current) {
       h("a", { id: "csv-link", class: "button", href: `${API}/programs?${csvParams}`, download: "programs.csv" }, t("csv")),
     ),
     takeNotice(),
+    programMap(provinces.terms, facets.facets.province || []),
     list.items.length ? h("p", { class: "range" }, t("range", fmt(first), fmt(last), fmt(list.total))) : null,
     list.items.length
       ? h("ol", { class: "program-list", start: first }, list.items.map(programItem))
@@ -641,6 +646,37 @@ async function renderPrograms(main, current) {
   );
   main.replaceChildren(h("div", { class: "programs-view" }, filtersToggle("program-filters"), form, results));
   return true;
+}
+
+function programMap(terms, provinceFacet) {
+  // Programs per province under the other filters; a cell adds or removes its province.
+  const chosen = new Set(route.params.getAll("province"));
+  return h(
+    "details",
+    { class: "program-map", open: true },
+    h("summary", {}, t("programMap")),
+    provinceMap(
+      { h, s, t, fmt, lang },
+      {
+        provinces: terms.map((term) => ({ code: term.code, label: term.label })),
+        counts: new Map(provinceFacet.map((v) => [String(v.value), v.count])),
+        selected: chosen,
+        onSelect: (code) => {
+          const params = new URLSearchParams(route.params);
+          params.delete("lang");
+          params.delete("page");
+          const kept = params.getAll("province").filter((c) => c !== code);
+          params.delete("province");
+          for (const c of kept) params.append("province", c);
+          if (!chosen.has(code)) params.append("province", code);
+          location.hash = hashFor("programs", params);
+        },
+        caption: t("programMapCaption"),
+        unitLabel: t("programs"),
+        id: "program-map",
+      },
+    ),
+  );
 }
 
 function filtersToggle(formId) {
@@ -1243,70 +1279,11 @@ function policyItem(policy) {
   );
 }
 
-// --- service stations by province --------------------------------------------------------
+// --- service stations: see stations.js, which draws the map from map.js ------------------
 
-async function renderStations(main, current) {
-  const [stations, facets] = await Promise.all([
-    allItems("/service-stations", { sort: "name_en" }),
-    api("/service-stations/facets", { facet: "province" }),
-  ]);
-  if (current !== generation) return false;
-  const groups = facets.facets.province
-    .filter((p) => p.count > 0)
-    .map((p) => ({
-      code: p.value,
-      label: p.label,
-      count: p.count,
-      items: stations.filter((st) => st.province && st.province.code === p.value),
-    }));
-  const unplaced = stations.filter((st) => !st.province);
-  if (unplaced.length) {
-    groups.push({ code: "none", label: t("noProvince"), count: unplaced.length, items: unplaced });
-  }
-  main.replaceChildren(
-    h(
-      "section",
-      { class: "stations-view", "aria-labelledby": "stations-title" },
-      h("h2", { id: "stations-title", dataset: { total: facets.total } }, t("stationTotal", fmt(facets.total))),
-      groups.map((group) =>
-        h(
-          "section",
-          { class: "province-group", dataset: { province: group.code }, "aria-labelledby": `province-${group.code}` },
-          h(
-            "h3",
-            { id: `province-${group.code}` },
-            group.label,
-            " ",
-            h("span", { class: "count", dataset: { count: group.count } }, t("stationCount", group.count)),
-          ),
-          h("ul", { class: "stations" }, group.items.map(stationItem)),
-        ),
-      ),
-    ),
-  );
-  return true;
-}
-
-function stationItem(station) {
-  const [name, other] = names(station);
-  return h(
-    "li",
-    { class: "station", dataset: { slug: station.slug } },
-    h("p", { class: "station-name" }, h("span", { lang: nameLang(station) }, name), other ? h("span", { class: "alt", lang: otherLang() }, ` ${other}`) : null),
-    h(
-      "p",
-      { class: "meta" },
-      [
-        station.network && `${t("network")}${t("colon")}${station.network.label}`,
-        station.kind && station.kind.label,
-        station.city && `${t("city")}${t("colon")}${station.city}`,
-        station.operator && `${t("operator")}${t("colon")}${names(station.operator)[0]}`,
-        station.established_year,
-      ]
-        .filter(Boolean)
-        .join(" · "),
-    ),
-  );
+function renderStations(main, current) {
+  const ctx = { h, s, t, fmt, lang, api, allItems, names, nameLang, otherLang, hashFor, params: route.params, apiRoot: API };
+  return renderStationsView(ctx, main, () => current === generation);
 }
 
 // --- charts ------------------------------------------------------------------------------
