@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+# axe-core comes from npm, pinned in tests/browser/package-lock.json, and is installed there by
+# `npm ci` when missing (node and npm are among `make test`'s tools).
+BROWSER_PACKAGES = PROJECT_ROOT / "tests" / "browser"
+AXE = BROWSER_PACKAGES / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -137,3 +142,37 @@ def api(server: str, path: str, **params: Any) -> Any:
     response = httpx.get(f"{server}/api/v1{path}", params=params, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if shutil.which("npm") is None:
+        message = "axe-core needs node and npm (make tools)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(f"*** ACCESSIBILITY CHECK SKIPPED: {message} ***")
+    if not AXE.exists():
+        result = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=BROWSER_PACKAGES,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+    return AXE.read_text()
+
+
+def axe_violations(page: Page, axe_source: str) -> list[str]:
+    """axe-core's serious and critical violations on the page as drawn, each with up to
+    three of its elements. Run by the debugger protocol, which the page's CSP
+    (script-src 'self') does not apply to."""
+    for details in page.locator("details").all():
+        details.evaluate("d => d.open = true")
+    found: list[str] = page.evaluate(
+        axe_source + ";\naxe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => `${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`))"
+    )
+    return found

@@ -49,7 +49,13 @@ from registry.migrations import PROJECT_ROOT, alembic_config
 from registry.models import Base, Change
 from registry.seeding.loader import load_seeds
 from tests.admin_support import Tokens, create_tokens
-from tests.browser_support import browser, chromium, page, server  # noqa: F401 (fixtures)
+from tests.browser_support import (  # noqa: F401 (fixtures)
+    axe_source,
+    browser,
+    chromium,
+    page,
+    server,
+)
 
 BACKENDS = ("sqlite", "postgresql")
 ONLY = os.environ.get("REGISTRY_TEST_BACKEND", "")

@@ -1,33 +1,23 @@
 """The explorer's second edition (issue 16), in Chromium, against the API's own answers:
 search snippets, failures, out-of-range pages, details that open at the top, a program's
-links, the policies view, phones, keyboard use, the tab title, and axe-core on every view.
-
-axe-core comes from npm, pinned in tests/browser/package-lock.json, and is installed there
-by `npm ci` when missing (node and npm are among `make test`'s tools)."""
+links, the policies view, phones, keyboard use, the tab title, and axe-core on every view."""
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
-import subprocess
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from registry.migrations import PROJECT_ROOT
-from tests.browser_support import api, settle, shoot
+from tests.browser_support import api, axe_violations, settle, shoot
 from tests.test_explorer import PAGE_SIZE, shown_names
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
-
-BROWSER_PACKAGES = PROJECT_ROOT / "tests" / "browser"
-AXE = BROWSER_PACKAGES / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def test_search_results_show_the_matched_words_marked(page: Page, server: str) -> None:
@@ -59,6 +49,8 @@ def test_a_failed_load_clears_the_old_results(page: Page, server: str) -> None:
     assert page.locator("#result-total").count() == 0
     page.unroute("**/api/v1/programs?**")
     page.click("#retry")
+    # Same URL as the failed drawing, so wait for the state rather than the hash.
+    page.locator("body[data-state=ready]").wait_for()
     settle(page)
     total = api(server, "/programs", target_group="left_behind", limit=1)["total"]
     assert page.get_attribute("#result-total", "data-total") == str(total)
@@ -257,26 +249,6 @@ def test_keyboard_reaches_tabs_filters_results_and_paging(page: Page, server: st
     assert "target_group=primary" in page.evaluate("location.hash")
 
 
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if shutil.which("npm") is None:
-        message = "axe-core needs node and npm (make tools)"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(f"*** ACCESSIBILITY CHECK SKIPPED: {message} ***")
-    if not AXE.exists():
-        result = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=BROWSER_PACKAGES,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-    return AXE.read_text()
-
-
 VIEWS = [
     "#programs",
     "#programs?q=留守",
@@ -300,16 +272,7 @@ def test_axe_finds_no_serious_or_critical_violations(
         joiner = "&" if "?" in view else "?"
         page.goto(f"{server}/{view}{joiner}lang={lang}")
         settle(page)
-        for details in page.locator("details").all():
-            details.evaluate("d => d.open = true")
-        # Run in the page's context by the browser's debugger protocol, which the page's
-        # CSP (script-src 'self') does not apply to.
-        results = page.evaluate(
-            axe_source
-            + ";\naxe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
-            ".filter(v => ['serious', 'critical'].includes(v.impact))"
-            ".map(v => `${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`))"
-        )
+        results = axe_violations(page, axe_source)
         if results:
             found[view] = results
     assert not found, found
