@@ -209,6 +209,15 @@ def test_on_a_phone_the_results_come_first_and_the_filters_fold(page: Page, serv
     page.set_viewport_size({"width": 1280, "height": 900})
     assert not toggle.is_visible()
     assert page.locator("#program-filters").is_visible()
+    # The stations view folds its filters the same way, below its map.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/#stations?lang=zh")
+    settle(page)
+    fold = page.locator(".stations-top > .filters-toggle")
+    assert fold.is_visible() and not page.locator("#station-filters").is_visible()
+    assert page.locator(".station-table").is_visible()
+    fold.click()
+    assert page.locator("#station-filters").is_visible()
 
 
 def test_the_tab_title_follows_the_language_and_the_view(page: Page, server: str) -> None:

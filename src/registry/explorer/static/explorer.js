@@ -1282,7 +1282,7 @@ function policyItem(policy) {
 // --- service stations: see stations.js, which draws the map from map.js ------------------
 
 function renderStations(main, current) {
-  const ctx = { h, s, t, fmt, lang, api, allItems, names, nameLang, otherLang, hashFor, params: route.params, apiRoot: API };
+  const ctx = { h, s, t, fmt, lang, api, allItems, names, nameLang, otherLang, hashFor, filtersToggle, params: route.params, apiRoot: API };
   return renderStationsView(ctx, main, () => current === generation);
 }
 

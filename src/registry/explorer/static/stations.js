@@ -105,7 +105,7 @@ export async function renderStations(ctx, main, isCurrent) {
 
   const form = h(
     "form",
-    { class: "station-filters", "aria-labelledby": "station-filters-title", onsubmit: (event) => event.preventDefault() },
+    { class: "station-filters", id: "station-filters", "aria-labelledby": "station-filters-title", onsubmit: (event) => event.preventDefault() },
     h("h3", { id: "station-filters-title" }, t("stationsFilters")),
     fieldset("network", t("network")),
     fieldset("kind", t("stationsKind")),
@@ -120,7 +120,8 @@ export async function renderStations(ctx, main, isCurrent) {
       { class: "stations-view", "aria-labelledby": "stations-title" },
       h("h2", { id: "stations-title" }, t("stations")),
       h("p", { class: "hint" }, t("stationsHint")),
-      h("div", { class: "stations-top" }, map, form),
+      // On a phone the filters fold behind the button, after the map.
+      h("div", { class: "stations-top" }, map, ctx.filtersToggle("station-filters"), form),
       h(
         "div",
         { class: "results-head" },
