@@ -503,7 +503,7 @@ SCREENSHOT_VIEWS = {
     "stations": "#stations",
     "stations-guangdong": "#stations?province=CN-GD",
     "charts": "#charts",
-    "admin": "#admin",
+    "admin-signed-out": "#admin",
 }
 
 
