@@ -174,13 +174,15 @@ def test_choosing_a_target_group_updates_list_counts_and_csv_link(page: Page, se
     href = page.get_attribute("#csv-link", "href") or ""
     query = parse_qs(urlsplit(href).query)
     assert urlsplit(href).path == "/api/v1/programs"
-    assert query["format"] == ["csv"]
+    assert query["format"] == ["csv"] and query["labels"] == ["en"]
     assert query["target_group"] == ["left_behind"]
     assert not {"limit", "offset", "cursor"} & set(query)
     export = httpx.get(f"{server}{href}", timeout=30)
     assert export.status_code == 200
     rows = list(csv.DictReader(io.StringIO(export.text.removeprefix("\ufeff"))))
     assert [r["slug"] for r in rows] == [p["slug"] for p in filtered["items"]]
+    # Words, not codes: the target groups as the page shows them.
+    assert all(left_behind["label"] in r["target_groups"].split("; ") for r in rows)
 
 
 def test_paging_walks_the_list_as_the_api_does(page: Page, server: str) -> None:

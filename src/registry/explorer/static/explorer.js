@@ -597,6 +597,8 @@ async function renderPrograms(main, current) {
   if (sort) csvParams.set("sort", sort);
   csvParams.set("format", "csv");
   csvParams.set("lang", lang());
+  // For reading in a spreadsheet: labels and names in the page's language, not codes.
+  csvParams.set("labels", lang());
 
   const form = h(
     "form",
@@ -634,7 +636,7 @@ async function renderPrograms(main, current) {
         { id: "result-total", dataset: { total: list.total } },
         t("total", list.total),
       ),
-      h("a", { id: "csv-link", class: "button", href: `${API}/programs?${csvParams}`, download: "programs.csv" }, t("csv")),
+      h("a", { id: "csv-link", class: "button", href: `${API}/programs?${csvParams}`, download: `programs-${lang()}.csv` }, t("csv")),
     ),
     takeNotice(),
     programMap(provinces.terms, facets.facets.province || []),
