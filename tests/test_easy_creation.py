@@ -138,3 +138,18 @@ def test_an_import_makes_slugs_for_rows_without_one(api: TestClient, tokens: Tok
             ("dao-ru-ji-gou", outcome),
         ]
     assert api.get("/api/v1/organizations/dao-ru-ji-gou").json()["name_zh"] == "导入机构"
+
+
+def test_a_blank_name_is_called_blank(api: TestClient, tokens: Tokens) -> None:
+    body = problem(
+        post(
+            api, tokens, "organizations", {"name_zh": "   ", "name_en": "X", "kind": "foundation"}
+        ),
+        422,
+    )
+    assert body["invalid-params"] == [
+        {
+            "name": "/name_zh",
+            "reason": "is empty or only spaces: write the text, or leave the field out",
+        }
+    ]

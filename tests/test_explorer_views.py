@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.browser_support import api, axe_violations, settle, shoot
-from tests.test_explorer import PAGE_SIZE, shown_names
+from tests.test_explorer import FACETS, PAGE_SIZE, shown_names
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -363,3 +363,19 @@ def test_english_view_shows_chinese_only_where_marked_as_chinese(page: Page, ser
         if han:
             found[view] = han[:5]
     assert not found, found
+
+
+def test_a_facet_with_nothing_to_choose_says_so(page: Page, server: str) -> None:
+    page.goto(f"{server}/#programs?q=抑郁&lang=zh")
+    settle(page)
+    facets = api(server, "/programs/facets", q="抑郁", facet=FACETS, lang="zh")["facets"]
+    empty = [name for name in FACETS if not any(v["count"] for v in facets[name])]
+    assert empty  # 抑郁 matches programs with no setting recorded
+    for name in FACETS:
+        fieldset = page.locator(f'fieldset[data-facet="{name}"]')
+        hint = fieldset.locator("p.none")
+        if name in empty:
+            assert fieldset.locator("input").count() == 0
+            assert hint.inner_text() == "当前结果中没有可选项。"
+        else:
+            assert hint.count() == 0

@@ -135,6 +135,8 @@ def _read_as(value: Any, lang: str) -> str:
         return ""
     if isinstance(value, bool):
         return {"zh": "是否", "en": ("yes", "no")}[lang][0 if value else 1]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, list):
         return joiner.join(_read_as(v, lang) for v in value)
     if isinstance(value, dict) and "label" in value:
@@ -155,13 +157,14 @@ def test_labelled_csv_reads_as_words(client: TestClient, lang: str) -> None:
         assert response.status_code == 200, response.text
         assert f'filename="{resource}-{lang}.csv"' in response.headers["content-disposition"]
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-        items = {i["id"]: i for i in all_items(client, f"/api/v1/{resource}", lang=lang)}
+        items = {i["slug"]: i for i in all_items(client, f"/api/v1/{resource}", lang=lang)}
         assert len(rows) == len(items)
         header = list(rows[0])
-        # One text per pair: the picked one, in the asked language.
+        # One text per pair: the picked one, in the asked language; no server columns.
         assert not [c for c in header if c[-3:] in ("_zh", "_en") and c[:-3] in header]
+        assert not {"id", "version", "created_at", "updated_at", "deleted_at"} & set(header)
         for row in rows:
-            item = items[row["id"]]
+            item = items[row["slug"]]
             for name, value in item.items():
                 if name == "provenance":
                     source = value["source"]
@@ -173,7 +176,7 @@ def test_labelled_csv_reads_as_words(client: TestClient, lang: str) -> None:
                     for note in value["data_quality"]:
                         assert note["note"] in row["data_quality"]
                 elif name in row:
-                    assert row[name] == _read_as(value, lang), (resource, row["id"], name)
+                    assert row[name] == _read_as(value, lang), (resource, row["slug"], name)
 
 
 def test_labelled_csv_in_chinese_holds_no_codes(client: TestClient) -> None:
@@ -205,3 +208,20 @@ def test_labels_apply_to_csv_only(client: TestClient) -> None:
         assert "add format=csv" in response.json()["invalid-params"][0]["reason"]
     response = client.get("/api/v1/programs", params={"labels": "fr", "format": "csv"})
     assert response.status_code == 422
+
+
+def test_a_labelled_export_is_refused_by_import_with_the_way_out(
+    api: TestClient, write_db: WriteDatabase
+) -> None:
+    body = api.get("/api/v1/programs", params={"format": "csv", "labels": "zh", "q": "抑郁"})
+    assert "<mark>" not in body.text  # the snippet reads as plain text
+    response = api.post(
+        "/api/v1/import",
+        params={"entity": "programs", "dry_run": "true"},
+        content=body.content,
+        headers={**write_db.tokens.headers("admin"), "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert "export again without `labels`" in problem["detail"]
+    assert problem["invalid-params"][0]["name"] == "source_locator"

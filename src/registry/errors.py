@@ -89,6 +89,9 @@ def reason(err: Any) -> str:
             return said
     if kind == "value_error":  # a validator's own words, without Pydantic's prefix
         return str(err.get("msg")).removeprefix("Value error, ")
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        # Texts are stripped first, so "   " arrives here too.
+        return "is empty or only spaces: write the text, or leave the field out"
     return str(err.get("msg"))
 
 

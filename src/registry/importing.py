@@ -73,10 +73,20 @@ def parse(entity: Entity[Any], content: bytes, content_type: str) -> list[dict[s
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidInput("the CSV is not UTF-8") from exc
-        rows = [
-            _csv_row(entity, row, number)
-            for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=1)
-        ]
+        reader = csv.DictReader(io.StringIO(text))
+        if "source_locator" in (reader.fieldnames or ()):
+            # Only an export with `labels` writes this column: it holds words, not codes.
+            raise InvalidInput(
+                "this CSV was exported with labels=zh|en, for reading; its labels and names do "
+                "not import back: export again without `labels` and edit that file",
+                invalid_params=[
+                    InvalidParam(
+                        name="source_locator",
+                        reason="a column only labelled exports write; export without `labels`",
+                    )
+                ],
+            )
+        rows = [_csv_row(entity, row, number) for number, row in enumerate(reader, start=1)]
     else:
         rows = _json_rows(content)
     if not rows:
@@ -153,7 +163,8 @@ def _csv_row(entity: Entity[Any], row: dict[str, str | None], number: int) -> di
                 out[name] = orjson.loads(value)
             except orjson.JSONDecodeError as exc:
                 reason = f"row {number}, column {name}: not JSON ({exc}); write the list as JSON"
-                raise InvalidInput(reason) from exc
+                where = InvalidParam(name=f"row {number}/{name}", reason=reason)
+                raise InvalidInput(reason, invalid_params=[where]) from exc
         elif info is not None and _is_list(info.annotation):
             out[name] = [v.strip() for v in value.split(";") if v.strip()]
         else:

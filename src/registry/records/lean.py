@@ -643,6 +643,8 @@ def labelled_header(columns: Sequence[str]) -> list[str]:
 def labelled_cells(name: str, value: Any, vocab: VocabIndex) -> list[str]:
     """A read JSON value (rendered in `vocab.lang`) as the cells a person reads: a code as
     its label, a record as its name, a source as its title, notes as their texts."""
+    if name == "snippet" and value:  # the matched words' <mark>s mean nothing in a sheet
+        return [value.replace("<mark>", "").replace("</mark>", "")]
     if name != "provenance":
         return [labelled(value, vocab.lang)]
     provenance = value or {}
@@ -660,6 +662,8 @@ def labelled(value: Any, lang: str) -> str:
     joiner, bracket, _, (yes, no) = _LABELLED[lang]
     if isinstance(value, bool):
         return yes if value else no
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a count reads 47, not 47.0
     if isinstance(value, list):
         return joiner.join(labelled(v, lang) for v in value)
     if not isinstance(value, dict):

@@ -27,7 +27,10 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by hyphens; accents dropped, other signs split words."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    # Accents go; any other non-ASCII sign (a dash between years, a bracket) splits words.
+    decomposed = unicodedata.normalize("NFKD", text)
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    ascii_text = "".join(ch if ch.isascii() else " " for ch in letters)
     words = _NOT_WORD.sub("-", ascii_text.lower()).strip("-")
     if len(words) > MAX_BASE:
         words = words[:MAX_BASE].rsplit("-", 1)[0] if "-" in words[:MAX_BASE] else words[:MAX_BASE]

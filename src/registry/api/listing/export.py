@@ -25,6 +25,8 @@ from registry.records import lean
 from registry.vocab import VocabIndex
 
 _PAIR = ("_zh", "_en")
+# What a labelled export leaves out unless `fields` asks: the slug names a record to a person.
+SERVER_COLUMNS = ("id", "version", "created_at", "updated_at", "deleted_at")
 
 
 def export_columns(
@@ -78,8 +80,12 @@ def export_response(
         return exports.ndjson_response(items(), columns)
     name = fs.entity.resource or fs.entity.name.replace("_", "-")
     if params.labels:
-        if not params.fields:  # a person reads the text in one language
-            columns = [c for c in columns if c[:-3] not in columns or c[-3:] not in _PAIR]
+        if not params.fields:  # a person reads the text in one language, and no server columns
+            columns = [
+                c
+                for c in columns
+                if (c[:-3] not in columns or c[-3:] not in _PAIR) and c not in SERVER_COLUMNS
+            ]
 
         def labelled() -> Iterator[list[list[str]]]:
             for own, rows in batches(None):

@@ -396,7 +396,10 @@ async function formChoices(ctx, fields) {
     needOrgs ? ctx.allItems("/organizations", { fields: "slug,name", sort: ctx.lang() === "zh" ? "name_zh" : "name_en" }) : [],
   ]);
   const byName = Object.fromEntries(vocabularies.map((name, i) => [name, terms[i].terms.map((term) => [term.code, term.label])]));
-  byName.organization = orgs.map((org) => [org.slug, org.name]);
+  // Two organizations may share a name (a second one made without a slug): the slug tells them apart.
+  const seen = new Map();
+  for (const org of orgs) seen.set(org.name, (seen.get(org.name) || 0) + 1);
+  byName.organization = orgs.map((org) => [org.slug, seen.get(org.name) > 1 ? `${org.name} (${org.slug})` : org.name]);
   return byName;
 }
 

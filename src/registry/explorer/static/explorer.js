@@ -144,6 +144,7 @@ const I18N = {
     value: "数值",
     noSeries: "没有热线指标。",
     showAll: (n) => `显示全部 ${n} 项`,
+    noOptions: "当前结果中没有可选项。",
     programMap: "项目分布图",
     programMapCaption: "各省份的项目数（按当前筛选条件）；点击省份即按该省筛选，再次点击取消。",
     showFewer: "收起",
@@ -302,6 +303,7 @@ const I18N = {
     value: "Value",
     noSeries: "No hotline metrics recorded.",
     showAll: (n) => `Show all ${n}`,
+    noOptions: "Nothing to choose among these results.",
     programMap: "Map of programs",
     programMapCaption: "Programs per province under the current filters; click a province to filter by it, again to clear it.",
     showFewer: "Show fewer",
@@ -760,6 +762,7 @@ function facetFieldset(name, values, onchange = applyFilters) {
         return item;
       }),
     ),
+    shown.length ? null : h("p", { class: "hint none" }, t("noOptions")),
     hidden.length
       ? h(
           "button",
