@@ -10,8 +10,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NoReturn
 
 import httpx
+import pytest
 
 from registry.auth import create_token
 from registry.db import make_engine, make_sessionmaker, write_session
@@ -101,3 +103,11 @@ def cpu_burner() -> Iterator[None]:
         for spinner in spinners:
             spinner.kill()
             spinner.wait()
+
+
+def missing_tool(check: str, message: str) -> NoReturn:
+    """A tool a check needs is not here: skip loudly, or fail under CI, where `make test`
+    has installed every tool."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{check}: {message}", pytrace=False)
+    pytest.skip(f"*** {check.upper()} SKIPPED: {message} ***")

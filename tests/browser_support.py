@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from registry.migrations import PROJECT_ROOT
-from tests.admin_support import serve
+from tests.admin_support import missing_tool, serve
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -54,12 +54,6 @@ def find_chromium() -> str | None:
     return None
 
 
-def _missing(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(f"*** BROWSER TESTS SKIPPED: {message} ***")
-
-
 @pytest.fixture(scope="module")
 def chromium(backend: str) -> str:
     if backend != "sqlite":
@@ -69,14 +63,18 @@ def chromium(backend: str) -> str:
         )
     path = find_chromium()
     if path is None:
-        _missing(
+        missing_tool(
+            "browser tests",
             "no Chromium found (set REGISTRY_CHROMIUM, or `apt-get install chromium` for "
-            "/usr/bin/chromium)"
+            "/usr/bin/chromium)",
         )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _missing("the Python package playwright is not installed (pip install -e '.[dev]')")
+        missing_tool(
+            "browser tests",
+            "the Python package playwright is not installed (pip install -e '.[dev]')",
+        )
     return str(path)
 
 
@@ -147,10 +145,7 @@ def api(server: str, path: str, **params: Any) -> Any:
 @pytest.fixture(scope="module")
 def axe_source() -> str:
     if shutil.which("npm") is None:
-        message = "axe-core needs node and npm (make tools)"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(f"*** ACCESSIBILITY CHECK SKIPPED: {message} ***")
+        missing_tool("accessibility check", "axe-core needs node and npm (make tools)")
     if not AXE.exists():
         result = subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],

@@ -4,7 +4,6 @@ follows `next` until it is null, so each must end, having seen every record or c
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.admin_support import serve
+from tests.admin_support import missing_tool, serve
 from tests.conftest import WriteDatabase
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
@@ -47,10 +46,7 @@ def run(base: str, block: str, result: str) -> object:
 
 def test_the_docs_paging_loops_end_having_seen_everything(base: str, backend: str) -> None:
     if NODE is None:
-        message = "Node is needed to run the docs' JavaScript (apt-get install nodejs)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_tool("docs loops", "Node is needed to run the docs' JavaScript (make tools)")
     walks = loops()
     assert len(walks) == 2, "docs/api.md shows a list walk and a change-feed walk"
     programs, feed = walks

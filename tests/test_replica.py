@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.admin_support import Tokens, free_port, serve
+from tests.admin_support import Tokens, free_port, missing_tool, serve
 from tests.conftest import WriteDatabase
 
 TIMEOUT = 120
@@ -151,9 +151,10 @@ class Standby:
             timeout=600,
         )
         if backup.returncode != 0:
-            _missing(
+            missing_tool(
+                "read-replica tests",
                 f"pg_basebackup from the test server failed: {backup.stderr.strip()} "
-                "(`make postgres-replication` lets the server accept it)"
+                "(`make postgres-replication` lets the server accept it)",
             )
         # Debian keeps the server's configuration outside its data directory.
         (self.data / "postgresql.conf").write_text(
@@ -234,7 +235,10 @@ def _pg_bindir(url: str) -> str:
     if not (path / "pg_basebackup").exists():
         found = shutil.which("pg_basebackup")
         if found is None:
-            _missing("pg_basebackup and pg_ctl are not installed (Debian: postgresql)")
+            missing_tool(
+                "read-replica tests",
+                "pg_basebackup and pg_ctl are not installed (Debian: postgresql)",
+            )
         return str(Path(found).parent)
     return str(path)
 
@@ -257,12 +261,6 @@ def _drop_slots(url: str, like: str) -> None:
             )
     finally:
         engine.dispose()
-
-
-def _missing(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(f"*** READ-REPLICA TESTS SKIPPED: {message} ***")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ on the database backend, so the type check runs on SQLite only (its postgresql i
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from registry.migrations import PROJECT_ROOT
+from tests.admin_support import missing_tool
 
 CLIENTS = PROJECT_ROOT / "clients"
 GENERATED = CLIENTS / "src" / "registry.d.ts"
@@ -151,10 +151,7 @@ def node_modules(backend: str) -> Path:
         )
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
-        message = f"TypeScript client check needs {' and '.join(missing)} (Node.js 18+)"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(f"*** TYPESCRIPT CLIENT CHECK SKIPPED: {message} ***")
+        missing_tool("TypeScript client check", f"needs {' and '.join(missing)} (Node.js 18+)")
     if not _installed_matches_lock():
         result = _run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", timeout=600)
         assert result.returncode == 0, f"npm ci failed in {CLIENTS}: {_output(result)}"

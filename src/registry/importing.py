@@ -31,6 +31,7 @@ from registry.errors import (
 from registry.records import bulk, slugs
 from registry.records.bulk import LOOKUP_CHUNK
 from registry.records.documents import Document, Known, derive, derive_input
+from registry.records.lean import LABELLED_PROVENANCE
 from registry.records.mapping import to_create_dict
 from registry.records.resolve import Resolver
 from registry.records.write import checked_values, upsert
@@ -74,14 +75,14 @@ def parse(entity: Entity[Any], content: bytes, content_type: str) -> list[dict[s
         except UnicodeDecodeError as exc:
             raise InvalidInput("the CSV is not UTF-8") from exc
         reader = csv.DictReader(io.StringIO(text))
-        if "source_locator" in (reader.fieldnames or ()):
+        if LABELLED_LOCATOR in (reader.fieldnames or ()):
             # Only an export with `labels` writes this column: it holds words, not codes.
             raise InvalidInput(
                 "this CSV was exported with labels=zh|en, for reading; its labels and names do "
                 "not import back: export again without `labels` and edit that file",
                 invalid_params=[
                     InvalidParam(
-                        name="source_locator",
+                        name=LABELLED_LOCATOR,
                         reason="a column only labelled exports write; export without `labels`",
                     )
                 ],
@@ -135,6 +136,9 @@ def _is_list(annotation: Any) -> bool:
     if typing.get_origin(annotation) is list:
         return True
     return any(_is_list(a) for a in typing.get_args(annotation))
+
+
+LABELLED_LOCATOR = LABELLED_PROVENANCE[1]
 
 
 def _csv_row(entity: Entity[Any], row: dict[str, str | None], number: int) -> dict[str, Any]:

@@ -632,12 +632,9 @@ _LABELLED = {
 }
 
 
-def labelled_header(columns: Sequence[str]) -> list[str]:
-    """CSV column names of a labelled export: provenance is three columns."""
-    out: list[str] = []
-    for name in columns:
-        out += ["source", "source_locator", "data_quality"] if name == "provenance" else [name]
-    return out
+# Provenance's CSV columns: an export's four (what an import reads) and a labelled one's three.
+PROVENANCE_COLUMNS = ("source", "source_locator_en", "source_locator_zh", "data_quality")
+LABELLED_PROVENANCE = ("source", "source_locator", "data_quality")
 
 
 def labelled_cells(name: str, value: Any, vocab: VocabIndex) -> list[str]:
@@ -736,11 +733,10 @@ def rows_json(
     return [(row, p.render(row, ctx, only)) for row in rows]
 
 
-def header(columns: Sequence[str]) -> list[str]:
-    """CSV column names for read-schema fields: provenance is four columns."""
+def header(columns: Sequence[str], provenance: Sequence[str] = PROVENANCE_COLUMNS) -> list[str]:
+    """CSV column names for read-schema fields, provenance as `provenance`'s columns."""
     out: list[str] = []
     for name in columns:
-        provenance = ["source", "source_locator_en", "source_locator_zh", "data_quality"]
         out += provenance if name == "provenance" else [name]
     return out
 

@@ -22,11 +22,10 @@ from registry.lists import exports
 from registry.lists.exports import EXPORT_BATCH
 from registry.models import Source
 from registry.records import lean
+from registry.roundtrip import SERVER_OWNED
 from registry.vocab import VocabIndex
 
 _PAIR = ("_zh", "_en")
-# What a labelled export leaves out unless `fields` asks: the slug names a record to a person.
-SERVER_COLUMNS = ("id", "version", "created_at", "updated_at", "deleted_at")
 
 
 def export_columns(
@@ -80,11 +79,13 @@ def export_response(
         return exports.ndjson_response(items(), columns)
     name = fs.entity.resource or fs.entity.name.replace("_", "-")
     if params.labels:
-        if not params.fields:  # a person reads the text in one language, and no server columns
+        # A person reads each text in one language, and a record by its slug, not its server
+        # columns (unless `fields` asks for them).
+        if not params.fields:
             columns = [
                 c
                 for c in columns
-                if (c[:-3] not in columns or c[-3:] not in _PAIR) and c not in SERVER_COLUMNS
+                if (c[:-3] not in columns or c[-3:] not in _PAIR) and c not in SERVER_OWNED
             ]
 
         def labelled() -> Iterator[list[list[str]]]:
@@ -96,7 +97,9 @@ def export_response(
                 ]
 
         filename = f"{name}-{params.labels}.csv"
-        return exports.csv_response(lean.labelled_header(columns), labelled(), filename)
+        return exports.csv_response(
+            lean.header(columns, lean.LABELLED_PROVENANCE), labelled(), filename
+        )
     plan = lean.plan(fs.entity)
     fields = [c for c in columns if c in plan.cells]
     extra = [c for c in columns if c not in plan.cells]

@@ -513,7 +513,7 @@ async function allItems(path, params = {}) {
 function renderChrome() {
   const L = lang();
   document.documentElement.lang = I18N[L].htmlLang;
-  const tab = route.view === "program" ? "programs" : route.view === "policy" ? "policies" : route.view;
+  const tab = LIST_OF[route.view] || route.view;
   document.title = I18N[L][tab] ? `${t(tab)} · ${t("title")}` : t("docTitle");
   document.getElementById("site-title").textContent = t("title");
   document.getElementById("site-tagline").textContent = t("tagline");
@@ -740,7 +740,7 @@ function facetFieldset(name, values, onchange = applyFilters) {
         const id = `facet-${name}-${v.value}`;
         return h(
           "li",
-          {},
+          { class: hidden.includes(v) ? "extra" : null },
           h("input", {
             type: "checkbox",
             id,
@@ -757,9 +757,6 @@ function facetFieldset(name, values, onchange = applyFilters) {
             h("span", { class: "count", dataset: { count: v.count } }, `(${fmt(v.count)})`),
           ),
         );
-      }).map((item, i) => {
-        if (hidden.includes(shown[i])) item.classList.add("extra");
-        return item;
       }),
     ),
     shown.length ? null : h("p", { class: "hint none" }, t("noOptions")),
@@ -858,8 +855,13 @@ async function renderProgram(main, current) {
     api(`/organizations/${encodeURIComponent(program.organization.slug)}`),
     sourceKey ? api(`/sources/${encodeURIComponent(sourceKey)}`) : null,
     api("/vocabularies/quality_issue"),
-    allItems("/hotlines", { program_id: program.id }),
-    allItems("/programs", { organization_id: program.organization.id, sort: lang() === "zh" ? "name_zh" : "name_en" }),
+    // Only what the lists below show of each.
+    allItems("/hotlines", { program_id: program.id, fields: "slug,name,name_zh,name_en,hours" }),
+    allItems("/programs", {
+      organization_id: program.organization.id,
+      sort: lang() === "zh" ? "name_zh" : "name_en",
+      fields: "slug,name,name_zh,name_en",
+    }),
   ]);
   const others = siblings.filter((p) => p.slug !== program.slug);
   if (current !== generation) return false;
@@ -1184,34 +1186,57 @@ function yearChart(yearFacet) {
   const title = t("policiesPerYear");
   if (rows.length === 1) return singleFigure(id, title, `${rows[0][0]}`, rows[0][1]);
   const width = chartWidth();
-  const height = 180;
-  const top = 18;
-  const bottom = 28;
-  const max = Math.max(1, ...rows.map((r) => r[1]));
-  const slot = (width - 20) / rows.length;
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", "aria-labelledby": `${id}-svg-title`, class: "columns" });
-  svg.append(s("title", { id: `${id}-svg-title` }, `${title}: ${rows.filter((r) => r[1]).map((r) => `${r[0]} ${fmt(r[1])}`).join("; ")}`));
-  svg.append(s("line", { x1: 10, x2: width - 10, y1: height - bottom, y2: height - bottom, class: "axis" }));
+  const bars = rows.map(([year, count]) => ({
+    value: count,
+    labels: [year],
+    tip: `${year}: ${t("policyCount", count)}`,
+    spoken: `${year} ${fmt(count)}`,
+    data: { "data-year": year, "data-value": count },
+  }));
   const labelEvery = Math.ceil(rows.length / Math.max(1, Math.floor(width / 44)));
-  rows.forEach(([year, count], i) => {
-    const x = 10 + i * slot + slot * 0.15;
-    const barHeight = count ? Math.max(2, (count / max) * (height - top - bottom)) : 0;
+  return chartFrame(
+    id,
+    title,
+    columnChart(id, title, bars, { width, height: 180, top: 18, bottom: 28, labelEvery }),
+    dataTable([t("year"), t("count")], rows.filter((r) => r[1]).map(([year, count]) => [year, fmt(count)])),
+  );
+}
+
+function columnChart(id, title, bars, { width, height, top, bottom, labelEvery = 1 }) {
+  // A column per bar, its value above it and its label lines below the axis; a zero has no
+  // column. bars: [{ value, labels: [line…], tip, spoken, data: {attribute: value} }].
+  const margin = 10;
+  const max = Math.max(1, ...bars.map((b) => b.value));
+  const slot = (width - 2 * margin) / Math.max(bars.length, 1);
+  const column = Math.min(80, slot * 0.7);
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", "aria-labelledby": `${id}-svg-title`, class: "columns" });
+  svg.append(s("title", { id: `${id}-svg-title` }, `${title}: ${bars.filter((b) => b.value).map((b) => b.spoken).join("; ")}`));
+  svg.append(s("line", { x1: margin, x2: width - margin, y1: height - bottom, y2: height - bottom, class: "axis" }));
+  bars.forEach((bar, i) => {
+    const x = margin + i * slot + (slot - column) / 2;
+    const middle = x + column / 2;
+    const barHeight = bar.value ? Math.max(2, (bar.value / max) * (height - top - bottom)) : 0;
     const y = height - bottom - barHeight;
     svg.append(
-      s("rect", { x, y, width: slot * 0.7, height: barHeight, rx: 1, class: "bar", "data-year": year, "data-value": count },
-        s("title", {}, `${year}: ${t("policyCount", count)}`)),
-      count ? s("text", { x: x + slot * 0.35, y: y - 4, class: "bar-value", "text-anchor": "middle" }, fmt(count)) : null,
+      s("rect", { x, y, width: column, height: barHeight, rx: 2, class: "bar", ...bar.data }, s("title", {}, bar.tip)),
+      bar.value ? s("text", { x: middle, y: y - 5, class: "bar-value", "text-anchor": "middle" }, fmt(bar.value)) : null,
       i % labelEvery === 0
-        ? s("text", { x: x + slot * 0.35, y: height - bottom + 16, class: "axis-label", "text-anchor": "middle" }, year)
+        ? bar.labels.filter(Boolean).map((line, j) =>
+            s("text", { x: middle, y: height - bottom + 16 * (j + 1), class: "axis-label", "text-anchor": "middle" }, line),
+          )
         : null,
     );
   });
+  return svg;
+}
+
+function chartFrame(id, title, graphic, table) {
   return h(
     "figure",
     { class: "chart", id, "aria-labelledby": `${id}-caption` },
     h("figcaption", { id: `${id}-caption` }, title),
-    svg,
-    dataTable([t("year"), t("count")], rows.filter((r) => r[1]).map(([year, count]) => [year, fmt(count)])),
+    graphic,
+    table,
   );
 }
 
@@ -1342,10 +1367,9 @@ function statedNote(row) {
 }
 
 function chartFigure(id, title, category, rows) {
-  return h(
-    "figure",
-    { class: "chart", id, "aria-labelledby": `${id}-caption` },
-    h("figcaption", { id: `${id}-caption` }, title),
+  return chartFrame(
+    id,
+    title,
     barChart(id, title, rows),
     dataTable(
       [category, t("count"), t("share"), t("statedValue"), t("statedBase")],
@@ -1448,35 +1472,17 @@ function seriesFigure(id, one) {
     const p = points[0];
     return singleFigure(id, title, p.period_label ? `${p.date}${t("paren", p.period_label)}` : p.date, p.value);
   }
-  const width = chartWidth();
-  const height = 220;
-  const top = 24;
-  const bottom = 40;
-  const max = Math.max(1, ...points.map((p) => p.value));
-  const slot = (width - 40) / Math.max(points.length, 1);
-  const column = Math.min(80, slot * 0.6);
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", "aria-labelledby": `${id}-svg-title`, class: "columns" });
-  svg.append(s("title", { id: `${id}-svg-title` }, `${title}: ${points.map((p) => `${p.date} ${fmt(p.value)}`).join("; ")}`));
-  svg.append(s("line", { x1: 20, x2: width - 20, y1: height - bottom, y2: height - bottom, class: "axis" }));
-  points.forEach((p, i) => {
-    const x = 20 + i * slot + (slot - column) / 2;
-    const barHeight = Math.max(2, (p.value / max) * (height - top - bottom));
-    const y = height - bottom - barHeight;
-    svg.append(
-      s("rect", { x, y, width: column, height: barHeight, rx: 2, class: "bar", "data-value": p.value },
-        s("title", {}, `${p.period_label || p.date}: ${fmt(p.value)}`)),
-      s("text", { x: x + column / 2, y: y - 6, class: "bar-value", "text-anchor": "middle" }, fmt(p.value)),
-      s("text", { x: x + column / 2, y: height - bottom + 16, class: "axis-label", "text-anchor": "middle" }, p.date),
-      p.period_label
-        ? s("text", { x: x + column / 2, y: height - bottom + 32, class: "axis-label", "text-anchor": "middle" }, p.period_label)
-        : null,
-    );
-  });
-  return h(
-    "figure",
-    { class: "chart", id, "aria-labelledby": `${id}-caption` },
-    h("figcaption", { id: `${id}-caption` }, title),
-    svg,
+  const bars = points.map((p) => ({
+    value: p.value,
+    labels: [p.date, p.period_label],
+    tip: `${p.period_label || p.date}: ${fmt(p.value)}`,
+    spoken: `${p.date} ${fmt(p.value)}`,
+    data: { "data-value": p.value },
+  }));
+  return chartFrame(
+    id,
+    title,
+    columnChart(id, title, bars, { width: chartWidth(), height: 220, top: 24, bottom: 40 }),
     dataTable([t("date"), t("value")], points.map((p) => [p.period_label ? `${p.date} (${p.period_label})` : p.date, fmt(p.value)])),
   );
 }
@@ -1497,7 +1503,8 @@ function dataTable(head, rows) {
 
 // --- router ------------------------------------------------------------------------------
 
-const DETAIL_VIEWS = ["program", "policy"];
+// A detail view, and the list (and tab) it belongs to.
+const LIST_OF = { program: "programs", policy: "policies" };
 
 const RENDERERS = {
   programs: renderPrograms,
@@ -1524,7 +1531,7 @@ async function render() {
   setStatus("loading", t("loading"));
   main.setAttribute("aria-busy", "true");
   try {
-    const view = DETAIL_VIEWS.includes(route.view) && !route.slug ? `${route.view === "program" ? "programs" : "policies"}` : route.view;
+    const view = LIST_OF[route.view] && !route.slug ? LIST_OF[route.view] : route.view;
     const done = await RENDERERS[view](main, current);
     if (!done || current !== generation) return;
     renderChrome();
@@ -1535,7 +1542,7 @@ async function render() {
     setStatus("ready", "");
     const again = focused && document.getElementById(focused);
     if (again) again.focus();
-    else if (DETAIL_VIEWS.includes(view)) {
+    else if (view in LIST_OF) {
       // A detail opens at the top of the page, header and language switch in view.
       window.scrollTo(0, 0);
       main.focus({ preventScroll: true });
