@@ -171,3 +171,28 @@ def test_slow_upload_does_not_hold_up_other_writes(server: tuple[str, Tokens]) -
     assert status_line == b"HTTP/1.1 200 OK", b"".join(reply)
     created = httpx.get(f"{base}/api/v1/figures/trickled-in")
     assert created.status_code == 200 and created.json()["value"] == 7
+
+
+def test_slugs_made_at_once_across_workers_are_all_distinct(server: tuple[str, Tokens]) -> None:
+    """Creates without a slug, all of one name, at once through every worker on a busy
+    machine: each is acknowledged with a slug of its own, and every one is stored."""
+    base, tokens = server
+    count = 40
+    body = {"name_zh": "同名机构", "kind": "foundation"}
+
+    def create(_: int) -> httpx.Response:
+        return httpx.post(
+            f"{base}/api/v1/organizations", json=body, headers=tokens.headers(), timeout=TIMEOUT
+        )
+
+    with cpu_burner(), ThreadPoolExecutor(count) as pool:
+        responses = list(pool.map(create, range(count)))
+    assert [r.status_code for r in responses] == [201] * count, {
+        r.status_code: r.text for r in responses if r.status_code != 201
+    }
+    made = sorted(r.json()["slug"] for r in responses)
+    base_slug = "tong-ming-ji-gou"
+    assert made == sorted([base_slug] + [f"{base_slug}-{n}" for n in range(2, count + 1)])
+    for slug in made:
+        read = httpx.get(f"{base}/api/v1/organizations/{slug}", timeout=TIMEOUT)
+        assert read.status_code == 200 and read.json()["name_zh"] == "同名机构"
